@@ -1,0 +1,97 @@
+"""Tests of Dask sweeps with a real LocalCluster of worker processes."""
+
+import os
+import signal
+import sys
+import threading
+import time
+
+import cloudpickle
+import pytest
+from dask.distributed import Client, LocalCluster
+
+from workbench.store import Store
+from workbench.sweep import expand_grid, parse_grid, sweep
+
+from .sweep_fixtures import Square
+
+cloudpickle.register_pickle_by_value(sys.modules[Square.__module__])
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=50)
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def test_parse_and_expand_grid():
+    grid = parse_grid(["x=1,2,3", "duration=0"])
+    points = expand_grid(Square, grid, seeds=2)
+    assert len(points) == 6
+    assert points[0].params["x"] == 1.0 and points[1].params["seed"] == 1
+    with pytest.raises(ValueError, match="given twice"):
+        parse_grid(["x=a", "x=b"])  # given twice
+    with pytest.raises(ValueError, match="duration"):
+        expand_grid(Square, {"duration": ["-1"]})
+    with pytest.raises(ValueError, match="key=v1"):
+        parse_grid(["novalues"])
+
+
+def test_sweep_runs_points_records_failure_and_resumes(client, tmp_path):
+    store = Store(tmp_path / "s.zarr")
+    counts = []
+    table = sweep(Square, {"x": [1, 2, 3], "fail_at": [2]}, seeds=1, store=store, client=client,
+                  progress=counts.append)
+    assert list(table["x"]) == [1.0, 2.0, 3.0]
+    assert list(table["status"]) == ["complete", "failed", "complete"]
+    assert list(table["y"].fillna(-1)) == [1.0, -1, 9.0]
+    assert counts[-1]["done"] == 2 and counts[-1]["failed"] == 1 and counts[-1]["running"] == 0
+    runs = store.runs(kind="test.square")
+    assert sorted(r.status for r in runs) == ["complete", "complete", "failed"]
+    assert all(r.id for r in runs)
+    # resume: complete points are skipped, the failed one runs again
+    again = sweep(Square, {"x": [1, 2, 3], "fail_at": [2]}, store=store, client=client)
+    assert list(again["skipped"]) == [True, False, True]
+    assert list(again["run_id"])[0] == table["run_id"][0]
+    assert len(store.runs(kind="test.square")) == 4
+
+
+def test_worker_killed_mid_task_loses_only_that_task(client, tmp_path):
+    store = Store(tmp_path / "k.zarr")
+    killed = {}
+
+    def killer():
+        deadline = time.time() + 60
+        while time.time() < deadline and not killed:
+            for rec in Store(store.path).runs(status="running"):
+                if rec.params["x"] == 2.0:
+                    pid = Store(store.path).open(rec.id).attrs["pid"]
+                    os.kill(pid, signal.SIGKILL)
+                    killed["run"] = rec.id
+                    return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    table = sweep(Square, {"x": [1, 2, 3, 4], "duration": [1.5]}, store=store, client=client)
+    thread.join(5)
+    assert killed, "the killer thread never saw the run start"
+    statuses = {r.id: r.status for r in Store(store.path).runs()}
+    assert statuses[killed["run"]] == "stale"
+    done = table[table["status"] == "complete"]
+    assert set(done["x"]) >= {1.0, 3.0, 4.0}
+    # resume finishes whatever was lost and reuses everything complete
+    again = sweep(Square, {"x": [1, 2, 3, 4], "duration": [1.5]}, store=store, client=client)
+    assert list(again["status"]) == ["complete"] * 4
+    assert int((~again["skipped"]).sum()) == int((table["status"] != "complete").sum())
+    for rec in Store(store.path).runs(status="complete"):
+        assert Store(store.path).open(rec.id)["y"][0] == rec.params["x"] ** 2
+
+
+def test_in_process_sweep_on_memory_store(memory_store):
+    table = sweep(Square, {"x": [2, 5]}, store=memory_store, workers=2)
+    assert list(table["y"]) == [4.0, 25.0]
+    assert len(memory_store.runs(status="complete")) == 2

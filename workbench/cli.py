@@ -1,0 +1,289 @@
+"""The ``workbench`` command.
+
+Sub-commands: ``run``, ``experiments``, ``ls``, ``show``, ``gc``, ``sweep``, ``reproduce``.
+Packages above ``workbench`` add commands through the entry-point group
+``workbench.commands`` (e.g. ``apps`` adds ``serve``), so this module never imports them.
+
+Bad input (unknown experiment, unknown parameter, out-of-range value, unreadable config)
+prints one line ``error: ...`` and exits with status 2; nothing is written to the store.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import click
+
+from .experiment import RunFailedError
+from .registry import experiments, get_experiment
+from .store import Store
+
+__all__ = ["main", "parse_assignments", "load_config"]
+
+#: Exit status for rejected input.
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def parse_assignments(items: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Parse ``key=value`` strings into a dict (values stay strings)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        out[key.strip()] = value
+    return out
+
+
+def load_config(path: str | Path | None) -> dict:
+    """Read a TOML parameter file (a flat table of parameter values)."""
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ValueError(f"--config {str(path)!r} cannot be read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"--config {str(path)!r} is not valid TOML: {exc}") from None
+    return data.get("params", data) if isinstance(data.get("params"), dict) else data
+
+
+def _progress_bar(desc: str):
+    """A tqdm bar driven by the experiments' ``progress(fraction, message, **scalars)``."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=1000, desc=desc, unit="‰", leave=False, disable=None,
+               bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}")
+
+    def progress(fraction, message="", **scalars):
+        target = int(round(1000 * min(max(float(fraction), 0.0), 1.0)))
+        if target > bar.n:
+            bar.update(target - bar.n)
+        shown = {k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in scalars.items()}
+        if message:
+            shown = {"": message, **shown}
+        if shown:
+            bar.set_postfix(shown, refresh=False)
+
+    return bar, progress
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="neuro-workbench")
+def main():
+    """Neuro-inspired reservoir and sparse-coding workbench."""
+
+
+store_option = click.option("--store", "store_path", default=None, metavar="PATH",
+                            help="Store path or fsspec URL (default $WORKBENCH_STORE or ./workbench.zarr).")
+
+
+def _open_store(path) -> Store:
+    try:
+        return Store(path)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+def build_experiment(name: str, assignments=(), config=None):
+    """The experiment ``name`` built from a TOML config and ``key=value`` overrides."""
+    cls = get_experiment(name)
+    values = load_config(config)
+    values.update(parse_assignments(assignments))
+    return cls.from_config(values)
+
+
+@main.command("run")
+@click.argument("name")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", help="Set a parameter (repeatable).")
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="TOML file of parameters.")
+@store_option
+def run_cmd(name, assignments, config, store_path):
+    """Run experiment NAME and write it to the store as one run."""
+    try:
+        exp = build_experiment(name, assignments, config)
+    except ValueError as exc:
+        _fail(str(exc))
+    store = _open_store(store_path)
+    bar, progress = _progress_bar(name)
+    try:
+        run_id = exp.run(store, progress=progress)
+    except ValueError as exc:  # rejected by validate() before the run was opened
+        bar.close()
+        _fail(str(exc))
+    except RunFailedError as exc:
+        bar.close()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        bar.close()
+    rec = store.open(run_id)
+    click.echo(f"{run_id}  {rec.status}")
+    for key, value in rec.metrics.items():
+        click.echo(f"  {key} = {_fmt(value)}")
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list) and len(value) > 8:
+        return f"[{len(value)} values]"
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+
+@main.command("experiments")
+@click.option("--verbose", "-v", is_flag=True, help="Show each parameter's documentation.")
+def experiments_cmd(verbose):
+    """List registered experiments and their parameters."""
+    for kind, cls in experiments().items():
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        click.echo(click.style(kind, bold=True) + (f"  {doc}" if doc else ""))
+        for pname in cls.parameter_names():
+            p = cls.param[pname]
+            bounds = f" {list(p.bounds)}" if getattr(p, "bounds", None) else ""
+            objects = getattr(p, "objects", None)
+            choices = f" one of {list(objects)}" if objects else ""
+            line = f"    {pname} = {p.default!r} ({type(p).__name__}{bounds}{choices})"
+            if verbose and p.doc:
+                line += f"  {p.doc}"
+            click.echo(line)
+
+
+@main.command("ls")
+@click.option("--kind", default=None, help="Only runs of this experiment kind.")
+@click.option("--status", type=click.Choice(["running", "complete", "failed", "stale", "corrupt"]), default=None)
+@store_option
+def ls_cmd(kind, status, store_path):
+    """List runs, newest first."""
+    store = _open_store(store_path)
+    records = store.runs(kind=kind, status=status)
+    if not records:
+        click.echo("no runs")
+        return
+    for rec in records:
+        metrics = ", ".join(f"{k}={_fmt(v)}" for k, v in list(rec.metrics.items())[:4]
+                            if isinstance(v, (int, float, str)))
+        click.echo(f"{rec.id:48s} {rec.status:9s} {rec.created[:19]}  {metrics}")
+
+
+@main.command("show")
+@click.argument("run_id")
+@store_option
+def show_cmd(run_id, store_path):
+    """Show a run's parameters, metrics, arrays and figures."""
+    store = _open_store(store_path)
+    try:
+        run = store.open(run_id)
+    except (KeyError, ValueError) as exc:
+        _fail(str(exc).strip("'\""))
+    click.echo(f"run      {run.id}\nkind     {run.kind}\nstatus   {run.status}\nseed     {run.seed}")
+    click.echo(f"created  {run.attrs.get('created')}\nfinished {run.attrs.get('finished')}")
+    if run.attrs.get("error"):
+        click.echo(f"error    {run.attrs['error']}")
+    click.echo("params   " + json.dumps(run.params, sort_keys=True))
+    for key, value in run.metrics.items():
+        click.echo(f"  metric {key} = {_fmt(value)}")
+    for name in run.arrays:
+        arr = run._group[name]
+        click.echo(f"  array  {name} {tuple(arr.shape)} {arr.dtype} dims={run.dims(name)}")
+    for name in run.figures:
+        click.echo(f"  figure {name}")
+
+
+@main.command("gc")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@store_option
+def gc_cmd(dry_run, store_path):
+    """Remove stale and failed runs."""
+    store = _open_store(store_path)
+    if dry_run:
+        for rec in store.runs():
+            if rec.status in ("stale", "failed", "corrupt"):
+                click.echo(f"would remove {rec.id} ({rec.status})")
+        return
+    removed = store.gc()
+    click.echo(f"removed {len(removed)} run(s)")
+
+
+@main.command("sweep")
+@click.argument("name")
+@click.option("--grid", "grid_items", multiple=True, metavar="KEY=V1,V2,...", help="Values of one parameter (repeatable).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", help="Fixed parameter (repeatable).")
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="TOML file of fixed parameters.")
+@click.option("--seeds", type=int, default=1, show_default=True, help="Seeds per grid point (0..N-1).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Existing Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--workers", type=int, default=None, help="Local worker processes (default: one per core).")
+@click.option("--no-resume", is_flag=True, help="Re-run points already complete in the store.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the result table as CSV.")
+@store_option
+def sweep_cmd(name, grid_items, assignments, config, seeds, scheduler, workers, no_resume, out, store_path):
+    """Run experiment NAME over a parameter grid on Dask (one run per point)."""
+    from tqdm.auto import tqdm
+
+    from .sweep import expand_grid, parse_grid, sweep
+
+    try:
+        grid = parse_grid(grid_items)
+        if not grid and seeds < 2:
+            raise ValueError("give at least one --grid key=v1,v2,... (or --seeds N > 1)")
+        base = load_config(config)
+        base.update(parse_assignments(assignments))
+        n_points = len(expand_grid(name, grid, seeds, base))
+        if workers is not None and workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {workers}")
+    except ValueError as exc:
+        _fail(str(exc))
+    store = _open_store(store_path)
+    bar = tqdm(total=n_points, desc=f"sweep {name}", unit="run", disable=None)
+
+    def progress(counts):
+        bar.n = counts["done"] + counts["failed"]
+        bar.set_postfix(done=counts["done"], failed=counts["failed"], running=counts["running"],
+                        skipped=counts["skipped"])
+        bar.refresh()
+
+    try:
+        table = sweep(name, grid, seeds, base=base, store=store, scheduler=scheduler, workers=workers,
+                      resume=not no_resume, progress=progress)
+    finally:
+        bar.close()
+    if out:
+        table.to_csv(out, index=False)
+    with_pandas_display(table)
+    failed = int((table["status"] != "complete").sum())
+    click.echo(f"{len(table)} points: {len(table) - failed} complete "
+               f"({int(table['skipped'].sum())} already in the store), {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+def with_pandas_display(table) -> None:
+    """Print a sweep table compactly."""
+    import pandas as pd
+
+    shown = table.drop(columns=["error"]).copy()
+    with pd.option_context("display.max_columns", 20, "display.width", 160, "display.precision", 4):
+        click.echo(shown.to_string(index=False))
+
+
+def _load_plugin_commands() -> None:
+    for ep in entry_points(group="workbench.commands"):
+        if ep.name in main.commands:
+            continue
+        try:
+            main.add_command(ep.load(), ep.name)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the CLI
+            click.echo(f"warning: command {ep.name!r} unavailable: {exc}", err=True)
+
+
+_load_plugin_commands()

@@ -1,0 +1,261 @@
+"""Parameter sweeps on dask.distributed, one run per grid point.
+
+A sweep expands a grid (``{"beta": [0.5, 1.0], "n": [100, 200]}``) times a set of seeds into
+points, validates every point before anything runs, skips points already ``complete`` in the
+store (so an interrupted sweep resumes where it stopped), and runs the rest as Dask tasks.
+Each task builds the experiment in the worker and writes its own run, so no two processes
+ever write the same run group. A point that fails is recorded as a ``failed`` run and the
+others go on; a worker killed mid-task leaves a ``stale`` run that the next attempt (Dask
+reschedules the task) or the next resume replaces.
+
+The store must be reachable by every worker: a shared path or an fsspec URL. A ``memory://``
+store lives in one process, so sweeps on it run in threads of the calling process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .experiment import Experiment, RunFailedError
+from .registry import get_experiment
+from .store import Store
+
+__all__ = ["SweepPoint", "expand_grid", "parse_grid", "sweep", "run_point"]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One grid point: the experiment kind and its full, validated parameters."""
+
+    kind: str
+    params: dict
+    grid_values: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return json.dumps(self.params, sort_keys=True)
+
+
+def parse_grid(items: Iterable[str]) -> dict[str, list[str]]:
+    """Parse ``key=v1,v2,...`` strings (``--grid``) into ``{key: [v1, v2, ...]}``."""
+    grid: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        key = key.strip()
+        if not sep or not key or not values.strip():
+            raise ValueError(f"--grid expects key=v1,v2,..., got {item!r}")
+        if key in grid:
+            raise ValueError(f"--grid {key!r} given twice")
+        grid[key] = [v.strip() for v in values.split(",") if v.strip()]
+    return grid
+
+
+def _resolve(experiment) -> type[Experiment]:
+    if isinstance(experiment, str):
+        return get_experiment(experiment)
+    if isinstance(experiment, type) and issubclass(experiment, Experiment):
+        return experiment
+    raise ValueError(f"experiment must be a registered kind or an Experiment subclass, got {experiment!r}")
+
+
+def expand_grid(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iterable[int] = 1,
+                base: Mapping[str, Any] | None = None) -> list[SweepPoint]:
+    """Expand ``grid`` × ``seeds`` into validated points.
+
+    Parameters
+    ----------
+    experiment : str or Experiment subclass
+        Registered kind or class.
+    grid : mapping
+        Parameter name → values (strings are converted like ``--set``).
+    seeds : int or iterable of int, default 1
+        Number of seeds (``0 .. seeds-1``) or explicit seed values.
+    base : mapping, optional
+        Fixed parameter values shared by every point.
+
+    Raises
+    ------
+    ValueError
+        If any point is invalid (unknown parameter, out of range...): nothing has run yet.
+    """
+    cls = _resolve(experiment)
+    grid = {k: list(v) for k, v in dict(grid).items()}
+    for key, values in grid.items():
+        if not values:
+            raise ValueError(f"grid {key!r} has no values")
+    if "seed" in grid:
+        raise ValueError("put seeds in `seeds`, not in the grid")
+    if isinstance(seeds, int):
+        if seeds < 1:
+            raise ValueError(f"seeds must be >= 1, got {seeds}")
+        seed_values = list(range(seeds))
+    else:
+        seed_values = [int(s) for s in seeds]
+        if not seed_values:
+            raise ValueError("seeds must not be empty")
+    points = []
+    keys = list(grid)
+    for combo in itertools.product(*(grid[k] for k in keys)):
+        for seed in seed_values:
+            values = dict(base or {})
+            values.update(zip(keys, combo))
+            values["seed"] = seed
+            try:
+                exp = cls.from_config(values)
+            except ValueError as exc:
+                shown = ", ".join(f"{k}={v}" for k, v in zip(keys, combo))
+                raise ValueError(f"grid point ({shown}): {exc}") from None
+            grid_values = {k: getattr(exp, k) for k in keys}
+            grid_values["seed"] = seed
+            points.append(SweepPoint(cls.kind, exp.to_params(), grid_values))
+    return points
+
+
+def run_point(experiment, params: Mapping[str, Any], store_path: str, tags: Mapping | None = None) -> dict:
+    """Run one point into the store (executed inside a Dask worker).
+
+    Returns ``{"run_id", "status", "error", "metrics"}``; a failure inside the experiment is
+    recorded as a failed run and reported, not raised.
+    """
+    cls = _resolve(experiment)
+    exp = cls.from_params(params)
+    store = Store(store_path)
+    try:
+        run_id = exp.run(store, tags=tags)
+    except RunFailedError as exc:
+        return {"run_id": exc.run_id, "status": "failed", "error": str(exc.error), "metrics": {}}
+    rec = store.open(run_id)
+    return {"run_id": run_id, "status": rec.status, "error": None, "metrics": rec.metrics}
+
+
+def _completed(store: Store, kind: str) -> dict[str, Any]:
+    done = {}
+    for rec in store.runs(kind=kind, status="complete"):
+        done.setdefault(json.dumps(rec.params, sort_keys=True), rec)
+    return done
+
+
+def _client(scheduler: str | None, workers: int | None, in_process: bool):
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    n = workers or os.cpu_count() or 1
+    if in_process:
+        cluster = LocalCluster(n_workers=1, threads_per_worker=n, processes=False,
+                               dashboard_address=":0")
+    else:
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=40)
+    return Client(cluster), cluster
+
+
+def sweep(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iterable[int] = 1, *,
+          base: Mapping[str, Any] | None = None, store: Store | str | None = None,
+          scheduler: str | None = None, workers: int | None = None, resume: bool = True,
+          name: str | None = None, progress: Callable[[dict], None] | None = None, client=None):
+    """Run ``experiment`` over ``grid`` × ``seeds`` on Dask; return a table of results.
+
+    Parameters
+    ----------
+    experiment : str or Experiment subclass
+        Registered kind (``"reservoirs.memory_capacity"``) or class.
+    grid : mapping
+        Parameter name → list of values.
+    seeds : int or iterable of int, default 1
+        Seeds per grid point.
+    base : mapping, optional
+        Fixed parameters for every point.
+    store : Store or str, optional
+        Target store (default ``$WORKBENCH_STORE`` or ``./workbench.zarr``); must be
+        reachable by every worker.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:port``); default: a local
+        cluster with one single-threaded worker process per core (``workers`` to change).
+    resume : bool, default True
+        Skip points whose run is already ``complete`` in the store.
+    name : str, optional
+        Sweep name recorded in every run's ``tags``.
+    progress : callable, optional
+        Called with ``{"done", "failed", "running", "skipped", "total"}`` after each change.
+    client : dask.distributed.Client, optional
+        Use this client (overrides ``scheduler``/``workers``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point: grid values, seed, run_id, status, error, and scalar metrics.
+    """
+    import pandas as pd
+
+    cls = _resolve(experiment)
+    store = store if isinstance(store, Store) else Store(store)
+    points = expand_grid(cls, grid, seeds, base)
+    tags = {"sweep": name or f"{cls.kind}-{time.strftime('%Y%m%dT%H%M%S')}"}
+    done = _completed(store, cls.kind) if resume else {}
+    results: dict[int, dict] = {}
+    todo = []
+    for i, point in enumerate(points):
+        rec = done.get(point.key)
+        if rec is not None:
+            results[i] = {"run_id": rec.id, "status": "complete", "error": None,
+                          "metrics": rec.metrics, "skipped": True}
+        else:
+            todo.append(i)
+    counts = {"total": len(points), "skipped": len(results), "done": len(results), "failed": 0,
+              "running": len(todo)}
+    if progress:
+        progress(dict(counts))
+    if todo:
+        in_process = store.path.startswith("memory://")
+        own_client, cluster = (client, None) if client is not None else _client(scheduler, workers, in_process)
+        try:
+            from dask.distributed import as_completed
+
+            # The class travels by reference when importable, else by value (cloudpickle).
+            target = cls.kind if _registered(cls) else cls
+            futures = {own_client.submit(run_point, target, points[i].params, store.path, tags,
+                                         key=f"point-{i}-{points[i].key.__hash__() & 0xffffffff:x}",
+                                         pure=False, retries=1): i for i in todo}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker or task; recorded
+                    res = {"run_id": None, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                           "metrics": {}}
+                res["skipped"] = False
+                results[i] = res
+                counts["running"] -= 1
+                counts["done" if res["status"] == "complete" else "failed"] += 1
+                if progress:
+                    progress(dict(counts))
+        finally:
+            if client is None:
+                own_client.close()
+                if cluster is not None:
+                    cluster.close()
+    rows = []
+    for i, point in enumerate(points):
+        res = results[i]
+        row = dict(point.grid_values)
+        row.update(run_id=res["run_id"], status=res["status"], skipped=res.get("skipped", False),
+                   error=res["error"])
+        for key, value in (res.get("metrics") or {}).items():
+            if isinstance(value, (int, float, bool)) and key not in row:
+                row[key] = value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _registered(cls: type[Experiment]) -> bool:
+    try:
+        return get_experiment(cls.kind) is cls
+    except ValueError:
+        return False
