@@ -267,6 +267,48 @@ def sweep_cmd(name, grid_items, assignments, config, seeds, scheduler, workers, 
         sys.exit(1)
 
 
+@main.command("reproduce")
+@click.option("--quick", is_flag=True, help="Reduced sizes: a first look in a few minutes.")
+@click.option("--only", multiple=True, metavar="PREFIX", help="Only claims whose id starts with PREFIX (repeatable).")
+@click.option("--out", "out_dir", default="reproduction", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for report.md, report.html and figures/.")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Existing Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--workers", type=int, default=None, help="Local worker processes (default: one per core).")
+@click.option("--no-resume", is_flag=True, help="Re-run points already complete in the store.")
+@store_option
+def reproduce_cmd(quick, only, out_dir, scheduler, workers, no_resume, store_path):
+    """Reproduce the claims of the three papers and write a report."""
+    import time as _time
+
+    from tqdm.auto import tqdm
+
+    from .reproduce import reproduce, write_report
+
+    store = _open_store(store_path)
+    bar = tqdm(desc="reproduce", unit="run", disable=None)
+
+    def progress(counts):
+        bar.total = counts["total"]
+        bar.n = counts["done"] + counts["failed"]
+        bar.set_postfix(done=counts["done"], failed=counts["failed"], running=counts["running"],
+                        skipped=counts["skipped"])
+        bar.refresh()
+
+    t0 = _time.time()
+    try:
+        results = reproduce(store, quick=quick, only=list(only) or None, scheduler=scheduler, workers=workers,
+                            resume=not no_resume, progress=progress)
+    except ValueError as exc:
+        bar.close()
+        _fail(str(exc))
+    bar.close()
+    command = "workbench reproduce" + (" --quick" if quick else "") + "".join(f" --only {o}" for o in only)
+    md, page = write_report(results, store, out_dir, command=command, elapsed_s=_time.time() - t0)
+    for r in results:
+        click.echo(f"{r.claim.id:28s} {r.verdict:15s} paper: {r.claim.paper_value} | ours: {r.our_value}")
+    click.echo(f"report: {md} and {page}")
+
+
 def with_pandas_display(table) -> None:
     """Print a sweep table compactly."""
     import pandas as pd

@@ -23,7 +23,8 @@ from scipy.spatial import cKDTree
 from scipy.special import logsumexp
 
 from .readout import RidgeReadout
-from .validation import check_array, check_choice, check_int, check_positive, check_range, check_seed
+from .validation import (check_array, check_choice, check_int, check_positive, check_range,
+                         check_seed)
 
 __all__ = [
     "MemoryCapacity",
@@ -42,6 +43,8 @@ __all__ = [
 LAPLACE_ALPHA = 1e-5
 #: Dimension from which ``state_space_divergence(method="auto")`` uses the GMM estimator.
 GMM_MIN_DIM = 11
+#: Histograms up to this many cells are dense (bincount over all cells), larger ones sparse.
+_DENSE_MAX_CELLS = 1 << 22
 _LOG_TINY = float(np.log(np.finfo(float).tiny))
 
 
@@ -108,8 +111,8 @@ def state_space_divergence(true, gen, n_bins=30, *, method="auto", sigma2=1.0,
         \hat p_k = \frac{c_k + \alpha}{\sum_j c_j + \alpha K},\qquad
         D_{stsp} = \sum_k \hat p_{true,k} \log\frac{\hat p_{true,k}}{\hat p_{gen,k}} .
 
-    Only occupied cells are enumerated (``np.ravel_multi_index`` + ``np.unique`` +
-    ``np.bincount``); the :math:`K - |\text{occupied}|` empty cells contribute in closed
+    Cells are counted with ``np.ravel_multi_index`` and ``np.bincount``. Beyond :math:`2^{22}` cells only the occupied cells are enumerated
+    (``np.unique``) and the :math:`K - |\text{occupied}|` empty ones contribute in closed
     form, so the result equals the dense sum for any N.
 
     **GMM** (Hess et al. 2023, Hershey & Olsen 2007): each trajectory (first
@@ -121,24 +124,26 @@ def state_space_divergence(true, gen, n_bins=30, *, method="auto", sigma2=1.0,
     """
     t, g = _pair(true, gen)
     check_choice(method, "method", ("auto", "bins", "gmm"))
-    if method == "auto":
-        method = "gmm" if t.shape[1] >= GMM_MIN_DIM else "bins"
-    if method == "bins":
-        n_bins = check_int(n_bins, "n_bins", 1, None)
-        return _binned_kl(t, g, n_bins)
+    n_bins = check_int(n_bins, "n_bins", 1, None)
     check_positive(sigma2, "sigma2")
     n_samples = check_int(n_samples, "n_samples", 1, None)
     max_points = check_int(max_points, "max_points", 1, None)
-    return _gmm_kl(t, g, float(sigma2), n_samples, max_points, check_seed(seed))
+    rng = check_seed(seed)
+    if method == "auto":
+        method = "gmm" if t.shape[1] >= GMM_MIN_DIM else "bins"
+    if method == "bins":
+        return _binned_kl(t, g, n_bins)
+    return _gmm_kl(t, g, float(sigma2), n_samples, max_points, rng)
 
 
 def _cells(x, lo, width, n_bins):
-    """Flat cell index of every point of ``x`` inside the box; points outside are dropped."""
+    """Flat cell index (row-major) of every point inside the box; points outside dropped."""
     with np.errstate(invalid="ignore"):
-        rel = (x - lo) / width
-        inside = np.all((rel >= 0) & (rel < n_bins), axis=1)
-    idx = np.minimum(np.floor(rel[inside]).astype(np.int64), n_bins - 1)
-    return np.ravel_multi_index(idx.T, (n_bins,) * x.shape[1])
+        rel = np.floor((x - lo) / width)          # NaN/inf rows never pass the tests below
+        inside = np.ones(x.shape[0], dtype=bool)
+        for j in range(x.shape[1]):
+            inside &= (rel[:, j] >= 0) & (rel[:, j] < n_bins)
+    return np.ravel_multi_index(rel[inside].astype(np.int64).T, (n_bins,) * x.shape[1])
 
 
 def _binned_kl(t, g, n_bins):
@@ -155,15 +160,29 @@ def _binned_kl(t, g, n_bins):
     ct, cg = _cells(t, lo, width, n_bins), _cells(g, lo, width, n_bins)
     if cg.size == 0:
         return float("nan")
+    n_cells = n_bins ** n_dim
+    if n_cells <= _DENSE_MAX_CELLS:
+        return _kl_dense(ct, cg, n_cells)
+    return _kl_sparse(ct, cg, float(n_cells))
+
+
+def _kl_dense(ct, cg, n_cells):
+    """KL of the Laplace-smoothed histograms, summing over every cell."""
+    p = np.bincount(ct, minlength=n_cells) + LAPLACE_ALPHA
+    q = np.bincount(cg, minlength=n_cells) + LAPLACE_ALPHA
+    p /= ct.size + LAPLACE_ALPHA * n_cells
+    q /= cg.size + LAPLACE_ALPHA * n_cells
+    return float(np.sum(p * np.log(p / q)))
+
+
+def _kl_sparse(ct, cg, n_cells):
+    """Same value, enumerating only occupied cells; empty cells are added in closed form."""
     occupied, inverse = np.unique(np.concatenate([ct, cg]), return_inverse=True)
     n_occ = occupied.size
-    count_t = np.bincount(inverse[:ct.size], minlength=n_occ)
-    count_g = np.bincount(inverse[ct.size:], minlength=n_occ)
-    n_cells = float(n_bins) ** n_dim
     norm_t = ct.size + LAPLACE_ALPHA * n_cells
     norm_g = cg.size + LAPLACE_ALPHA * n_cells
-    p = (count_t + LAPLACE_ALPHA) / norm_t
-    q = (count_g + LAPLACE_ALPHA) / norm_g
+    p = (np.bincount(inverse[:ct.size], minlength=n_occ) + LAPLACE_ALPHA) / norm_t
+    q = (np.bincount(inverse[ct.size:], minlength=n_occ) + LAPLACE_ALPHA) / norm_g
     kl = float(np.sum(p * np.log(p / q)))
     p0, q0 = LAPLACE_ALPHA / norm_t, LAPLACE_ALPHA / norm_g
     return kl + (n_cells - n_occ) * p0 * float(np.log(p0 / q0))
@@ -240,7 +259,7 @@ def hellinger_distance(true, gen, smoothing=20.0, *, per_dimension=False):
     check_choice(per_dimension, "per_dimension", (True, False))
     if np.any(np.ptp(t, axis=0) == 0):
         raise ValueError("true must vary in every dimension (a constant column has no spectrum)")
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         f = _normalised_spectrum(t, float(smoothing))
         h = _normalised_spectrum(g, float(smoothing))
         dist = np.sqrt(np.sum((np.sqrt(f) - np.sqrt(h)) ** 2, axis=0) / 2.0)
@@ -283,7 +302,9 @@ def prediction_error(predict_fn, data, n=20):
     if not callable(predict_fn):
         raise ValueError(f"predict_fn must be callable, got {type(predict_fn).__name__}")
     n = check_int(n, "n", 1, None)
-    x = _as_2d(check_array(data, "data", ndim=(1, 2), min_length=n + 1))
+    x = _as_2d(check_array(data, "data", ndim=(1, 2)))
+    if x.shape[0] <= n:
+        raise ValueError(f"data must have more than n={n} rows, got {x.shape[0]}")
     start = x[:-n]
     pred = np.asarray(predict_fn(start.copy(), n), dtype=float)
     if pred.shape != start.shape:
@@ -498,7 +519,10 @@ def rosenstein_lyapunov(data, dt=1.0, *, fit_range=None, **kwargs):
         Sampling interval (> 0); the exponent is per unit time.
     fit_range : tuple of int, optional
         Steps ``(start, stop)`` of the linear region of the divergence curve fitted by
-        least squares; default the first half of the horizon, ``(0, horizon // 2)``.
+        least squares. Default ``(horizon // 8, horizon // 2)``: with the default horizon
+        of four mean periods this skips the first half period, where neighbours still
+        align with the unstable direction and the curve rises faster than
+        :math:`\lambda_{max}`, and stops before saturation.
     **kwargs
         ``horizon``, ``min_separation``, ``embedding_dim``, ``lag`` of
         :func:`rosenstein_divergence`.
@@ -511,7 +535,7 @@ def rosenstein_lyapunov(data, dt=1.0, *, fit_range=None, **kwargs):
     """
     times, log_div = rosenstein_divergence(data, dt, **kwargs)
     h = times.size
-    start, stop = (0, max(h // 2, 2)) if fit_range is None else fit_range
+    start, stop = (h // 8, max(h // 2, h // 8 + 2)) if fit_range is None else fit_range
     start = check_int(start, "fit_range[0]", 0, h - 2)
     stop = check_int(stop, "fit_range[1]", start + 2, h)
     slope, _ = np.polyfit(times[start:stop], log_div[start:stop], 1)

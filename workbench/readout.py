@@ -153,7 +153,8 @@ class RidgeReadout:
     Notes
     -----
     One symmetric eigendecomposition :math:`X_c^\top X_c = V \operatorname{diag}(s) V^\top`
-    per training set gives :math:`W(\alpha) = V \operatorname{diag}(1/(s+\alpha)) V^\top X_c^\top Y_c`
+    per training set gives
+    :math:`W(\alpha) = V \operatorname{diag}(1/(s+\alpha)) V^\top X_c^\top Y_c`
     for every penalty and target. Validation errors are evaluated from the sums,
     cross products and Gram matrices of contiguous row blocks (training moments are the
     total minus the held-out block), so the data are read once.
@@ -283,6 +284,7 @@ class RidgeReadout:
         return out[:, 0] if self._y_1d else out
 
     def __repr__(self):
-        pen = f"alpha={self.alpha}" if self.alpha is not None else f"alphas[{len(self.alphas)}]"
+        pen = (f"alpha={self.alpha}" if self.alpha is not None
+               else f"alphas[{len(self.alphas)}]")
         return (f"RidgeReadout({pen}, fit_intercept={self.fit_intercept}, cv={self.cv!r}, "
                 f"alpha_per_target={self.alpha_per_target})")

@@ -26,7 +26,7 @@ from .experiment import Experiment, RunFailedError
 from .registry import get_experiment
 from .store import Store
 
-__all__ = ["SweepPoint", "expand_grid", "parse_grid", "sweep", "run_point"]
+__all__ = ["SweepPoint", "expand_grid", "parse_grid", "run_point", "run_points", "sweep"]
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,68 @@ def _client(scheduler: str | None, workers: int | None, in_process: bool):
     return Client(cluster), cluster
 
 
+def run_points(points: list[SweepPoint], store: Store, *, scheduler: str | None = None,
+               workers: int | None = None, resume: bool = True, tags: Mapping | None = None,
+               progress: Callable[[dict], None] | None = None, client=None,
+               experiments: Mapping[str, type[Experiment]] | None = None) -> list[dict]:
+    """Run ``points`` on Dask, one run each; return one result dict per point, in order.
+
+    Each result has ``run_id``, ``status`` (``complete`` or ``failed``), ``error``,
+    ``metrics`` and ``skipped`` (already complete in the store, not run again).
+    ``experiments`` maps kinds to classes that are not in the registry (sent by value).
+    """
+    experiments = dict(experiments or {})
+    done: dict[str, dict[str, Any]] = {}
+    results: dict[int, dict] = {}
+    todo = []
+    for i, point in enumerate(points):
+        if resume and point.kind not in done:
+            done[point.kind] = _completed(store, point.kind)
+        rec = done.get(point.kind, {}).get(point.key) if resume else None
+        if rec is not None:
+            results[i] = {"run_id": rec.id, "status": "complete", "error": None,
+                          "metrics": rec.metrics, "skipped": True}
+        else:
+            todo.append(i)
+    counts = {"total": len(points), "skipped": len(results), "done": len(results), "failed": 0,
+              "running": len(todo)}
+    if progress:
+        progress(dict(counts))
+    if not todo:
+        return [results[i] for i in range(len(points))]
+    in_process = store.path.startswith("memory://")
+    own_client, cluster = (client, None) if client is not None else _client(scheduler, workers, in_process)
+    try:
+        from dask.distributed import as_completed
+
+        futures = {}
+        for i in todo:
+            point = points[i]
+            # Registered kinds travel by name; other classes by value (cloudpickle).
+            target = experiments.get(point.kind, point.kind)
+            fut = own_client.submit(run_point, target, point.params, store.path, tags, pure=False, retries=1,
+                                    key=f"{point.kind}-{i}-{time.time_ns():x}")
+            futures[fut] = i
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker or task: recorded, not raised
+                res = {"run_id": None, "status": "failed", "error": f"{type(exc).__name__}: {exc}", "metrics": {}}
+            res["skipped"] = False
+            results[i] = res
+            counts["running"] -= 1
+            counts["done" if res["status"] == "complete" else "failed"] += 1
+            if progress:
+                progress(dict(counts))
+    finally:
+        if client is None:
+            own_client.close()
+            if cluster is not None:
+                cluster.close()
+    return [results[i] for i in range(len(points))]
+
+
 def sweep(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iterable[int] = 1, *,
           base: Mapping[str, Any] | None = None, store: Store | str | None = None,
           scheduler: str | None = None, workers: int | None = None, resume: bool = True,
@@ -190,7 +252,7 @@ def sweep(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iterable[i
     Returns
     -------
     pandas.DataFrame
-        One row per point: grid values, seed, run_id, status, error, and scalar metrics.
+        One row per point: grid values, seed, run_id, status, skipped, error, scalar metrics.
     """
     import pandas as pd
 
@@ -198,55 +260,13 @@ def sweep(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iterable[i
     store = store if isinstance(store, Store) else Store(store)
     points = expand_grid(cls, grid, seeds, base)
     tags = {"sweep": name or f"{cls.kind}-{time.strftime('%Y%m%dT%H%M%S')}"}
-    done = _completed(store, cls.kind) if resume else {}
-    results: dict[int, dict] = {}
-    todo = []
-    for i, point in enumerate(points):
-        rec = done.get(point.key)
-        if rec is not None:
-            results[i] = {"run_id": rec.id, "status": "complete", "error": None,
-                          "metrics": rec.metrics, "skipped": True}
-        else:
-            todo.append(i)
-    counts = {"total": len(points), "skipped": len(results), "done": len(results), "failed": 0,
-              "running": len(todo)}
-    if progress:
-        progress(dict(counts))
-    if todo:
-        in_process = store.path.startswith("memory://")
-        own_client, cluster = (client, None) if client is not None else _client(scheduler, workers, in_process)
-        try:
-            from dask.distributed import as_completed
-
-            # The class travels by reference when importable, else by value (cloudpickle).
-            target = cls.kind if _registered(cls) else cls
-            futures = {own_client.submit(run_point, target, points[i].params, store.path, tags,
-                                         key=f"point-{i}-{points[i].key.__hash__() & 0xffffffff:x}",
-                                         pure=False, retries=1): i for i in todo}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a lost worker or task; recorded
-                    res = {"run_id": None, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
-                           "metrics": {}}
-                res["skipped"] = False
-                results[i] = res
-                counts["running"] -= 1
-                counts["done" if res["status"] == "complete" else "failed"] += 1
-                if progress:
-                    progress(dict(counts))
-        finally:
-            if client is None:
-                own_client.close()
-                if cluster is not None:
-                    cluster.close()
+    extra = {} if _registered(cls) else {cls.kind: cls}
+    results = run_points(points, store, scheduler=scheduler, workers=workers, resume=resume, tags=tags,
+                         progress=progress, client=client, experiments=extra)
     rows = []
-    for i, point in enumerate(points):
-        res = results[i]
+    for point, res in zip(points, results):
         row = dict(point.grid_values)
-        row.update(run_id=res["run_id"], status=res["status"], skipped=res.get("skipped", False),
-                   error=res["error"])
+        row.update(run_id=res["run_id"], status=res["status"], skipped=res["skipped"], error=res["error"])
         for key, value in (res.get("metrics") or {}).items():
             if isinstance(value, (int, float, bool)) and key not in row:
                 row[key] = value

@@ -251,7 +251,7 @@ def _solve(field, x0, n_steps, dt, transient, method, rtol, atol, progress):
         sol = solve_ivp(field, (grid[0], grid[-1]), state, method=method, t_eval=grid,
                         rtol=rtol, atol=atol)
         if sol.status < 0 or not np.all(np.isfinite(sol.y)):
-            raise ValueError(f"integration failed at t={sol.t[-1] if sol.t.size else grid[0]:.6g} "
+            raise ValueError(f"integration failed between t={grid[0]:.6g} and t={grid[-1]:.6g} "
                              f"({sol.message}); the trajectory diverges: check x0 and the "
                              f"system parameters")
         ys = sol.y.T
