@@ -61,18 +61,37 @@ class _EigenSolution:
         return self.v @ (self.p / (self.s[:, None] + alpha))
 
 
-def _solve(mom, fit_intercept):
-    """Centre the moments (when fitting an intercept) and diagonalise the Gram matrix."""
+def _centred(mom, fit_intercept):
+    """Means, centred Gram matrix and centred cross product of the moments."""
     if fit_intercept:
         mx, my = mom.sx / mom.n, mom.sy / mom.n
-        gram = mom.xx - np.outer(mom.sx, mx)
-        cross = mom.xy - np.outer(mom.sx, my)
-    else:
-        mx, my = np.zeros_like(mom.sx), np.zeros_like(mom.sy)
-        gram, cross = mom.xx, mom.xy
+        return mx, my, mom.xx - np.outer(mom.sx, mx), mom.xy - np.outer(mom.sx, my)
+    return np.zeros_like(mom.sx), np.zeros_like(mom.sy), mom.xx, mom.xy
+
+
+def _solve(mom, fit_intercept):
+    """Centre the moments (when fitting an intercept) and diagonalise the Gram matrix."""
+    mx, my, gram, cross = _centred(mom, fit_intercept)
     s, v = linalg.eigh(0.5 * (gram + gram.T), check_finite=False)
     s = np.clip(s, 0.0, None)
     return _EigenSolution(s, v, v.T @ cross, mx, my)
+
+
+def _solve_fixed(mom, fit_intercept, alpha):
+    """Coefficients for one fixed penalty by a Cholesky solve of (G + alpha I) W = C.
+
+    About twice as fast as the eigendecomposition that serves a whole grid of penalties;
+    falls back to it when the matrix is numerically not positive definite.
+    """
+    mx, my, gram, cross = _centred(mom, fit_intercept)
+    a = 0.5 * (gram + gram.T)
+    a[np.diag_indices_from(a)] += alpha
+    try:
+        factor = linalg.cho_factor(a, check_finite=False, overwrite_a=True)
+    except linalg.LinAlgError:
+        sol = _solve(mom, fit_intercept)
+        return sol.coef(alpha), sol.mx, sol.my
+    return linalg.cho_solve(factor, cross, check_finite=False), mx, my
 
 
 def _validation_mse(sol, block, alphas):
@@ -221,17 +240,17 @@ class RidgeReadout:
         xs, ys = X - x0, Y2 - y0           # shift for numerical accuracy of the moments
 
         if self.alpha is not None:
-            total = _Moments.of(xs, ys)
             self.cv_mse_ = None
             alpha = self.alpha
+            coef, mx, my = _solve_fixed(_Moments.of(xs, ys), self.fit_intercept, alpha)
         else:
             total, val_blocks = self._blocks(xs, ys)
             self.cv_mse_ = self._score(total, val_blocks)
             alpha = self._select(self.cv_mse_)
-        sol = _solve(total, self.fit_intercept)
-        coef = sol.coef(alpha)
+            sol = _solve(total, self.fit_intercept)
+            coef, mx, my = sol.coef(alpha), sol.mx, sol.my
         self.coef_ = coef
-        self.intercept_ = (y0 + sol.my) - (x0 + sol.mx) @ coef   # zero without intercept
+        self.intercept_ = (y0 + my) - (x0 + mx) @ coef   # zero without intercept
         self.alpha_ = alpha if np.ndim(alpha) else float(alpha)
         self.alphas_ = self.alphas
         self.n_features_in_ = X.shape[1]

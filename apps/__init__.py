@@ -1,0 +1,1 @@
+"""The Panel workbench app (``workbench serve``): memory capacity, Lorenz/Rössler, dendrites, runs."""

@@ -1,0 +1,125 @@
+"""The workbench app: one template, one tab per page, a fresh state per browser session.
+
+``create_app(store)`` builds everything for one session (served as a *function*, so several
+browser sessions never share state); :func:`serve` starts the Bokeh server on
+``localhost:<port>``. ``panel serve apps/app.py`` also works (the store then comes from
+``$WORKBENCH_STORE`` or ``./workbench.zarr``).
+"""
+
+from __future__ import annotations
+
+import panel as pn
+
+from workbench.registry import experiments as registered_experiments
+from workbench.registry import load_errors
+from workbench.store import Store, default_store_path
+
+from .dendrites import DendritesPage
+from .dynamics import DynamicsPage
+from .memory import MemoryPage
+from .runs import RunsPage
+
+__all__ = ["PAGES", "build_pages", "create_app", "serve"]
+
+#: Tab titles, in order.
+PAGES = ("Memory capacity", "Lorenz / Rössler", "Dendrites", "Runs")
+
+pn.extension("tabulator", notifications=False, sizing_mode="stretch_width")
+
+
+def _open_store(store) -> Store:
+    if isinstance(store, Store):
+        return store
+    return Store(store if store is not None else default_store_path())
+
+
+def build_pages(store=None, registry: dict | None = None) -> dict:
+    """The pages of one session, ``{title: page}`` in :data:`PAGES` order.
+
+    Parameters
+    ----------
+    store : Store, str or None
+        The store (or its path/URL); default ``$WORKBENCH_STORE`` or ``./workbench.zarr``.
+    registry : dict, optional
+        ``{kind: Experiment subclass}``; default the installed experiments.
+    """
+    store = _open_store(store)
+    registry = registered_experiments() if registry is None else registry
+    return {
+        PAGES[0]: MemoryPage(store, registry),
+        PAGES[1]: DynamicsPage(store, registry),
+        PAGES[2]: DendritesPage(),
+        PAGES[3]: RunsPage(store, registry),
+    }
+
+
+def create_app(store=None, registry: dict | None = None, pages: dict | None = None) -> pn.template.BootstrapTemplate:
+    """Build the app for one session: a template with one tab per page.
+
+    Parameters
+    ----------
+    store : Store, str or None
+        The store (or its path/URL); default ``$WORKBENCH_STORE`` or ``./workbench.zarr``.
+    registry : dict, optional
+        ``{kind: Experiment subclass}``; default the installed experiments.
+    pages : dict, optional
+        Pages made by :func:`build_pages` (default: made here), e.g. to keep a handle on
+        their state.
+
+    Returns
+    -------
+    panel.template.BootstrapTemplate
+    """
+    store = _open_store(store)
+    registry = registered_experiments() if registry is None else registry
+    pages = build_pages(store, registry) if pages is None else pages
+    tabs = pn.Tabs(*((title, page) for title, page in pages.items()), sizing_mode="stretch_width")
+
+    def on_tab(event):
+        if PAGES[event.new] == PAGES[3]:
+            pages[PAGES[3]].refresh()
+
+    tabs.param.watch(on_tab, ["active"])
+    broken = load_errors()
+    notes = [pn.pane.Markdown(f"**Store:** `{store.path}`"),
+             pn.pane.Markdown(f"**Experiments:** {len(registry)} installed")]
+    if broken:
+        notes.append(pn.pane.Alert("Unavailable packages: " + "; ".join(f"{k}: {v}" for k, v in broken.items()),
+                                   alert_type="warning"))
+    return pn.template.BootstrapTemplate(title="Neuro workbench", main=[tabs], sidebar=notes,
+                                        sidebar_width=260, collapsed_sidebar=True,
+                                        header_background="#1f4e79")
+
+
+def serve(store=None, port: int = 5006, address: str = "localhost", show: bool = False, **kwargs):
+    """Serve the app: every browser session gets its own :func:`create_app`.
+
+    Parameters
+    ----------
+    store : str or None
+        Store path or URL (validated here, before the server starts).
+    port : int
+        TCP port (0 picks a free one).
+    address : str
+        Interface to listen on.
+    show : bool
+        Open a browser tab.
+    **kwargs
+        Passed to :func:`panel.serve` (e.g. ``threaded=True``).
+
+    Returns
+    -------
+    The server (or its thread with ``threaded=True``).
+    """
+    path = _open_store(store).path
+
+    def session():
+        return create_app(path)
+
+    return pn.serve({"workbench": session}, port=port, address=address, show=show, title="Neuro workbench",
+                    websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"],
+                    **kwargs)
+
+
+if pn.state.served:
+    create_app().servable()

@@ -1,0 +1,102 @@
+"""View pieces shared by the pages: experiment forms, job status, run results, messages.
+
+Everything here builds Panel objects from state objects (an :class:`~workbench.experiment.
+Experiment`, a :class:`~apps.jobs.Job`, a :class:`~workbench.store.RunReader`); nothing holds
+state of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import panel as pn
+
+from workbench.experiment import Experiment
+
+__all__ = [
+    "experiment_form",
+    "job_progress",
+    "message",
+    "metrics_frame",
+    "params_frame",
+    "run_figures",
+    "scalar_metrics",
+]
+
+
+def experiment_form(experiment: Experiment, exclude=(), name: str | None = None) -> pn.Param:
+    """Widgets generated from an experiment's parameter declaration (``pn.Param``).
+
+    Parameters
+    ----------
+    experiment : Experiment
+        The configured experiment; the widgets edit it in place (bidirectional).
+    exclude : iterable of str
+        Parameters the page sets itself (hidden from the form).
+    name : str, optional
+        Heading of the form; default the experiment's kind.
+
+    Returns
+    -------
+    panel.Param
+    """
+    names = [n for n in experiment.parameter_names() if n not in set(exclude)]
+    return pn.Param(experiment, parameters=names, show_name=True,
+                    name=name or experiment.kind, sizing_mode="stretch_width")
+
+
+def message(text: str | None, kind: str = "danger") -> pn.pane.Alert:
+    """A one-line alert (hidden when ``text`` is empty)."""
+    return pn.pane.Alert(text or "", alert_type=kind, visible=bool(text), sizing_mode="stretch_width")
+
+
+def job_progress(job) -> pn.Column:
+    """Progress bar and status line bound to a :class:`~apps.jobs.Job`."""
+    bar = pn.indicators.Progress(value=pn.bind(lambda p: int(round(100 * p)), job.param.progress),
+                                 max=100, sizing_mode="stretch_width", height=18,
+                                 active=pn.bind(lambda s: s == "running", job.param.status))
+
+    def status_line(status, msg, run_id):
+        text = f"**Status:** {status}"
+        if msg and msg != status:
+            text += f" — {msg}"
+        if run_id:
+            text += f" — run `{run_id}`"
+        return text
+
+    line = pn.pane.Markdown(pn.bind(status_line, job.param.status, job.param.message, job.param.run_id),
+                            margin=(0, 10))
+    return pn.Column(bar, line, sizing_mode="stretch_width")
+
+
+def scalar_metrics(metrics: dict) -> dict:
+    """The metrics that are single finite-or-not numbers (lists and dicts left out)."""
+    return {k: v for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.6g}"
+    return str(value)
+
+
+def metrics_frame(metrics: dict) -> pd.DataFrame:
+    """Scalar metrics as a two-column table (metric, value)."""
+    rows = [(k, _fmt(v)) for k, v in scalar_metrics(metrics).items()]
+    return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+def params_frame(params: dict) -> pd.DataFrame:
+    """Run parameters as a two-column table (parameter, value as JSON)."""
+    rows = [(k, json.dumps(v) if isinstance(v, (list, dict)) else _fmt(v)) for k, v in sorted(params.items())]
+    return pd.DataFrame(rows, columns=["parameter", "value"])
+
+
+def run_figures(reader, names=None, width: int = 520) -> list[pn.pane.PNG]:
+    """The PNG figures stored in a run, one pane each (all of them unless ``names``)."""
+    names = reader.figures if names is None else [n for n in names if n in reader.figures]
+    return [pn.Column(pn.pane.Markdown(f"**{n}**", margin=(0, 5)),
+                      pn.pane.PNG(reader.figure(n), width=width, name=n)) for n in names]

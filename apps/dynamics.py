@@ -1,0 +1,330 @@
+"""Lorenz / Rössler page: train an AL-RNN live, inspect its symbolic dynamics, compare forecasts.
+
+The AL-RNN (Brenner et al. 2024, ``research/alrnn.md``) is trained by the registered
+experiments ``alrnn.lorenz63`` / ``alrnn.rossler`` (or ``alrnn.fit`` on an uploaded
+``(time, features)`` series); the experiment reports ``progress(fraction, message, epoch=,
+loss=, d_stsp=, d_h=)`` after every block, which this page plots live, and polls
+``should_stop`` so that *Cancel* ends training and keeps the best model. The rate E/I
+reservoir's closed-loop forecast of the same system (``reservoirs.lorenz_forecast``) is run
+beside it and both are scored by the same geometric (D_stsp, note §3.2) and temporal (D_H,
+§3.3) distances of :mod:`workbench.metrics`.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import panel as pn
+import param
+
+from workbench.store import Store
+from workbench.validation import check_array
+
+from .components import metrics_frame, run_figures
+from .jobs import describe_error
+from .plots import curves_figure
+from .results import first_array, first_metric
+from .runner import ExperimentRunner, RunnerControls
+
+__all__ = ["DynamicsPage", "DynamicsState", "read_series"]
+
+#: AL-RNN training experiment per system; ``upload`` trains on a user's file.
+TRAIN_KINDS = {"lorenz63": "alrnn.lorenz63", "rossler": "alrnn.rossler", "upload": "alrnn.fit"}
+#: Ground-truth generators of the systems (stored runs of their own).
+DATA_KINDS = {"lorenz63": "systems.lorenz63", "rossler": "systems.rossler"}
+#: The reservoir forecast experiment.
+FORECAST_KIND = "reservoirs.lorenz_forecast"
+#: Parameter of ``alrnn.fit`` that names its data file.
+FIT_DATA = ("data_path", "path", "data", "dataset")
+#: Metric names of the two distances.
+D_STSP = ("d_stsp", "D_stsp", "dstsp")
+D_H = ("d_h", "D_H", "dh", "hellinger")
+#: Arrays of the fixed-point table: latent positions, then per-point columns.
+FIXED_POINTS = ("fixed_points",)
+FIXED_POINT_COLUMNS = {"fixed_point_radius": "spectral radius", "fixed_point_real": "real"}
+#: Systems the reservoir forecast experiment covers.
+FORECAST_SYSTEMS = ("lorenz63",)
+#: Smallest accepted upload.
+MIN_UPLOAD_ROWS = 50
+
+
+def read_series(data: bytes, filename: str) -> np.ndarray:
+    """Read an uploaded ``(time, features)`` series from ``.npy``, ``.csv`` or ``.txt`` bytes.
+
+    Parameters
+    ----------
+    data : bytes
+        File contents.
+    filename : str
+        File name; its extension chooses the reader.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, N)
+        Finite float64 with ``T >= 50`` rows (a 1-D file becomes one column).
+
+    Raises
+    ------
+    ValueError
+        Unknown extension, unreadable contents, NaN/inf, or too few rows.
+    """
+    name = (filename or "").lower()
+    try:
+        if name.endswith(".npy"):
+            arr = np.load(io.BytesIO(data), allow_pickle=False)
+        elif name.endswith((".csv", ".txt", ".dat")):
+            text = data.decode("utf-8")
+            delimiter = "," if name.endswith(".csv") or "," in text.splitlines()[0] else None
+            arr = np.loadtxt(io.StringIO(text), delimiter=delimiter, ndmin=2)
+        else:
+            raise ValueError(f"upload must be a .npy, .csv or .txt file, got {filename!r}")
+    except (OSError, UnicodeDecodeError, IndexError) as exc:
+        raise ValueError(f"upload {filename!r} cannot be read: {exc}") from None
+    except ValueError as exc:
+        if "upload must be" in str(exc):
+            raise
+        raise ValueError(f"upload {filename!r} cannot be read: {exc}") from None
+    arr = np.asarray(arr, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    return check_array(arr, "uploaded series", ndim=2, min_length=MIN_UPLOAD_ROWS)
+
+
+class DynamicsState(param.Parameterized):
+    """State of the Lorenz / Rössler page (no widgets)."""
+
+    system = param.Selector(default="lorenz63", objects=list(TRAIN_KINDS), doc="System to reconstruct.")
+    store = param.ClassSelector(class_=Store, doc="The store runs go to.")
+    registry = param.Dict(default=None, allow_None=True, doc="{kind: class}; default the installed registry.")
+    upload_path = param.String(default=None, allow_None=True, constant=True,
+                               doc="Where the uploaded series was saved (.npy).")
+    train = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="AL-RNN training.")
+    forecast = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="Reservoir forecast.")
+    data = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="Ground-truth generator.")
+
+    def __init__(self, upload_dir: str | None = None, **params):
+        super().__init__(**params)
+        self._upload_dir = upload_dir
+        with param.edit_constant(self):
+            self.train = ExperimentRunner(kind=TRAIN_KINDS[self.system], store=self.store, registry=self.registry)
+            reg = self.train.registry
+            self.forecast = ExperimentRunner(kind=FORECAST_KIND, store=self.store, registry=reg)
+            self.data = ExperimentRunner(kind=DATA_KINDS.get(self.system, ""), store=self.store, registry=reg)
+        self._sync_system()
+
+    @param.depends("system", watch=True)
+    def _sync_system(self) -> None:
+        self.train.kind = TRAIN_KINDS[self.system]
+        self.data.kind = DATA_KINDS.get(self.system, "")
+        if self.system == "upload" and self.upload_path:
+            self._point_fit_at_upload()
+
+    def set_upload(self, data: bytes, filename: str) -> np.ndarray:
+        """Validate an uploaded series, save it as ``.npy`` and point ``alrnn.fit`` at it."""
+        import tempfile
+        from pathlib import Path
+
+        arr = read_series(data, filename)
+        folder = Path(self._upload_dir or tempfile.mkdtemp(prefix="workbench-upload-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (Path(filename).stem.replace(" ", "_") + ".npy")
+        np.save(path, arr)
+        with param.edit_constant(self):
+            self.upload_path = str(path)
+        self.system = "upload"
+        self._point_fit_at_upload()
+        return arr
+
+    def _point_fit_at_upload(self) -> None:
+        exp = self.train.experiment
+        if exp is None:
+            return
+        name = next((n for n in FIT_DATA if n in exp.parameter_names()), None)
+        if name is None:
+            raise ValueError(f"experiment {self.train.kind!r} has no data-file parameter "
+                             f"(expected one of {', '.join(FIT_DATA)})")
+        exp.param.update({name: self.upload_path})
+
+    # -- live curves ----------------------------------------------------------------------
+    def training_curves(self) -> tuple[dict, dict]:
+        """Live curves from the job's reports: ``({"loss": (epoch, loss)}, {"D_stsp": ..., "D_H": ...})``."""
+        rows = [r for r in self.train.job.scalars if "epoch" in r]
+        if not rows:
+            return {}, {}
+        epoch = np.array([r["epoch"] for r in rows], dtype=float)
+
+        def column(key):
+            return np.array([r.get(key, np.nan) for r in rows], dtype=float)
+
+        loss = {"loss": (epoch, column("loss"))}
+        dist = {"D_stsp": (epoch, column("d_stsp")), "D_H": (epoch, column("d_h"))}
+        return loss, dist
+
+    # -- results --------------------------------------------------------------------------
+    def latest(self, runner: ExperimentRunner):
+        """The runner's last run, else the newest complete run of its kind (``None`` if none)."""
+        reader = runner.reader()
+        if reader is not None and reader.status == "complete":
+            return reader
+        history = runner.history()
+        return self.store.open(history[0].id) if history else None
+
+    def stored_curves(self, reader) -> tuple[dict, dict]:
+        """Training curves of a finished run (its logs), in the form of :meth:`training_curves`."""
+        logs = reader.logs() if reader is not None else {}
+        if "step" not in logs:
+            return {}, {}
+        step = logs["step"]
+        loss = {"loss": (step, logs["loss"])} if "loss" in logs else {}
+        dist = {label: (step, logs[key]) for label, key in (("D_stsp", "d_stsp"), ("D_H", "d_h")) if key in logs}
+        return loss, dist
+
+    def fixed_point_table(self, reader) -> pd.DataFrame | None:
+        """The stored fixed points as a table (one row per fixed point), or ``None``."""
+        if reader is None:
+            return None
+        arr = first_array(reader, FIXED_POINTS)
+        if arr is None:
+            return None
+        if arr.ndim != 2:
+            return None
+        table = pd.DataFrame(arr, columns=[f"z{i + 1}" for i in range(arr.shape[1])])
+        for name, label in FIXED_POINT_COLUMNS.items():
+            if name in reader and len(reader[name]) == len(table):
+                table.insert(0, label, reader[name])
+        return table
+
+    def dataset_info(self) -> str:
+        """Which ground-truth datasets of the current system are cached in the store."""
+        if self.system == "upload":
+            return f"Training on `{self.upload_path}`." if self.upload_path else "No file uploaded yet."
+        cached = self.store.datasets().get(self.system, [])
+        if not cached:
+            return (f"No stored {self.system} dataset yet: the first run generates it and "
+                    f"stores it; later runs with the same lengths reuse it.")
+        lengths = sorted({p.get("n_steps") for p in cached if p.get("n_steps")})
+        return (f"{len(cached)} stored {self.system} dataset(s) (lengths {', '.join(map(str, lengths))}); "
+                f"runs with the same parameters reuse them.")
+
+    def comparison(self) -> pd.DataFrame:
+        """D_stsp and D_H of the AL-RNN and the reservoir forecast side by side."""
+        rows = []
+        for label, runner in (("AL-RNN", self.train), ("E/I reservoir", self.forecast)):
+            reader = self.latest(runner)
+            if reader is None:
+                continue
+            rows.append({"model": label, "run": reader.id, "D_stsp": first_metric(reader.metrics, D_STSP),
+                         "D_H": first_metric(reader.metrics, D_H)})
+        return pd.DataFrame(rows, columns=["model", "run", "D_stsp", "D_H"])
+
+
+class DynamicsPage(pn.viewable.Viewer):
+    """AL-RNN training with live curves, attractors, symbolic graph, fixed points, forecast."""
+
+    def __init__(self, store: Store, registry: dict | None = None, upload_dir: str | None = None, **params):
+        super().__init__(**params)
+        self.state = DynamicsState(store=store, registry=registry, upload_dir=upload_dir)
+        self.train_controls = RunnerControls(self.state.train, run_label="Train AL-RNN")
+        self.forecast_controls = RunnerControls(self.state.forecast, run_label="Run reservoir forecast")
+        self.data_controls = RunnerControls(self.state.data, run_label="Generate dataset")
+        self._system = pn.widgets.RadioButtonGroup.from_param(self.state.param.system)
+        self._upload = pn.widgets.FileInput(accept=".npy,.csv,.txt", multiple=False)
+        self._upload.param.watch(self._on_upload, ["value"])
+        self._upload_msg = pn.pane.Alert("", alert_type="info", visible=False)
+        self._dataset = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._live = pn.Row(sizing_mode="stretch_width")
+        self._train_results = pn.Column(sizing_mode="stretch_width")
+        self._forecast_results = pn.Column(sizing_mode="stretch_width")
+        self._comparison = pn.widgets.Tabulator(self.state.comparison(), show_index=False, disabled=True,
+                                                sizing_mode="stretch_width", height=110)
+        job = self.state.train.job
+        job.param.watch(self._on_scalars, ["scalars"])
+        job.param.watch(self._on_train_done, ["status"])
+        self.state.forecast.job.param.watch(self._on_forecast_done, ["status"])
+        self.state.param.watch(self._on_system, ["system"])
+        self._show_train()
+        self._show_forecast()
+
+    # -- callbacks (session thread) ---------------------------------------------------------
+    def _on_upload(self, event) -> None:
+        if not event.new:
+            return
+        try:
+            arr = self.state.set_upload(event.new, self._upload.filename)
+        except ValueError as exc:
+            self._upload_msg.param.update(object=describe_error(exc), alert_type="danger", visible=True)
+            return
+        self._upload_msg.param.update(object=f"Loaded {self._upload.filename}: {arr.shape[0]} time points × "
+                                             f"{arr.shape[1]} features.", alert_type="success", visible=True)
+
+    def _on_system(self, event) -> None:
+        self._show_train()
+        self._show_forecast()
+
+    def _on_scalars(self, event) -> None:
+        self._draw_curves(*self.state.training_curves())
+
+    def _on_train_done(self, event) -> None:
+        if event.new in ("complete", "cancelled", "failed"):
+            self._show_train()
+
+    def _on_forecast_done(self, event) -> None:
+        if event.new in ("complete", "failed", "cancelled"):
+            self._show_forecast()
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _draw_curves(self, loss: dict, dist: dict) -> None:
+        figs = []
+        if loss:
+            figs.append(curves_figure("Training loss", "epoch", "loss", loss, y_log=True, width=440, height=280))
+        if dist:
+            figs.append(curves_figure("Attractor distances", "epoch", "distance", dist, width=440, height=280))
+        self._live.objects = [pn.pane.Bokeh(f) for f in figs]
+
+    def _show_train(self) -> None:
+        self._dataset.object = self.state.dataset_info()
+        reader = self.state.latest(self.state.train)
+        self._comparison.value = self.state.comparison()
+        if reader is None:
+            self._draw_curves(*self.state.training_curves())
+            self._train_results.objects = [pn.pane.Markdown("No AL-RNN run of this system yet: press **Train AL-RNN**.")]
+            return
+        live = self.state.training_curves()
+        self._draw_curves(*(live if live[0] else self.state.stored_curves(reader)))
+        parts = [pn.pane.Markdown(f"### AL-RNN run `{reader.id}`"),
+                 pn.widgets.Tabulator(metrics_frame(reader.metrics), show_index=False, disabled=True,
+                                      height=200, width=380)]
+        table = self.state.fixed_point_table(reader)
+        if table is not None:
+            parts += [pn.pane.Markdown("**Fixed points**"),
+                      pn.widgets.Tabulator(table.round(4), disabled=True, height=200, sizing_mode="stretch_width")]
+        parts.append(pn.FlexBox(*run_figures(reader, width=440), sizing_mode="stretch_width"))
+        self._train_results.objects = parts
+
+    def _show_forecast(self) -> None:
+        reader = self.state.latest(self.state.forecast)
+        self._comparison.value = self.state.comparison()
+        if self.state.system not in FORECAST_SYSTEMS:
+            self._forecast_results.objects = [pn.pane.Alert(
+                f"The reservoir forecast experiment ({FORECAST_KIND}) covers Lorenz-63 only; the table "
+                f"compares with the last Lorenz-63 forecast.", alert_type="info")]
+            return
+        if reader is None:
+            self._forecast_results.objects = []
+            return
+        self._forecast_results.objects = [pn.pane.Markdown(f"### Reservoir forecast `{reader.id}`"),
+                                          pn.FlexBox(*run_figures(reader, width=440), sizing_mode="stretch_width")]
+
+    def __panel__(self):
+        sidebar = pn.Column(
+            pn.pane.Markdown("**System**"), self._system,
+            pn.pane.Markdown("or upload a `(time, features)` series (.npy / .csv):"), self._upload, self._upload_msg,
+            self._dataset, self.train_controls,
+            pn.Accordion(("Reservoir forecast", self.forecast_controls), ("Ground-truth dataset", self.data_controls),
+                         active=[], sizing_mode="stretch_width"),
+            width=320)
+        main = pn.Column(self._live, pn.pane.Markdown("**D_stsp and D_H: AL-RNN vs E/I reservoir**"), self._comparison,
+                         self._train_results, self._forecast_results, sizing_mode="stretch_width")
+        return pn.Row(sidebar, main, sizing_mode="stretch_width")

@@ -1,0 +1,173 @@
+"""Memory-capacity page: rate or spiking E/I reservoir, MC(k) curves, a β sweep.
+
+The widgets come from the registered experiments' parameter classes
+(``reservoirs.memory_capacity`` for the rate reservoir, ``reservoirs.spiking_memory_capacity``
+for the spiking one; the sweeps ``reservoirs.balance_sweep`` / ``reservoirs.spiking_balance``).
+Memory capacity is Jaeger's :math:`MC = \\sum_{k} MC_k`, :math:`MC_k = r^2(u(t-k), y_k(t))`
+(``research/ei_reservoir.md``; computed by :func:`workbench.metrics.memory_capacity` inside
+the experiments). Results are read back from the store, so they survive a reload.
+"""
+
+from __future__ import annotations
+
+import panel as pn
+import param
+
+from workbench.store import Store
+
+from .components import metrics_frame, run_figures
+from .plots import curves_figure
+from .results import first_metric, metric_curve, run_curve
+from .runner import ExperimentRunner, RunnerControls
+
+__all__ = ["MemoryPage", "MemoryState"]
+
+#: Experiment kind per reservoir model.
+KINDS = {"rate": "reservoirs.memory_capacity", "spiking": "reservoirs.spiking_memory_capacity"}
+#: β-sweep experiment kind per reservoir model.
+SWEEP_KINDS = {"rate": "reservoirs.balance_sweep", "spiking": "reservoirs.spiking_balance"}
+#: Names under which experiments store MC_k (array or list metric), its delays, and the total.
+MC_CURVE = ("mc_per_delay", "mc_k", "mc_curve", "memory_capacity_per_delay", "per_delay", "mc")
+MC_DELAYS = ("delays", "delay", "lags", "k")
+MC_TOTAL = ("mc_total", "total_mc", "memory_capacity", "mc", "total")
+#: Names of the balance parameter (β for the rate model, g for the spiking one).
+BALANCE = ("beta", "g", "balance")
+#: Names under which a sweep stores its balance values and the MC at each.
+SWEEP_X = ("balances", "betas", "beta", "gs", "g", "balance")
+SWEEP_Y = ("mc_total", "total_mc", "mc", "memory_capacity")
+
+
+class MemoryState(param.Parameterized):
+    """State of the memory-capacity page (no widgets)."""
+
+    model = param.Selector(default="rate", objects=list(KINDS), doc="Rate or spiking E/I reservoir.")
+    store = param.ClassSelector(class_=Store, doc="The store runs go to.")
+    registry = param.Dict(default=None, allow_None=True, doc="{kind: class}; default the installed registry.")
+    compare = param.ListSelector(default=[], objects=[], doc="Earlier runs overlaid on the MC(k) plot.")
+    runner = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The MC experiment.")
+    sweep = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The β-sweep experiment.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        with param.edit_constant(self):
+            self.runner = ExperimentRunner(kind=KINDS[self.model], store=self.store, registry=self.registry)
+            self.sweep = ExperimentRunner(kind=SWEEP_KINDS[self.model], store=self.store,
+                                          registry=self.runner.registry)
+        self.refresh_history()
+
+    @param.depends("model", watch=True)
+    def _switch_model(self) -> None:
+        self.runner.kind = KINDS[self.model]
+        self.sweep.kind = SWEEP_KINDS[self.model]
+        self.refresh_history()
+
+    def refresh_history(self) -> None:
+        """Re-read the complete runs of the current kind (the choices of :attr:`compare`)."""
+        ids = [rec.id for rec in self.runner.history()]
+        self.param.compare.objects = ids
+        self.compare = [i for i in self.compare if i in ids]
+
+    def latest(self):
+        """Reader of the run to show: the job's last run, else the newest complete one."""
+        reader = self.runner.reader()
+        if reader is not None and reader.status == "complete":
+            return reader
+        history = self.runner.history()
+        return self.store.open(history[0].id) if history else None
+
+    def mc_curves(self, reader=None) -> dict:
+        """``{label: (k, MC_k)}`` for the shown run and every run in :attr:`compare`."""
+        readers = [reader] if reader is not None else []
+        readers += [self.store.open(i) for i in self.compare if reader is None or i != reader.id]
+        curves = {}
+        for r in readers:
+            curve = run_curve(r, MC_CURVE, MC_DELAYS, MC_CURVE)
+            if curve is not None:
+                total = first_metric(r.metrics, MC_TOTAL)
+                label = r.id if total is None else f"{r.id[:15]}… MC={total:.2f}"
+                curves[label] = curve
+        return curves
+
+    def balance_name(self) -> str | None:
+        """Name of the balance parameter (β or g) of the current experiment."""
+        exp = self.runner.experiment
+        names = exp.parameter_names() if exp is not None else []
+        return next((n for n in BALANCE if n in names), None)
+
+    def balance_curve(self):
+        """Total MC against the balance parameter: from the last sweep, else across runs.
+
+        Returns
+        -------
+        tuple
+            ``(label, x, y)``; ``x`` and ``y`` empty when nothing is stored yet.
+        """
+        reader = self.sweep.reader()
+        if reader is None:
+            history = self.sweep.history()
+            reader = self.store.open(history[0].id) if history else None
+        if reader is not None:
+            curve = run_curve(reader, SWEEP_Y, SWEEP_X, SWEEP_Y)
+            if curve is not None:
+                return f"sweep {reader.id[:15]}…", curve[0], curve[1]
+        name = self.balance_name()
+        if name is None:
+            return "runs", [], []
+        xs, ys = metric_curve(self.runner.history(), name, MC_TOTAL)
+        return "single runs", xs, ys
+
+
+class MemoryPage(pn.viewable.Viewer):
+    """Memory capacity of E/I reservoirs: run, compare, sweep the balance."""
+
+    def __init__(self, store: Store, registry: dict | None = None, **params):
+        super().__init__(**params)
+        self.state = MemoryState(store=store, registry=registry)
+        self.controls = RunnerControls(self.state.runner, run_label="Run")
+        self.sweep_controls = RunnerControls(self.state.sweep, run_label="Run β sweep")
+        self._model = pn.widgets.RadioButtonGroup.from_param(self.state.param.model)
+        self._compare = pn.widgets.MultiChoice.from_param(self.state.param.compare, label="Overlay earlier runs",
+                                                          sizing_mode="stretch_width")
+        self._summary = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._mc_plot = pn.Column(sizing_mode="stretch_width")
+        self._balance_plot = pn.Column(sizing_mode="stretch_width")
+        self._metrics = pn.widgets.Tabulator(metrics_frame({}), show_index=False, disabled=True,
+                                             height=220, width=360)
+        self._figures = pn.FlexBox(sizing_mode="stretch_width")
+        self.state.runner.job.param.watch(self._on_done, ["status"])
+        self.state.sweep.job.param.watch(self._on_done, ["status"])
+        self.state.param.watch(self._refresh, ["compare", "model"])
+        self._refresh()
+
+    def _on_done(self, event) -> None:
+        if event.new in ("complete", "cancelled", "failed"):
+            self.state.refresh_history()
+            self._refresh()
+
+    def _refresh(self, *events) -> None:
+        reader = self.state.latest()
+        if reader is None:
+            self._summary.object = "No run of this experiment in the store yet: set the parameters and press **Run**."
+            self._metrics.value = metrics_frame({})
+            self._figures.objects = []
+        else:
+            total = first_metric(reader.metrics, MC_TOTAL)
+            shown = "n/a" if total is None else f"{total:.3f}"
+            self._summary.object = f"### Total memory capacity: {shown}\nRun `{reader.id}`"
+            self._metrics.value = metrics_frame(reader.metrics)
+            self._figures.objects = run_figures(reader, width=460)
+        curves = self.state.mc_curves(reader)
+        self._mc_plot.objects = [pn.pane.Bokeh(curves_figure("Memory curve MC(k)", "delay k", "MC_k", curves))] \
+            if curves else []
+        label, xs, ys = self.state.balance_curve()
+        name = self.state.balance_name() or "balance"
+        self._balance_plot.objects = [pn.pane.Bokeh(curves_figure(f"Total MC vs {name}", name, "total MC",
+                                                                  {label: (xs, ys)}))] if len(xs) else []
+
+    def __panel__(self):
+        sidebar = pn.Column(pn.pane.Markdown("**Reservoir**"), self._model, self.controls,
+                            pn.Accordion(("β sweep", self.sweep_controls), active=[], sizing_mode="stretch_width"),
+                            width=320)
+        results = pn.Column(self._summary, pn.Row(self._mc_plot, self._metrics), self._compare,
+                            self._balance_plot, self._figures, sizing_mode="stretch_width")
+        return pn.Row(sidebar, results, sizing_mode="stretch_width")

@@ -1,0 +1,175 @@
+"""Benchmark of the E/I rate reservoir against reservoirpy 0.4.2 (the named peer).
+
+Run: ``python benchmarks/reservoir.py`` (needs ``pip install reservoirpy==0.4.2``).
+
+1. Same reservoir (N = 500, k = 50; reservoirpy gets our exact W, W_in and bias), 20 000
+   teacher-forced steps + ridge fit + 1 000 prediction steps (Mackey-Glass one-step):
+   ours vs ``Reservoir >> Ridge``. Target: >= 3x.
+2. 32-point beta sweep, N = 500, memory capacity with k_max = 100 on a 2 000-step input:
+   ours (``run_balances``: the 32 copies share A^E and A^I, so one CSR x dense product per
+   step advances a batch of 16; then ``workbench.metrics.memory_capacity`` per reservoir) vs
+   looping reservoirpy's ``memory_capacity`` over the same 32 reservoirs. Target: >= 10x.
+3. N = 2000 for 100 000 steps streamed into an on-disk store (``reservoirs.simulate``) in a
+   child process: peak RSS against the 1.6 GB the states would need in RAM.
+
+BLAS is limited to one thread for both libraries. Prints the measured wall-clock seconds and
+ratios, and the ratio of process CPU times (both sides are single-threaded, so on a shared,
+oversubscribed machine the CPU-time ratio is the steadier measure of the work done).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from reservoirs import EIReservoir, run_balances, run_batch, with_balances  # noqa: E402
+from workbench.metrics import memory_capacity  # noqa: E402
+from workbench.readout import RidgeReadout  # noqa: E402
+from workbench.systems import mackey_glass  # noqa: E402
+
+N, RIDGE, WARMUP = 500, 1e-6, 100
+
+
+def peer_reservoir(res: EIReservoir):
+    """reservoirpy Reservoir with exactly our dynamics: sigmoid(c (W r + W_in u - theta))."""
+    from reservoirpy.nodes import Reservoir
+
+    c = res.gain
+    return Reservoir(W=(c * res.weights).tocsr(), Win=c * res.input_weights,
+                     bias=-c * res.threshold, activation="sigmoid", lr=res.leak_rate)
+
+
+def bench_fit_predict():
+    import reservoirpy
+    from reservoirpy.nodes import Ridge
+
+    reservoirpy.verbosity = 0
+    series = mackey_glass(21_001, zscore=True)
+    u_train, y_train = series[:20_000], series[1:20_001]
+    u_test = series[20_000:21_000]
+    res = EIReservoir(N, seed=0)
+
+    # correctness of the comparison: both produce the same states from r = 0
+    check = peer_reservoir(res).run(u_train[:200])
+    ours = res.run(u_train[:200], state=np.zeros(N))
+    diff = float(np.abs(check - ours).max())
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    states = res.run(u_train, state=np.zeros(N))
+    t_sim = time.perf_counter() - t0
+    readout = RidgeReadout(alpha=RIDGE).fit(states[WARMUP:], y_train[WARMUP:])
+    t_fit = time.perf_counter() - t0 - t_sim
+    pred_ours = readout.predict(res.run(u_test))
+    t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    model = peer_reservoir(res) >> Ridge(ridge=RIDGE)
+    model.fit(u_train, y_train, warmup=WARMUP)
+    pred_peer = model.run(u_test)
+    t_peer, c_peer = time.perf_counter() - t0, time.process_time() - c0
+    err = lambda p: float(np.sqrt(np.mean((p - series[20_001:21_001]) ** 2)))  # noqa: E731
+    print(f"[1] N={N}, 20000 steps + ridge + 1000 predictions (max state diff {diff:.1e})")
+    print(f"    ours        {t_ours:7.3f} s   (RMSE {err(pred_ours):.2e}; 20000-step run "
+          f"{t_sim:.3f} s, RidgeReadout.fit {t_fit:.3f} s)")
+    print(f"    reservoirpy {t_peer:7.3f} s   (RMSE {err(pred_peer):.2e})")
+    print(f"    speed-up    {t_peer / t_ours:7.2f} x  (target >= 3); CPU time "
+          f"{c_ours:.3f} s vs {c_peer:.3f} s = {c_peer / c_ours:.2f} x")
+    return t_peer / t_ours
+
+
+def bench_balance_sweep(n_steps=2000, k_max=100, n_balances=32, batch=16):
+    import reservoirpy
+    from reservoirpy.nodes import Ridge
+    from reservoirpy.observables import memory_capacity as rpy_mc
+
+    reservoirpy.verbosity = 0
+    u = np.random.default_rng(0).uniform(-0.8, 0.8, (n_steps, 1))
+    balances = np.linspace(0.5, 2.0, n_balances)
+    base = EIReservoir(N, gain=4.0, strength=2.0, seed=0)
+
+    base.state = np.zeros(N)
+
+    # correctness of the fast path: equal to running each copy (block-diagonal batch) alone
+    short = u[:300]
+    diff = float(np.abs(run_balances(base, balances, short)
+                        - run_batch(with_balances(base, balances), short)).max())
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    ours, t_mc = [], 0.0
+    for lo in range(0, n_balances, batch):
+        for states in run_balances(base, balances[lo:lo + batch], u):
+            t1 = time.perf_counter()
+            ours.append(memory_capacity(u, states, k_max, washout=k_max, alpha=RIDGE).total)
+            t_mc += time.perf_counter() - t1
+    t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    peer = []
+    for net in with_balances(base, balances):
+        model = peer_reservoir(net) >> Ridge(ridge=RIDGE)
+        peer.append(float(rpy_mc(model, k_max=k_max, series=u, test_size=0.2)))
+    t_peer, c_peer = time.perf_counter() - t0, time.process_time() - c0
+    print(f"[2] {n_balances}-point beta sweep, N={N}, MC k_max={k_max}, {n_steps} steps "
+          f"(max state diff to separate runs {diff:.1e})")
+    at_one = int(np.argmin(abs(balances - 1)))
+    print(f"    ours        {t_ours:7.3f} s   (MC at beta=1: {ours[at_one]:.2f}; "
+          f"simulation {t_ours - t_mc:.3f} s, memory_capacity readouts {t_mc:.3f} s)")
+    print(f"    reservoirpy {t_peer:7.3f} s   (MC at beta=1: {peer[at_one]:.2f})")
+    print(f"    max |MC_ours - MC_peer| = {np.max(np.abs(np.array(ours) - np.array(peer))):.2f}")
+    print(f"    speed-up    {t_peer / t_ours:7.2f} x  (target >= 10); CPU time "
+          f"{c_ours:.3f} s vs {c_peer:.3f} s = {c_peer / c_ours:.2f} x")
+    return t_peer / t_ours
+
+
+def memory_child(path, n_neurons=2000, n_steps=100_000):
+    """Child process: stream a long run into an on-disk store; print time and peak RSS."""
+    from reservoirs.experiments import SimulateExperiment
+    from workbench.store import Store
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    store = Store(path)
+    rid = SimulateExperiment(n_neurons=n_neurons, n_steps=n_steps, chunk_size=1000).run(store)
+    elapsed = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    shape = store.open(rid)["mean_rate"].shape
+    print(f"{elapsed:.3f} {before:.1f} {peak:.1f} {shape[0]}")
+
+
+def bench_memory(n_neurons=2000, n_steps=100_000):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, __file__, "--memory-child", f"{tmp}/bench.zarr",
+                              str(n_neurons), str(n_steps)], capture_output=True, text=True,
+                             check=True)
+    elapsed, before, peak, rows = out.stdout.split()[-4:]
+    full = n_neurons * n_steps * 8 / 2**20
+    print(f"[3] N={n_neurons}, {n_steps} steps streamed to disk ({rows} rows written) "
+          f"in {float(elapsed):.1f} s")
+    print(f"    peak RSS {float(peak):.0f} MiB (after imports {float(before):.0f} MiB); "
+          f"all states in RAM would be {full:.0f} MiB")
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--memory-child":
+        with threadpool_limits(1):
+            memory_child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
+    with threadpool_limits(1):
+        bench_fit_predict()
+        bench_balance_sweep()
+    bench_memory()
+
+
+if __name__ == "__main__":
+    main()

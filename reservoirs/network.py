@@ -1,0 +1,422 @@
+"""The E/I rate reservoir of Srinivasan, Plenz & Girvan 2025 (arXiv 2504.12480).
+
+Discrete-time sigmoid rate neurons with Dale's law (research note ``research/ei_reservoir.md``
+§1.1, [T] "Eq. 1"):
+
+.. math::
+
+    r_i(t+1) = (1-a) r_i(t) + a\\,\\mathrm{Sig}\\Big(c\\big(\\sum_j A^E_{ij} r_j(t)
+               - \\beta \\sum_j A^I_{ij} r_j(t) + W^{in}_i u(t) - \\theta_i\\big)\\Big),
+    \\qquad \\mathrm{Sig}(x) = \\frac{1}{1+e^{-x}},
+
+with ``A^E, A^I >= 0`` link magnitudes typed by the presynaptic neuron, ``beta`` the global
+inhibition-to-excitation balance (``beta = 1`` balanced, ``< 1`` excitation-dominated, ``> 1``
+over-inhibited; §1.3, our reconstruction [A]) and leak ``a = 1`` (no leak) by default [A].
+The model holds no store or GUI; it takes arrays and returns arrays.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from workbench.validation import (
+    check_array, check_choice, check_int, check_positive, check_probability, check_range,
+    check_seed,
+)
+
+from .adaptation import (
+    AdaptationTrace, adapt_system, check_targets, inhibitory_strength, one_step_factors,
+)
+from .base import RateReservoir
+from .connectivity import (
+    TOPOLOGIES, cell_types, dale_matrices, draw_magnitudes, graph_edges, input_matrix,
+)
+from .dynamics import RateSystem
+
+__all__ = ["EIReservoir"]
+
+
+def _check_dynamics(gain, leak_rate, initial_rate, balance):
+    check_positive(gain, "gain")
+    check_range(leak_rate, "leak_rate", 0, 1, low_inclusive=False)
+    check_probability(initial_rate, "initial_rate")
+    check_positive(balance, "balance")
+
+
+class EIReservoir(RateReservoir):
+    """Sigmoid rate reservoir with excitatory and inhibitory populations (Dale's law).
+
+    Parameters
+    ----------
+    n_neurons : int
+        ``n`` >= 10.
+    n_inputs : int
+        Input dimension ``d`` >= 1.
+    in_degree : int
+        ``k``, links into each neuron (default 50, [T]).
+    excitatory_fraction : float
+        ``f_E`` in (0, 1); 0.8 gives E:I = 4:1 ([S]).
+    strength : float
+        ``J`` > 0, mean total excitatory in-strength; ``mu_E = J/(k f_E)``,
+        ``mu_I = (f_E/f_I) mu_E`` ([T] uses J = 1; exposed as a hyperparameter [A]).
+    weight_cv : float
+        Coefficient of variation of link magnitudes, ``|N(mu, (cv mu)^2)|`` (issue 3: 0.2).
+    balance : float
+        ``beta`` > 0, global scale of inhibition (1 = balanced) [A].
+    gain : float
+        ``c`` > 0, sigmoid gain ([T]: 10).
+    threshold : float or array_like
+        ``theta_i`` ([T]: 0).
+    leak_rate : float
+        ``a`` in (0, 1]; 1 = no leak ([T]/[A]).
+    input_fraction : float
+        Share of neurons receiving input, in (0, 1] ([T]: 0.3).
+    input_scaling : float
+        ``sigma_in`` >= 0; input weights ``U(-sigma_in/2, sigma_in/2)`` ([T]: 0.5).
+    topology : {"random", "small_world", "scale_free"}
+        Graph generator (:func:`reservoirs.connectivity.graph_edges`).
+    rewiring : float
+        Watts-Strogatz rewiring probability for ``"small_world"``.
+    initial_rate : float
+        Initial (and reset) rate of every neuron, in [0, 1] [A].
+    seed : int, Generator or None
+
+    Notes
+    -----
+    Connectivity is stored as CSR; the signed matrix ``W = A^E - beta A^I`` is what the
+    update uses. Build from your own graph with :meth:`from_graph` or from matrices with
+    :meth:`from_matrices`.
+    """
+
+    def __init__(self, n_neurons=500, n_inputs=1, *, in_degree=50, excitatory_fraction=0.8,
+                 strength=1.0, weight_cv=0.2, balance=1.0, gain=10.0, threshold=0.0,
+                 leak_rate=1.0, input_fraction=0.3, input_scaling=0.5, topology="random",
+                 rewiring=0.1, initial_rate=0.5, seed=None):
+        n = check_int(n_neurons, "n_neurons", 10)
+        d = check_int(n_inputs, "n_inputs", 1)
+        check_range(excitatory_fraction, "excitatory_fraction", 0, 1,
+                    low_inclusive=False, high_inclusive=False)
+        check_positive(strength, "strength")
+        check_positive(weight_cv, "weight_cv", strict=False)
+        check_choice(topology, "topology", TOPOLOGIES)
+        rng = check_seed(seed)
+        types = cell_types(n, excitatory_fraction, rng)
+        pre, post = graph_edges(n, in_degree, topology, rewiring=rewiring, rng=rng)
+        mean_k = pre.shape[0] / n
+        magnitudes = draw_magnitudes(pre, types, mean_k, strength, weight_cv, rng)
+        a_e, a_i = dale_matrices(pre, post, types, magnitudes)
+        win = input_matrix(n, d, input_fraction, input_scaling, rng)
+        self._setup(a_e, a_i, types, win, balance=balance, gain=gain, threshold=threshold,
+                    leak_rate=leak_rate, initial_rate=initial_rate)
+
+    # -- alternative constructors -------------------------------------------------------------
+    @classmethod
+    def from_matrices(cls, excitatory, inhibitory, input_weights, *, balance=1.0, gain=10.0,
+                      threshold=0.0, leak_rate=1.0, initial_rate=0.5, cell_types=None):
+        """Build a reservoir from magnitude matrices.
+
+        Parameters
+        ----------
+        excitatory, inhibitory : sparse matrix or array_like, shape (n, n)
+            ``A^E`` and ``A^I``, non-negative magnitudes, row = postsynaptic neuron. Dale's
+            law: a presynaptic neuron (column) may have links in only one of them.
+        input_weights : array_like, shape (n, d) or (n,)
+            ``W^in``.
+        balance, gain, threshold, leak_rate, initial_rate
+            As in :class:`EIReservoir`. ``inhibitory`` is taken at ``beta = 1`` and scaled by
+            ``balance``.
+        cell_types : array_like of bool, optional
+            True for excitatory neurons; inferred from the columns when omitted (neurons with
+            no outgoing links count as excitatory).
+
+        Raises
+        ------
+        ValueError
+            Negative magnitudes, mismatched shapes, a column in both matrices, or
+            ``cell_types`` contradicting the links.
+        """
+        a_e = cls._check_magnitudes(excitatory, "excitatory")
+        a_i = cls._check_magnitudes(inhibitory, "inhibitory")
+        n = a_e.shape[0]
+        if a_i.shape != (n, n):
+            raise ValueError(f"inhibitory must have shape ({n}, {n}), got {a_i.shape}")
+        win = check_array(input_weights, "input_weights", ndim=(1, 2))
+        win = win[:, None] if win.ndim == 1 else win
+        if win.shape[0] != n:
+            raise ValueError(f"input_weights must have {n} rows, got {win.shape}")
+        has_e = np.diff(a_e.tocsc().indptr) > 0
+        has_i = np.diff(a_i.tocsc().indptr) > 0
+        if np.any(has_e & has_i):
+            j = int(np.flatnonzero(has_e & has_i)[0])
+            raise ValueError(f"Dale's law: neuron {j} has both excitatory and inhibitory outgoing "
+                             "links (excitatory and inhibitory must use disjoint columns)")
+        if cell_types is None:
+            types = ~has_i
+        else:
+            types = check_array(cell_types, "cell_types", shape=(n,), dtype=bool)
+            if np.any(has_e & ~types) or np.any(has_i & types):
+                raise ValueError("cell_types contradicts the columns of excitatory/inhibitory")
+        self = cls.__new__(cls)
+        self._setup(a_e, a_i, types, win, balance=balance, gain=gain, threshold=threshold,
+                    leak_rate=leak_rate, initial_rate=initial_rate)
+        return self
+
+    @classmethod
+    def from_graph(cls, graph, *, n_inputs=1, input_weights=None, input_fraction=0.3,
+                   input_scaling=0.5, strength=1.0, weight_cv=0.2, balance=1.0, gain=10.0,
+                   threshold=0.0, leak_rate=1.0, initial_rate=0.5, seed=None):
+        """Build a reservoir from a user's :class:`networkx.DiGraph`.
+
+        Parameters
+        ----------
+        graph : networkx.DiGraph
+            Node attribute ``type`` = ``"E"`` or ``"I"`` (required on every node); edge
+            ``u -> v`` means neuron ``u`` projects onto ``v``. Edge attribute ``weight`` is the
+            link magnitude (>= 0; a negative weight is accepted on an inhibitory neuron's edge
+            and read as its magnitude). Edges without ``weight`` get a magnitude drawn as in
+            :class:`EIReservoir` (``|N(mu, (cv mu)^2)|`` from ``strength``, the graph's mean
+            in-degree and its E fraction).
+        n_inputs, input_fraction, input_scaling : see :class:`EIReservoir`
+        input_weights : array_like, shape (n, d), optional
+            Explicit ``W^in`` (rows in ``graph.nodes`` order); overrides the random input.
+        strength, weight_cv, balance, gain, threshold, leak_rate, initial_rate, seed
+            As in :class:`EIReservoir`.
+
+        Returns
+        -------
+        EIReservoir
+            Neuron ``i`` is the ``i``-th node of ``list(graph.nodes)``.
+        """
+        if not isinstance(graph, nx.DiGraph):
+            raise ValueError(f"graph must be a networkx.DiGraph, got {type(graph).__name__}")
+        nodes = list(graph.nodes)
+        n = len(nodes)
+        if n < 2 or graph.number_of_edges() == 0:
+            raise ValueError("graph must have at least 2 nodes and 1 edge")
+        index = {node: i for i, node in enumerate(nodes)}
+        kinds = [graph.nodes[v].get("type") for v in nodes]
+        bad = [v for v, t in zip(nodes, kinds) if t not in ("E", "I")]
+        if bad:
+            raise ValueError(f"graph node attribute 'type' must be 'E' or 'I'; node {bad[0]!r} "
+                             f"has {graph.nodes[bad[0]].get('type')!r}")
+        types = np.array([t == "E" for t in kinds])
+        edges = list(graph.edges(data="weight"))
+        pre = np.array([index[a] for a, _, _ in edges], dtype=np.int64)
+        post = np.array([index[b] for _, b, _ in edges], dtype=np.int64)
+        given = np.array([np.nan if w is None else float(w) for _, _, w in edges])
+        rng = check_seed(seed)
+        drawn = draw_magnitudes(pre, types, pre.shape[0] / n, strength, weight_cv, rng)
+        magnitudes = np.where(np.isnan(given), drawn, given)
+        neg = (magnitudes < 0) & types[pre]
+        if np.any(neg) or not np.all(np.isfinite(magnitudes)):
+            k = int(np.flatnonzero(neg | ~np.isfinite(magnitudes))[0])
+            raise ValueError(f"edge weight must be a finite magnitude >= 0 on excitatory edges; "
+                             f"edge {edges[k][0]!r}->{edges[k][1]!r} has {edges[k][2]!r}")
+        magnitudes = np.abs(magnitudes)
+        a_e, a_i = dale_matrices(pre, post, types, magnitudes)
+        if input_weights is None:
+            win = input_matrix(n, check_int(n_inputs, "n_inputs", 1), input_fraction,
+                               input_scaling, rng)
+        else:
+            win = check_array(input_weights, "input_weights", ndim=(1, 2))
+            win = win[:, None] if win.ndim == 1 else win
+            if win.shape[0] != n:
+                raise ValueError(f"input_weights must have {n} rows, got {win.shape}")
+        self = cls.__new__(cls)
+        self._setup(a_e, a_i, types, win, balance=balance, gain=gain, threshold=threshold,
+                    leak_rate=leak_rate, initial_rate=initial_rate)
+        return self
+
+    @staticmethod
+    def _check_magnitudes(matrix, name):
+        m = sp.csr_matrix(matrix, dtype=float) if sp.issparse(matrix) else \
+            sp.csr_matrix(check_array(matrix, name, ndim=2))
+        if m.shape[0] != m.shape[1]:
+            raise ValueError(f"{name} must be square, got {m.shape}")
+        if m.nnz and (not np.all(np.isfinite(m.data)) or m.data.min() < 0):
+            raise ValueError(f"{name} must hold finite magnitudes >= 0")
+        return m
+
+    def _setup(self, a_e, a_i, types, win, *, balance, gain, threshold, leak_rate,
+               initial_rate):
+        _check_dynamics(gain, leak_rate, initial_rate, balance)
+        n = a_e.shape[0]
+        theta = check_array(threshold, "threshold", ndim=(0, 1))
+        if theta.ndim == 1 and theta.shape[0] != n:
+            raise ValueError(f"threshold must be a scalar or have shape ({n},), got {theta.shape}")
+        w = (a_e - balance * a_i).tocsr()
+        w.sum_duplicates()
+        w.sort_indices()
+        self._types = np.asarray(types, dtype=bool).copy()
+        self._inhibitory = ~self._types[w.indices]
+        self._balance = float(balance)
+        self._initial = np.full(n, float(initial_rate))
+        self._rates = None
+        self._system = RateSystem(
+            weights=w, input_weights=np.array(win, dtype=float),
+            threshold=np.broadcast_to(theta, (n,)).astype(float),
+            gain=np.full(n, float(gain)), leak=np.full(n, float(leak_rate)),
+            activation="sigmoid", state=self._initial.copy())
+
+    # -- parameters ----------------------------------------------------------------------------
+    @property
+    def balance(self) -> float:
+        """Global inhibition scale ``beta``; setting it rescales every inhibitory link."""
+        return self._balance
+
+    @balance.setter
+    def balance(self, value):
+        check_positive(value, "balance")
+        self._system.weights.data[self._inhibitory] *= float(value) / self._balance
+        self._balance = float(value)
+
+    @property
+    def gain(self) -> float:
+        """Sigmoid gain ``c``."""
+        return float(self._system.gain[0])
+
+    @property
+    def threshold(self) -> np.ndarray:
+        """``theta_i`` (a copy)."""
+        return self._system.threshold.copy()
+
+    @property
+    def leak_rate(self) -> float:
+        """Leak ``a`` (1 = no leak)."""
+        return float(self._system.leak[0])
+
+    @property
+    def cell_types(self) -> np.ndarray:
+        """True for excitatory neurons, shape ``(n,)``."""
+        return self._types.copy()
+
+    def _part(self, mask, sign):
+        w = self._system.weights
+        part = sp.csr_matrix((sign * np.where(mask, w.data, 0.0), w.indices.copy(),
+                              w.indptr.copy()), shape=w.shape)
+        part.eliminate_zeros()
+        return part
+
+    @property
+    def excitatory(self) -> sp.csr_matrix:
+        """``A^E`` magnitudes (CSR copy)."""
+        return self._part(~self._inhibitory, 1.0)
+
+    @property
+    def inhibitory(self) -> sp.csr_matrix:
+        """Current inhibitory magnitudes ``beta A^I`` (CSR copy; includes adaptation)."""
+        return self._part(self._inhibitory, -1.0)
+
+    def inhibitory_strength(self) -> np.ndarray:
+        """Per-neuron total inhibitory magnitude ``sum_j beta A^I_ij``, shape ``(n,)``."""
+        return inhibitory_strength(self._system, self._inhibitory)
+
+    def ei_input_ratio(self, rates=None) -> np.ndarray:
+        """Per-neuron ratio of inhibitory to excitatory recurrent input.
+
+        Parameters
+        ----------
+        rates : array_like, shape (n,), optional
+            Presynaptic rates ``rbar_j``; defaults to :attr:`rates` of the last run.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            ``sum_j beta A^I_ij rbar_j / sum_j A^E_ij rbar_j`` (1 = locally balanced; NaN when
+            a neuron gets no excitatory input).
+        """
+        if rates is None:
+            if self._rates is None:
+                raise ValueError("rates must be given before the reservoir has been run")
+            rates = self._rates
+        rates = check_array(rates, "rates", shape=(self.n_neurons,))
+        exc = self.excitatory @ rates
+        inh = self.inhibitory @ rates
+        out = np.full(self.n_neurons, np.nan)
+        np.divide(inh, exc, out=out, where=exc > 0)
+        return out
+
+    def copy(self) -> "EIReservoir":
+        """An independent deep copy (weights, state, rates)."""
+        return copy.deepcopy(self)
+
+    # -- homeostasis ---------------------------------------------------------------------------
+    def adapt(self, u, target_rate, learning_rate=1e-3, epochs=1, record_every=None,
+              state=None) -> AdaptationTrace:
+        """Local homeostatic adaptation of inhibition towards target rates, then freeze.
+
+        Parameters
+        ----------
+        u : array_like, shape (T, n_inputs) or (T,)
+            Driving input (the task input or input with its statistics, research note §3.2).
+        target_rate : float or array_like, shape (n,)
+            ``rho`` (homogeneous) or ``rho_i`` (e.g. :func:`heterogeneous_targets`), in (0, 1).
+        learning_rate : float
+            ``delta`` > 0 (default 1e-3, [T]).
+        epochs : int
+            Passes over ``u``, >= 1.
+        record_every : int, optional
+            Steps per trace block (default: about 100 blocks per epoch).
+        state : array_like, optional
+            Start state; ``None`` continues from the current one.
+
+        Returns
+        -------
+        AdaptationTrace
+            Population mean rate per step, per-block per-neuron rates and inhibitory gains.
+
+        Notes
+        -----
+        ``A^I_ij += delta (r_i - rho_i)`` on every inhibitory link into neuron ``i``,
+        magnitudes clipped at ``>= 0`` (research note §3.1-3.2; :func:`adapt_system`). The
+        weights stay as adapted afterwards (frozen: :meth:`run` never changes them).
+        """
+        arr, _ = self._prepare(u, 0, state)
+        targets = check_targets(target_rate, self.n_neurons)
+        check_positive(learning_rate, "learning_rate")
+        epochs = check_int(epochs, "epochs", 1)
+        every = max(1, arr.shape[0] // 100) if record_every is None else \
+            check_int(record_every, "record_every", 1)
+        trace = adapt_system(self._system, self._inhibitory, arr, targets, learning_rate,
+                             epochs, every)[0]
+        self._rates = trace.block_rates[-1].copy()
+        return trace
+
+    def balance_one_step(self, target_rate, u_mean=0.0) -> np.ndarray:
+        """One-step mean-field design: scale each neuron's inhibition by ``Omega_i``.
+
+        Parameters
+        ----------
+        target_rate : float or array_like, shape (n,)
+            ``rho_i`` in (0, 1).
+        u_mean : float or array_like, shape (n_inputs,)
+            Mean input ``<u>``.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            The factors ``Omega_i`` applied (``A^I_ij <- Omega_i A^I_ij``).
+
+        Notes
+        -----
+        ``Omega_i = (sum_j A^E_ij rho_j + W^in_i <u> - theta_i - Sig^{-1}(rho_i)) /
+        sum_j A^I_ij rho_j`` with ``Sig^{-1}(rho) = ln(rho/(1-rho))/c``, clipped at 0
+        (research note §3.4; :func:`one_step_factors`).
+        """
+        targets = check_targets(target_rate, self.n_neurons)
+        ubar = check_array(u_mean, "u_mean", ndim=(0, 1))
+        ubar = np.broadcast_to(ubar, (self.n_inputs,)) if ubar.ndim == 0 else ubar
+        if ubar.shape != (self.n_inputs,):
+            raise ValueError(f"u_mean must be a scalar or have shape ({self.n_inputs},), "
+                             f"got {ubar.shape}")
+        omega = one_step_factors(self.excitatory @ targets, self.inhibitory @ targets,
+                                 self._system.input_weights @ ubar, self._system.threshold,
+                                 targets, self._system.gain)
+        w = self._system.weights
+        rows = np.repeat(np.arange(self.n_neurons), np.diff(w.indptr))
+        w.data[self._inhibitory] *= omega[rows[self._inhibitory]]
+        return omega

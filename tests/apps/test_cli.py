@@ -1,0 +1,22 @@
+"""The ``serve`` command: options and the one-line error for a bad store."""
+
+from click.testing import CliRunner
+
+from apps.cli import serve
+
+
+def test_help_lists_store_and_port():
+    result = CliRunner().invoke(serve, ["--help"])
+    assert result.exit_code == 0 and "--store" in result.output and "--port" in result.output
+
+
+def test_bad_store_exits_2_with_one_line(tmp_path):
+    not_a_store = tmp_path / "file.txt"
+    not_a_store.write_text("x")
+    result = CliRunner().invoke(serve, ["--store", str(not_a_store)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: store path") and result.output.count("\n") == 1
+
+
+def test_bad_port_is_rejected():
+    assert CliRunner().invoke(serve, ["--port", "70000"]).exit_code == 2

@@ -1,0 +1,62 @@
+"""Memory-capacity page state with the real rate-reservoir experiments (tiny sizes)."""
+
+import pytest
+
+from apps.memory import KINDS, MemoryPage, MemoryState
+
+TINY = dict(n_neurons=20, in_degree=4, k_max=8, n_steps=300, washout=40)
+
+
+@pytest.fixture
+def mc_kind(registry):
+    if KINDS["rate"] not in registry:
+        pytest.skip("reservoirs experiments are not installed")
+    return KINDS["rate"]
+
+
+def test_run_reads_back_mc_curve_and_overlays(store, registry, mc_kind):
+    state = MemoryState(store=store, registry=registry)
+    assert state.runner.experiment.kind == mc_kind
+    for balance in (0.8, 1.2):
+        state.runner.configure(**TINY, balance=balance)
+        state.runner.start()
+        assert state.runner.job.wait(60)
+        assert state.runner.job.status == "complete", state.runner.job.error
+    state.refresh_history()
+    assert len(state.param.compare.objects) == 2
+    latest = state.latest()
+    curves = state.mc_curves(latest)
+    (k, mc), = curves.values()
+    assert k[0] == 1 and len(k) == TINY["k_max"] and 0 <= mc.max() <= 1
+    state.compare = list(state.param.compare.objects)
+    assert len(state.mc_curves(latest)) == 2
+    label, x, y = state.balance_curve()  # no sweep yet: total MC of single runs against balance
+    assert label == "single runs" and x.tolist() == [0.8, 1.2] and len(y) == 2
+
+
+def test_bad_parameter_is_rejected_before_running(store, registry, mc_kind):
+    state = MemoryState(store=store, registry=registry)
+    with pytest.raises(ValueError, match="n_neurons"):
+        state.runner.configure(n_neurons=3)
+    state.runner.configure(**{**TINY, "n_steps": 100, "k_max": 90})
+    with pytest.raises(ValueError, match="n_steps must be"):
+        state.runner.start()
+    assert state.runner.job.status == "idle" and store.runs() == []
+
+
+def test_sweep_curve_and_spiking_message(store, registry, mc_kind):
+    page = MemoryPage(store, registry)
+    state = page.state
+    if state.sweep.experiment is None:
+        pytest.skip("balance sweep not installed")
+    state.sweep.configure(n_neurons=20, in_degree=4, n_balances=3, n_seeds=1, k_max=6, mc_steps=300,
+                          narma_steps=300, washout=40)
+    state.sweep.start()
+    assert state.sweep.job.wait(60) and state.sweep.job.status == "complete"
+    label, x, y = state.balance_curve()
+    assert label.startswith("sweep") and len(x) == 3 and x[0] == pytest.approx(0.5)
+    assert len(page._balance_plot.objects) == 1
+    state.model = "spiking"
+    if KINDS["spiking"] not in registry:
+        assert state.runner.experiment is None and "not available" in state.runner.unavailable
+        assert page.controls.run_button.disabled
