@@ -120,7 +120,12 @@ def _attractor_figure(traj, title):
 
 
 class _FlowExperiment(Experiment):
-    """Shared body of the 3-D flow experiments; subclasses declare the system parameters."""
+    """Shared body of the 3-D flow experiments; subclasses declare the system parameters.
+
+    A run holds the array ``trajectory`` (dims ``("time", "dim")``, attrs ``dt``,
+    ``variables``, ``zscored``), the PNG figure ``attractor`` and the metrics of
+    :func:`trajectory_summary` (``mean_x`` ... ``dominant_frequency_z``).
+    """
 
     __abstract = True
 
@@ -156,7 +161,11 @@ class _FlowExperiment(Experiment):
 
 
 class Lorenz63Experiment(_FlowExperiment):
-    """Generate a Lorenz-63 trajectory (defaults of the AL-RNN reference data)."""
+    """Generate a Lorenz-63 trajectory with :func:`workbench.systems.lorenz63`.
+
+    Defaults are those of the AL-RNN reference data (``research/alrnn.md`` §4): σ = 10,
+    ρ = 28, β = 8/3, dt = 0.01, 1e5 z-scored samples.
+    """
 
     kind = "systems.lorenz63"
     title = "Lorenz-63"
@@ -164,20 +173,23 @@ class Lorenz63Experiment(_FlowExperiment):
 
     dt = param.Number(0.01, bounds=(0.0, None), inclusive_bounds=(False, True),
                       doc="Sampling interval.")
-    sigma = param.Number(10.0, bounds=(0.0, None), inclusive_bounds=(False, True),
+    sigma = param.Number(10.0, bounds=(0.0, 100.0), inclusive_bounds=(False, True),
                          doc="Prandtl number σ.")
-    rho = param.Number(28.0, bounds=(0.0, None), inclusive_bounds=(False, True),
+    rho = param.Number(28.0, bounds=(0.0, 500.0), inclusive_bounds=(False, True),
                        doc="Rayleigh ratio ρ.")
-    beta = param.Number(8.0 / 3.0, bounds=(0.0, None), inclusive_bounds=(False, True),
+    beta = param.Number(8.0 / 3.0, bounds=(0.0, 20.0), inclusive_bounds=(False, True),
                         doc="Geometric factor β.")
 
     def system_params(self):
         return {"sigma": self.sigma, "rho": self.rho, "beta": self.beta}
 
 
-
 class RosslerExperiment(_FlowExperiment):
-    """Generate a Rössler trajectory (defaults of the AL-RNN reference data)."""
+    """Generate a Rössler trajectory with :func:`workbench.systems.rossler`.
+
+    Defaults are those of the AL-RNN reference data (``research/alrnn.md`` §4): a = b = 0.2,
+    c = 5.7, dt = 0.08, 1e5 z-scored samples.
+    """
 
     kind = "systems.rossler"
     title = "Rössler"
@@ -185,13 +197,14 @@ class RosslerExperiment(_FlowExperiment):
 
     dt = param.Number(0.08, bounds=(0.0, None), inclusive_bounds=(False, True),
                       doc="Sampling interval.")
-    a = param.Number(0.2, doc="Parameter a.")
-    b = param.Number(0.2, doc="Parameter b.")
-    c = param.Number(5.7, doc="Parameter c.")
+    # Bounds keep the flow in the regime DOP853 integrates quickly; far outside them the
+    # Rössler system becomes stiff or escapes to infinity.
+    a = param.Number(0.2, bounds=(0.0, 0.5), doc="Parameter a (chaotic band ~0.1-0.4).")
+    b = param.Number(0.2, bounds=(0.0, 2.0), doc="Parameter b.")
+    c = param.Number(5.7, bounds=(0.5, 20.0), doc="Parameter c (chaotic for c > ~4.2).")
 
     def system_params(self):
         return {"a": self.a, "b": self.b, "c": self.c}
-
 
 
 #: The experiments registered by ``workbench`` (entry point ``workbench.experiments``).

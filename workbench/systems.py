@@ -238,7 +238,7 @@ def _check_integration(n_steps, dt, transient, rtol, atol, method):
 
 
 def _solve(field, x0, n_steps, dt, transient, method, rtol, atol, progress):
-    """Integrate ``field(t, x)`` from ``x0`` at t=0; return samples k=transient..transient+n_steps-1."""
+    """Integrate ``field(t, x)`` from ``x0`` at t = 0; return grid samples from ``transient``."""
     total = transient + n_steps
     out = np.empty((n_steps, x0.size))
     state = x0.astype(float)
@@ -272,8 +272,9 @@ def integrate(f, x0, n_steps, dt, *, transient=0, args=(), method="DOP853", rtol
     Parameters
     ----------
     f : callable
-        Vector field, ``f(t, x, *args)`` or ``f(x, *args)`` (detected from its signature),
-        returning an array of the same shape as ``x`` (1-D).
+        Vector field returning an array of the same shape as ``x`` (1-D): ``f(x, *args)`` when
+        it has exactly ``1 + len(args)`` required positional parameters, otherwise
+        ``f(t, x, *args)`` (also when its signature cannot be inspected).
     x0 : array_like, shape (d,)
         Finite initial state at ``t = 0``.
     n_steps : int, >= 1
@@ -413,7 +414,7 @@ def lorenz63(n_steps=100_000, dt=0.01, *, sigma=10.0, rho=28.0, beta=8.0 / 3.0, 
                  zscore, noise, seed, rtol, atol, progress)
 
 
-def rossler(n_steps=100_000, dt=0.08, *, a=0.2, b=0.2, c=5.7, x0=None, transient=5000,
+def rossler(n_steps=100_000, dt=0.08, a=0.2, b=0.2, c=5.7, *, x0=None, transient=5000,
             zscore=True, noise=0.0, seed=None, rtol=1e-10, atol=1e-12, progress=None):
     """Rössler trajectory, as in the AL-RNN reference data.
 
@@ -509,7 +510,7 @@ def _mackey_glass_rk4(n_grid, h, tau, beta, gamma, power, x0):
     return np.asarray(xs)
 
 
-def mackey_glass(n_steps, dt=1.0, *, tau=17.0, beta=0.2, gamma=0.1, n=10.0, x0=None, h=0.1,
+def mackey_glass(n_steps, dt=1.0, tau=17.0, *, beta=0.2, gamma=0.1, n=10.0, x0=None, h=0.1,
                  transient=1000, zscore=False, noise=0.0, seed=None):
     """Mackey-Glass time series from its delay differential equation.
 
@@ -584,19 +585,19 @@ def mackey_glass(n_steps, dt=1.0, *, tau=17.0, beta=0.2, gamma=0.1, n=10.0, x0=N
 # --------------------------------------------------------------------------------------------
 # NARMA-10
 # --------------------------------------------------------------------------------------------
-def narma10(n_steps, *, u=None, transient=0, seed=None):
+def narma10(n_steps, seed=None, *, u=None, transient=0):
     """NARMA-10 input and target series.
 
     Parameters
     ----------
     n_steps : int, >= 1
         Number of samples returned.
+    seed : int, numpy.random.Generator or None
+        Randomness of the input.
     u : array_like, shape (n_steps + transient,) or (n_steps + transient, 1), optional
         Input sequence; by default drawn i.i.d. from U[0, 0.5] with ``seed``.
     transient : int, >= 0
         Initial samples (starting from y = 0) discarded.
-    seed : int, numpy.random.Generator or None
-        Randomness of the input.
 
     Returns
     -------

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from workbench import systems as S
-from workbench.experiment import Experiment
+from workbench.experiment import Experiment, RunFailedError
 from workbench.experiments import (
     EXPERIMENTS,
     Lorenz63Experiment,
@@ -94,16 +94,23 @@ def test_bad_parameters_are_rejected_before_writing(values, name):
 
 
 def test_from_config_reads_strings():
-    exp = RosslerExperiment.from_config({"n_steps": "500", "c": "4.0", "zscore": "false", "seed": "2"})
+    exp = RosslerExperiment.from_config({"n_steps": "500", "c": "4.0", "zscore": "false",
+                                         "seed": "2"})
     assert (exp.n_steps, exp.c, exp.zscore, exp.seed) == (500, 4.0, False, 2)
 
 
-def test_diverging_system_marks_the_run_failed():
+def test_failing_generation_marks_the_run_failed(monkeypatch):
+    def diverging(**kwargs):
+        raise ValueError("integration failed: the trajectory diverges")
+
+    monkeypatch.setattr(RosslerExperiment, "generator", staticmethod(diverging))
     store = _store()
-    with pytest.raises(ValueError, match="diverge"):
-        RosslerExperiment(n_steps=200, transient=0, c=-50.0, a=2.0).run(store)
+    with pytest.raises(RunFailedError, match="diverges") as info:
+        RosslerExperiment(**TINY).run(store)
+    assert isinstance(info.value.error, ValueError)
     (record,) = store.runs()
-    assert record.status == "failed"
+    assert record.status == "failed" and record.kind == "systems.rossler"
+    assert record.id == info.value.run_id
 
 
 # --------------------------------------------------------------------- summary helpers

@@ -277,25 +277,31 @@ def test_systems_mapping():
 
 
 # ------------------------------------------------------- reference data of the AL-RNN paper
-def _compare_with_reference(ours, ref, dt, symmetric_dims=()):
-    """Statistics of z-scored trajectories of equal length (tolerances: natural variation
-    between independent 1e5-sample trajectories, measured over seeds 0-3).
+def _compare_with_reference(ours, ref, dt, *, range_tol, freq_rtol, symmetric_dims=()):
+    """Compare statistics of two z-scored trajectories (frequencies in cycles per time unit).
 
-    Ranges within 0.15, kurtosis within 5 %, skewness within 0.1 and dominant frequency
-    within 0.5 % (a few bins). Dims in ``symmetric_dims`` have a symmetric invariant
-    distribution (Lorenz x, y under (x, y) -> (-x, -y)): their skewness is ~0 with sampling
-    noise of ±0.1, and their broadband spectrum has no stable peak, so only the symmetric
-    range max|x| is compared.
+    Compared: min and max per dim (absolute tolerance ``range_tol``), kurtosis (5 %),
+    skewness (0.1) and the dominant frequency (relative ``freq_rtol``). Dims in
+    ``symmetric_dims`` have a symmetric invariant distribution (Lorenz x, y under
+    (x, y, z) -> (-x, -y, z)): their skewness is 0 up to sampling noise and their broadband
+    spectrum has no stable peak, so the symmetric range max|x| (within 0.15) and |skew| < 0.15
+    are checked instead.
+
+    The tolerances are the natural variation between independent 1e5-sample trajectories:
+    over seeds 0-7 our Lorenz differed from the reference by at most 0.19 in a z-scored
+    extreme (0.10 in max|x|), 0.12 in an x/y skewness, 1.6 % in kurtosis and 1.2 % in the
+    z peak frequency; Rössler (seeds 4-7 and three other initial states) by at most 0.11
+    (z max), 0.058 (z skewness), 1.8 % (kurtosis) and 0 bins.
     """
-    assert ours.shape == ref.shape
+    assert ours.shape[1] == ref.shape[1]
     asym = [d for d in range(ref.shape[1]) if d not in symmetric_dims]
     sym = list(symmetric_dims)
     np.testing.assert_allclose(kurtosis(ours, fisher=False), kurtosis(ref, fisher=False), rtol=0.05)
-    np.testing.assert_allclose(ours.min(0)[asym], ref.min(0)[asym], atol=0.15)
-    np.testing.assert_allclose(ours.max(0)[asym], ref.max(0)[asym], atol=0.15)
+    np.testing.assert_allclose(ours.min(0)[asym], ref.min(0)[asym], atol=range_tol)
+    np.testing.assert_allclose(ours.max(0)[asym], ref.max(0)[asym], atol=range_tol)
     np.testing.assert_allclose(skew(ours)[asym], skew(ref)[asym], atol=0.1)
     np.testing.assert_allclose(dominant_frequency(ours, dt)[asym],
-                               dominant_frequency(ref, dt)[asym], rtol=0.005)
+                               dominant_frequency(ref, dt)[asym], rtol=freq_rtol)
     if sym:
         np.testing.assert_allclose(np.abs(ours).max(0)[sym], np.abs(ref).max(0)[sym], atol=0.15)
         np.testing.assert_allclose(skew(ours)[sym], 0.0, atol=0.15)
@@ -305,11 +311,17 @@ def _compare_with_reference(ours, ref, dt, symmetric_dims=()):
 @pytest.mark.skipif(_reference_dir() is None, reason="../shared/data/alrnn-dsr not present")
 def test_lorenz63_defaults_match_reference_data():
     ref = np.load(_reference_dir() / "lorenz63.npy").astype(float)
-    _compare_with_reference(S.lorenz63(seed=0), ref, 0.01, symmetric_dims=(0, 1))
+    _compare_with_reference(S.lorenz63(seed=0), ref, 0.01, range_tol=0.25, freq_rtol=0.02,
+                            symmetric_dims=(0, 1))
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(_reference_dir() is None, reason="../shared/data/alrnn-dsr not present")
-def test_rossler_defaults_match_reference_data():
+def test_rossler_matches_reference_data():
     ref = np.load(_reference_dir() / "rossler.npy").astype(float)
-    _compare_with_reference(S.rossler(seed=0), ref, 0.08)
+    # Default settings except the length: the Rössler attractor is regular enough that 25 000
+    # samples (2000 time units) reproduce the statistics of the 1e5 reference samples (seeds
+    # 0-3: extremes within 0.1, z kurtosis within 2.4 %, peak within 0.2 %), at a quarter of
+    # the cost.
+    _compare_with_reference(S.rossler(25_000, seed=0), ref, 0.08, range_tol=0.15,
+                            freq_rtol=0.005)

@@ -1,0 +1,147 @@
+"""Reconstruction quality of an AL-RNN: D_stsp, D_H and PE(n) with ``workbench.metrics``.
+
+Two protocols (note ``research/alrnn.md`` §3.6):
+
+* training-time (:func:`checkpoint_metrics`): free run from :math:`x_1` of the series, as long
+  as the series, compared with it (used to select the best checkpoint by D_stsp);
+* lab/test (:func:`evaluate`): free run of :math:`1.25\\,T` steps from the first test point,
+  the first :math:`0.25\\,T` discarded, compared with the whole test series of length T.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from workbench import metrics
+from workbench.validation import check_array, check_int, check_range
+
+from .model import ALRNN, initial_state, step
+
+__all__ = ["checkpoint_metrics", "evaluate", "generate_observations", "n_step_predictor",
+           "score_trajectory"]
+
+
+@partial(jax.jit, static_argnames=("n", "P"))
+def _predict_n(params, x0, n, P):
+    z = initial_state(params, x0)
+    z = jax.lax.fori_loop(0, n, lambda _, z: step(params, z, P), z)
+    return z[..., :x0.shape[-1]]
+
+
+def n_step_predictor(model: ALRNN):
+    """``predict_fn(x0 (B, N), n) -> x_n (B, N)`` for :func:`workbench.metrics.prediction_error`.
+
+    Each row starts at :math:`z = [x_t; L x_t]` and is iterated ``n`` steps freely
+    (note §3.4).
+    """
+    def predict(x0, n):
+        return np.asarray(_predict_n(model.params, jnp.asarray(x0, jnp.float32), int(n), model.P))
+    return predict
+
+
+def generate_observations(model: ALRNN, x0, n_steps, transient=0):
+    """Observed free run of ``n_steps`` points after dropping ``transient`` steps.
+
+    Parameters
+    ----------
+    model : ALRNN
+    x0 : array (N,)
+        Observation the run starts from (:math:`z_1 = [x_0; L x_0]`).
+    n_steps : int
+        Points returned (>= 1).
+    transient : int
+        Leading steps discarded (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray (n_steps, N), float64
+    """
+    n_steps = check_int(n_steps, "n_steps", 1, None)
+    transient = check_int(transient, "transient", 0, None)
+    Z, X = model.generate(x0, n_steps + transient)
+    return X[transient:].astype(np.float64)
+
+
+def score_trajectory(true, gen, model: ALRNN, *, pe_data=None, n_bins=30, smoothing=20.0,
+                     pe_steps=20):
+    """D_stsp, D_H of a generated series against the true one, and the model's PE(n).
+
+    Parameters
+    ----------
+    true : array (T, N)
+        Reference series.
+    gen : array (T, N)
+        Generated (observed) free run of the same length; a non-finite run gives NaN.
+    model : ALRNN
+        Model whose ``pe_steps``-step prediction error is measured on ``pe_data``.
+    pe_data : array (T', N), optional
+        Series of the prediction error (default ``true``).
+    n_bins, smoothing, pe_steps
+        See :func:`evaluate`.
+
+    Returns
+    -------
+    dict with ``d_stsp`` (note §3.1), ``d_h`` (§3.3) and ``pe`` (§3.4).
+    """
+    true = check_array(true, "true", ndim=2, min_length=pe_steps + 2)
+    gen = check_array(gen, "gen", ndim=2, shape=true.shape, finite=False)
+    pe_data = true if pe_data is None else pe_data
+    finite = bool(np.all(np.isfinite(gen)))
+    d_stsp = metrics.state_space_divergence(true, gen, n_bins=n_bins) if finite else float("nan")
+    d_h = metrics.hellinger_distance(true, gen, smoothing=smoothing) if finite else float("nan")
+    pe = metrics.prediction_error(n_step_predictor(model), pe_data, n=pe_steps)
+    return {"d_stsp": float(d_stsp), "d_h": float(d_h), "pe": float(pe)}
+
+
+def checkpoint_metrics(model: ALRNN, data, *, n_bins=30, smoothing=20.0, pe_steps=20):
+    """Training-time metrics (the AL-RNN repo's protocol, note §2.2 and §3.6).
+
+    Free run of ``len(data)`` steps from ``data[0]`` (no transient removed), compared with
+    ``data``: :math:`D_{stsp}` (``n_bins`` per dimension), :math:`D_H` (Gaussian smoothing
+    ``smoothing`` frequency bins) and the ``pe_steps``-step prediction error from every point.
+
+    Returns
+    -------
+    dict with ``d_stsp``, ``d_h``, ``pe`` (NaN when the free run is not finite).
+    """
+    data = check_array(data, "data", ndim=2, min_length=pe_steps + 2)
+    gen = generate_observations(model, data[0], len(data))
+    return score_trajectory(data, gen, model, n_bins=n_bins, smoothing=smoothing,
+                            pe_steps=pe_steps)
+
+
+def evaluate(model: ALRNN, test, *, transient_fraction=0.25, n_bins=30, smoothing=20.0,
+             pe_steps=20):
+    """Lab/test protocol (note §3.6): generate :math:`(1+f)T` steps from ``test[0]``, drop
+    :math:`fT`, compare the rest with the whole test series.
+
+    Parameters
+    ----------
+    model : ALRNN
+    test : array (T, N)
+        Test series (separate from the training series), ``T > pe_steps + 1``.
+    transient_fraction : float in [0, 10]
+        ``f`` above (0.25 in the lab code).
+    n_bins : int
+        Bins per dimension of :math:`D_{stsp}` (note §3.1).
+    smoothing : float
+        Gaussian σ in frequency bins of :math:`D_H` (note §3.3).
+    pe_steps : int
+        Horizon ``n`` of the prediction error :math:`PE(n)` (note §3.4).
+
+    Returns
+    -------
+    dict with ``d_stsp``, ``d_h``, ``pe``.
+    """
+    test = check_array(test, "test", ndim=2, min_length=pe_steps + 2)
+    if test.shape[1] != model.N:
+        raise ValueError(f"test must have {model.N} features (model N), got {test.shape[1]}")
+    check_range(transient_fraction, "transient_fraction", 0, 10)
+    T = len(test)
+    gen = generate_observations(model, test[0], T, transient=int(round(transient_fraction * T)))
+    return score_trajectory(test, gen, model, n_bins=n_bins, smoothing=smoothing,
+                            pe_steps=pe_steps)

@@ -1,0 +1,425 @@
+"""Training of the AL-RNN by BPTT with sparse (identity) teacher forcing, in JAX.
+
+Recipe of the authors' code (note ``research/alrnn.md`` §2): for each window
+:math:`x_{1:\\tilde T+1}` the state starts at :math:`z_1=[x_1; Lx_1]`, is iterated by the
+AL-RNN, the prediction :math:`\\hat z_t` (taken before forcing) enters the MSE loss on the
+``N`` observed units, and every :math:`\\tau` steps the observed units are replaced by the
+data, :math:`z_{1:N} \\leftarrow x_t`, which cuts the gradient through them. Optionally the
+forcing is generalised (GTF): :math:`z_{1:N} \\leftarrow \\alpha x_t + (1-\\alpha) z_{1:N}`.
+RAdam with an exponential learning-rate decay per epoch, random windows with Gaussian noise,
+and every ``eval_every`` epochs a free-run evaluation (D_stsp, D_H, PE) keeping the best
+checkpoint by D_stsp.
+
+A whole block of ``eval_every`` epochs is one ``jax.jit``-compiled call (``lax.scan`` over
+batches, ``lax.scan`` over time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import Callable, Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from workbench.validation import check_array, check_int, check_positive, check_range, check_seed
+
+from .evaluation import checkpoint_metrics
+from .model import ALRNN, check_sizes, initial_state, step
+
+__all__ = [
+    "AUTHORS_CONFIGS",
+    "FAST_CONFIGS",
+    "TrainConfig",
+    "TrainResult",
+    "forcing_weights",
+    "lr_schedule",
+    "make_train_block",
+    "train",
+    "window_loss",
+]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters of :func:`train` (defaults: the authors' Lorenz-63 settings, note §2.2).
+
+    Parameters
+    ----------
+    epochs : int
+        Number of epochs (>= 1).
+    batches_per_epoch : int
+        Optimiser steps per epoch (>= 1).
+    batch_size : int
+        Windows per batch (>= 1).
+    seq_len : int
+        Window length :math:`\\tilde T` (>= 2); each window holds :math:`\\tilde T + 1` points.
+    tau : int
+        Teacher-forcing interval :math:`\\tau` (>= 1): force after every ``tau`` predictions.
+    alpha : float
+        Forcing strength in (0, 1]; 1 is identity teacher forcing (the authors' setting).
+    start_lr, end_lr : float
+        Exponential decay per epoch, :math:`\\eta_e = \\eta_0\\gamma^e`,
+        :math:`\\gamma = (\\eta_{end}/\\eta_0)^{1/E}` (Flux ``ExpDecay``).
+    noise : float
+        Std of the Gaussian noise added to each window (forcing signal and targets), >= 0.
+    eval_every : int
+        Epochs between evaluations / checkpoints (>= 1).
+    eval_steps : int or None
+        Length of the training-time free run (and of the series it is compared with);
+        ``None`` uses the whole evaluation series.
+    n_bins : int
+        Bins per dimension of :math:`D_{stsp}`.
+    smoothing : float
+        Spectral smoothing σ of :math:`D_H`.
+    pe_steps : int
+        Horizon of the prediction error.
+    unroll : int
+        ``lax.scan`` unroll factor over time (speed only).
+    """
+
+    epochs: int = 2000
+    batches_per_epoch: int = 50
+    batch_size: int = 16
+    seq_len: int = 200
+    tau: int = 16
+    alpha: float = 1.0
+    start_lr: float = 1e-3
+    end_lr: float = 1e-5
+    noise: float = 0.05
+    eval_every: int = 25
+    eval_steps: int | None = None
+    n_bins: int = 30
+    smoothing: float = 20.0
+    pe_steps: int = 20
+    unroll: int = 1
+
+    def __post_init__(self):
+        check_int(self.epochs, "epochs", 1, None)
+        check_int(self.batches_per_epoch, "batches_per_epoch", 1, None)
+        check_int(self.batch_size, "batch_size", 1, None)
+        check_int(self.seq_len, "seq_len", 2, None)
+        check_int(self.tau, "tau", 1, None)
+        check_range(self.alpha, "alpha", 0, 1, low_inclusive=False)
+        check_positive(self.start_lr, "start_lr")
+        check_positive(self.end_lr, "end_lr")
+        check_positive(self.noise, "noise", strict=False)
+        check_int(self.eval_every, "eval_every", 1, None)
+        if self.eval_steps is not None:
+            check_int(self.eval_steps, "eval_steps", self.pe_steps + 2, None)
+        check_int(self.n_bins, "n_bins", 2, None)
+        check_positive(self.smoothing, "smoothing", strict=False)
+        check_int(self.pe_steps, "pe_steps", 1, None)
+        check_int(self.unroll, "unroll", 1, None)
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with some fields changed (validated)."""
+        return dataclasses.replace(self, **changes)
+
+
+#: The authors' release settings (``settings/*.json``, note §2.2 table), with model sizes.
+AUTHORS_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
+    "lorenz63": ({"M": 20, "P": 2}, TrainConfig()),
+    "rossler": ({"M": 20, "P": 1}, TrainConfig(epochs=3000, seq_len=300, tau=8, start_lr=5e-3)),
+    "ecg": ({"M": 100, "P": 2}, TrainConfig(epochs=4000, seq_len=50, tau=10, start_lr=2e-3,
+                                              noise=0.01, n_bins=8)),
+    "fmri": ({"M": 50, "P": 2}, TrainConfig(seq_len=72, tau=7, start_lr=5e-3, noise=0.0,
+                                             n_bins=8, smoothing=1.0)),
+}
+
+#: Shortened recipes (same model sizes, window, tau, batch, noise as the authors; fewer
+#: epochs with a higher start LR, frequent evaluation on a 20 000-step free run).
+FAST_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
+    "lorenz63": ({"M": 20, "P": 2}, TrainConfig(epochs=400, start_lr=3e-3, end_lr=1e-4, eval_every=5,
+                                                eval_steps=20_000)),
+    "rossler": ({"M": 20, "P": 1}, TrainConfig(epochs=200, seq_len=300, tau=8, start_lr=5e-3,
+                                               end_lr=1e-5, eval_every=10, eval_steps=20_000)),
+}
+
+
+def forcing_weights(seq_len, tau, alpha=1.0):
+    """Forcing weight of each prediction step of a window.
+
+    Prediction ``k`` (0-based, the state :math:`z_{k+2}`) is forced when
+    :math:`(k+1) \\bmod \\tau = 0`, i.e. the authors' ``(t-1) mod τ == 0`` for
+    :math:`t = k+2` (note §2.1).
+
+    Returns
+    -------
+    numpy.ndarray (seq_len,) float32
+        ``alpha`` at forced steps, 0 elsewhere.
+    """
+    seq_len = check_int(seq_len, "seq_len", 1, None)
+    tau = check_int(tau, "tau", 1, None)
+    check_range(alpha, "alpha", 0, 1, low_inclusive=False)
+    k = np.arange(seq_len)
+    return np.where((k + 1) % tau == 0, alpha, 0.0).astype(np.float32)
+
+
+def window_loss(params, windows, force, P, unroll=1):
+    """Teacher-forced MSE loss of a batch of windows (note §2.1, ``tfrecur.jl``).
+
+    .. math::
+
+        \\mathcal L = \\frac{1}{B\\tilde T N}\\sum_{b,t=2}^{\\tilde T+1}\\sum_{n\\le N}
+        (\\hat z_{t,n} - x_{t,n})^2,\\qquad
+        z_{1:N,t} \\leftarrow z_{1:N,t} + f_t (x_t - z_{1:N,t}) \\text{ after the loss term},
+
+    with :math:`f_t` from :func:`forcing_weights`. For :math:`f_t = 1` the forced entries no
+    longer depend on the past state, so their gradient is exactly cut.
+
+    Parameters
+    ----------
+    params : dict of JAX arrays ``A, W, h, L``
+    windows : array (B, T+1, N)
+    force : array (T,)
+    P : int (static)
+    unroll : int (static)
+
+    Returns
+    -------
+    scalar
+    """
+    N = windows.shape[-1]
+    z = initial_state(params, windows[:, 0])
+    xs = jnp.swapaxes(windows[:, 1:], 0, 1)
+
+    def body(z, inp):
+        x, f = inp
+        z = step(params, z, P)
+        err = z[:, :N] - x
+        z = jnp.concatenate([z[:, :N] + f * (x - z[:, :N]), z[:, N:]], axis=1)
+        return z, jnp.sum(err * err)
+
+    _, sq = jax.lax.scan(body, z, (xs, force), unroll=unroll)
+    return jnp.sum(sq) / (windows.shape[0] * xs.shape[0] * N)
+
+
+def lr_schedule(config: TrainConfig, epochs):
+    r"""Learning rate of each epoch in ``epochs`` (0-based): :math:`\eta_0 \gamma^e`,
+    :math:`\gamma = \exp(\log(\eta_{end}/\eta_0)/E)` (Flux ``ExpDecay`` stepped once per
+    epoch, note §2.2)."""
+    gamma = math.exp(math.log(config.end_lr / config.start_lr) / config.epochs)
+    return config.start_lr * gamma ** np.asarray(epochs, dtype=np.float64)
+
+
+@lru_cache(maxsize=16)
+def make_train_block(P, batch_size, seq_len, batches_per_epoch, n_epochs, unroll=1):
+    """A jitted function running ``n_epochs`` epochs of RAdam training in one call.
+
+    Only the shapes and ``P`` are compiled in; learning rates, noise, forcing weights and
+    the random key are arguments, so trainings with different recipes share one compile.
+
+    Returns
+    -------
+    block : callable
+        ``block(params, opt_state, key, data, force, lrs, noise) -> (params, opt_state,
+        epoch_losses)``: ``key`` a JAX PRNG key, ``data`` (T, N), ``force`` (seq_len,) from
+        :func:`forcing_weights`, ``lrs`` (n_epochs,) the learning rate of each epoch,
+        ``noise`` the std of the Gaussian noise added to each window; ``epoch_losses`` (n_epochs,)
+        is the mean batch loss of each epoch.
+    optimizer : optax.GradientTransformation
+        ``optax.scale_by_radam()``; the update is ``-lr`` times its output, as ``optax.radam``.
+    """
+    opt = optax.scale_by_radam()
+    B, T, bpe = batch_size, seq_len, batches_per_epoch
+    loss_grad = jax.value_and_grad(partial(window_loss, P=P, unroll=unroll))
+
+    @jax.jit
+    def block(params, opt_state, key, data, force, lrs, noise):
+        n_start = data.shape[0] - T
+
+        def one_batch(carry, inp):
+            params, opt_state = carry
+            k, lr = inp
+            k_start, k_noise = jax.random.split(k)
+            starts = jax.random.randint(k_start, (B,), 0, n_start)
+            windows = jax.vmap(lambda s: jax.lax.dynamic_slice_in_dim(data, s, T + 1))(starts)
+            windows = windows + noise * jax.random.normal(k_noise, windows.shape)
+            loss, grads = loss_grad(params, windows, force)
+            updates, opt_state = opt.update(grads, opt_state, params)
+            params = jax.tree_util.tree_map(lambda p, u: p - lr * u, params, updates)
+            return (params, opt_state), loss
+
+        keys = jax.random.split(key, n_epochs * bpe)
+        lr_steps = jnp.repeat(lrs, bpe)
+        (params, opt_state), losses = jax.lax.scan(one_batch, (params, opt_state), (keys, lr_steps))
+        return params, opt_state, losses.reshape(n_epochs, bpe).mean(axis=1)
+
+    return block, opt
+
+
+@dataclass
+class TrainResult:
+    """Outcome of :func:`train`.
+
+    Attributes
+    ----------
+    model : ALRNN
+        Best checkpoint (minimal D_stsp over the evaluations).
+    last_model : ALRNN
+        Parameters at the end of training (or at the last finite block).
+    history : dict of numpy arrays
+        ``epoch``/``loss`` for every epoch; ``eval_epoch``, ``d_stsp``, ``d_h``, ``pe`` per
+        evaluation.
+    best_epoch : int
+        Epoch of the best checkpoint (0: the initial model).
+    best_metrics : dict
+        ``d_stsp``, ``d_h``, ``pe`` of the best checkpoint.
+    status : str
+        ``"completed"``, ``"stopped"`` (``should_stop``) or ``"non-finite"`` (aborted).
+    seconds : float
+        Wall time of the training loop.
+    """
+
+    model: ALRNN
+    last_model: ALRNN
+    history: dict
+    best_epoch: int
+    best_metrics: dict
+    status: str
+    seconds: float
+
+
+def _windows_ok(data, config):
+    if len(data) < config.seq_len + 1:
+        raise ValueError(f"data must have at least seq_len + 1 = {config.seq_len + 1} rows, "
+                         f"got {len(data)}")
+
+
+def _is_better(d, best):
+    return np.isfinite(d) and (not np.isfinite(best) or d < best)
+
+
+def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | None = None,
+          seed=0, eval_data=None, progress: Callable | None = None,
+          should_stop: Callable[[], bool] | None = None,
+          on_eval: Callable[[int, Mapping, ALRNN], None] | None = None) -> TrainResult:
+    """Train an AL-RNN on one series by sparse teacher forcing (note §2).
+
+    Parameters
+    ----------
+    data : array (T, N)
+        Training series (z-scored by the caller), finite, ``T >= seq_len + 1``.
+    M, P : int
+        Latent size and number of ReLU units (ignored when ``model`` is given);
+        ``N <= M - P``, ``0 <= P <= M``.
+    config : TrainConfig, optional
+        Hyper-parameters; default the authors' Lorenz-63 recipe.
+    model : ALRNN, optional
+        Model to start from (copied); default a new one with the authors' initialisation.
+    seed : int
+        Seeds the initialisation, window sampling and noise (deterministic given the seed).
+    eval_data : array (T', N), optional
+        Series the free run is compared with at evaluations; default ``data``. Truncated to
+        ``config.eval_steps`` points.
+    progress : callable, optional
+        ``progress(fraction, message, epoch=, loss=, d_stsp=, d_h=)`` after each block.
+    should_stop : callable, optional
+        Checked after each block; when it returns True training ends with status
+        ``"stopped"`` and the best model so far.
+    on_eval : callable, optional
+        ``on_eval(epoch, record, model)`` after each evaluation; ``record`` holds ``loss``,
+        ``d_stsp``, ``d_h``, ``pe`` and ``best`` (whether this checkpoint is the new best).
+
+    Returns
+    -------
+    TrainResult
+
+    Notes
+    -----
+    Evaluation (``checkpoint_metrics``) follows the AL-RNN repo's training-time protocol:
+    free run from the first point of the evaluation series, as long as that series.
+    Training aborts as soon as a parameter is non-finite and returns the best checkpoint.
+    """
+    config = config or TrainConfig()
+    data = check_array(data, "data", ndim=2, min_length=2)
+    N = data.shape[1]
+    rng = check_seed(seed)
+    if model is None:
+        M, N, P = check_sizes(M, N, P, linear_readout=True)
+        model = ALRNN(M, N, P, seed=rng)
+    elif model.N != N:
+        raise ValueError(f"data must have N = {model.N} features (model), got {N}")
+    else:
+        check_sizes(model.M, model.N, model.P, linear_readout=True)
+        model = model.copy()
+    _windows_ok(data, config)
+    eval_data = data if eval_data is None else check_array(eval_data, "eval_data", ndim=2,
+                                                          shape=(None, N), min_length=config.pe_steps + 2)
+    if config.eval_steps is not None:
+        eval_data = eval_data[:config.eval_steps]
+    progress = progress or (lambda *a, **k: None)
+
+    def blocks(n):
+        return make_train_block(model.P, config.batch_size, config.seq_len,
+                                config.batches_per_epoch, n, config.unroll)
+
+    block, opt = blocks(config.eval_every)
+    params = {k: jnp.asarray(v) for k, v in model.params.items()}
+    opt_state = jax.jit(opt.init)(params)
+    data_j = jnp.asarray(data, jnp.float32)
+    force = jnp.asarray(forcing_weights(config.seq_len, config.tau, config.alpha))
+    keys = jax.random.split(jax.random.PRNGKey(int(rng.integers(2**31))),
+                            -(-config.epochs // config.eval_every))
+    noise = jnp.float32(config.noise)
+
+    def _eval(epoch, loss):
+        m = ALRNN.from_params(params, model.P)
+        scores = checkpoint_metrics(m, eval_data, n_bins=config.n_bins,
+                                    smoothing=config.smoothing, pe_steps=config.pe_steps)
+        return m, {"loss": float(loss), **scores}
+
+    t0 = time.perf_counter()
+    best_model, rec = _eval(0, float("nan"))
+    best_epoch, best = 0, rec
+    history = {"epoch": [], "loss": [], "eval_epoch": [0], "d_stsp": [rec["d_stsp"]],
+               "d_h": [rec["d_h"]], "pe": [rec["pe"]]}
+    last_params = params
+    status = "completed"
+    epoch = 0
+    while epoch < config.epochs:
+        n = min(config.eval_every, config.epochs - epoch)
+        block = blocks(n)[0]
+        lrs = jnp.asarray(lr_schedule(config, range(epoch, epoch + n)), jnp.float32)
+        new_params, new_opt_state, losses = block(params, opt_state, keys[epoch // config.eval_every],
+                                                  data_j, force, lrs, noise)
+        if not all(np.all(np.isfinite(np.asarray(v))) for v in new_params.values()):
+            status = "non-finite"
+            break
+        params, opt_state, last_params = new_params, new_opt_state, new_params
+        losses = np.asarray(losses)
+        history["epoch"].extend(range(epoch + 1, epoch + n + 1))
+        history["loss"].extend(losses.tolist())
+        epoch += n
+        m, rec = _eval(epoch, losses[-1])
+        rec["best"] = _is_better(rec["d_stsp"], best["d_stsp"])
+        if rec["best"]:
+            best_model, best_epoch, best = m, epoch, rec
+        history["eval_epoch"].append(epoch)
+        for k in ("d_stsp", "d_h", "pe"):
+            history[k].append(rec[k])
+        if on_eval is not None:
+            on_eval(epoch, rec, m)
+        progress(epoch / config.epochs, f"epoch {epoch}/{config.epochs}", epoch=epoch,
+                 loss=rec["loss"], d_stsp=rec["d_stsp"], d_h=rec["d_h"])
+        if should_stop is not None and should_stop():
+            status = "stopped"
+            break
+    seconds = time.perf_counter() - t0
+    return TrainResult(
+        model=best_model,
+        last_model=ALRNN.from_params(last_params, model.P),
+        history={k: np.asarray(v, dtype=np.int64 if "epoch" in k else np.float64)
+                 for k, v in history.items()},
+        best_epoch=best_epoch,
+        best_metrics={k: best[k] for k in ("d_stsp", "d_h", "pe")},
+        status=status,
+        seconds=seconds,
+    )

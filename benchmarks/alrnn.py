@@ -1,0 +1,167 @@
+"""AL-RNN benchmark: training-step throughput (JAX vs eager PyTorch) and time to targets.
+
+Run: ``OMP_NUM_THREADS=1 python benchmarks/alrnn.py [--seeds 0 1 2] [--skip-experiment] [--store PATH]``
+
+1. Throughput of one training step (teacher-forced loss over a batch of windows, gradient,
+   RAdam update) for the same model (M=20, P=2, N=3), batch (16 windows of 200 steps),
+   forcing interval (tau=16) and parameters, in
+   * this package (``jax.jit``, ``lax.scan`` over time, 50 steps per compiled call as in
+     training), and
+   * eager PyTorch (the authors' tutorial style: a Python loop over time,
+     ``torch.optim.RAdam``), with 1 thread and with the default number of threads.
+   The two losses are checked to agree on the same batch before timing.
+2. Wall time of the ``alrnn.lorenz63`` experiment with its defaults (training, lab-protocol
+   evaluation on 100 000 test steps, symbolic analysis, figures, writing the run), and
+   whether it met the targets (D_stsp <= 2.5, D_H <= 0.3, 3 regions holding >= 99 %). The
+   ground truth is generated first (timed separately) and cached in the store, as it is for
+   every run after the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+# This file is named like the package: run as a script, its folder comes first on sys.path
+# and would shadow ``alrnn``; put the repository root first instead.
+_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [str(_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != _ROOT / "benchmarks"]
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from alrnn.model import ALRNN  # noqa: E402
+from alrnn.train import TrainConfig, forcing_weights, make_train_block, window_loss  # noqa: E402
+
+M, N, P, B, T, TAU, BPE = 20, 3, 2, 16, 200, 16, 50
+
+
+def _batch(seed=0):
+    """Lorenz-63 data (the reference file when present, else generated) and one batch."""
+    ref = Path(__file__).resolve().parents[2] / "shared" / "data" / "alrnn-dsr" / "lorenz63.npy"
+    if ref.is_file():
+        data = np.load(ref)
+    else:
+        from workbench.systems import lorenz63
+        data = lorenz63(20_000, seed=0)
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, len(data) - T - 1, B)
+    return np.asarray(data, np.float32), np.stack([data[s:s + T + 1] for s in starts]).astype(np.float32)
+
+
+def jax_step_time(model, data, repeats=5):
+    """Seconds per training step inside the compiled block (50 steps per call)."""
+    block, opt = make_train_block(P, B, T, BPE, 1, 1)
+    params = dict(model.params)
+    state = jax.jit(opt.init)(params)
+    force = jnp.asarray(forcing_weights(T, TAU))
+    lrs = jnp.full((1,), 1e-3, jnp.float32)
+    d = jnp.asarray(data)
+    key = jax.random.PRNGKey(0)
+    out = block(params, state, key, d, force, lrs, jnp.float32(0.05))
+    jax.block_until_ready(out)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = block(out[0], out[1], key, d, force, lrs, jnp.float32(0.05))
+        jax.block_until_ready(out)
+        times.append((time.perf_counter() - t0) / BPE)
+    return min(times)
+
+
+def torch_step_time(model, windows, threads, repeats=3, steps=10):
+    """Seconds per eager PyTorch training step (same loss, RAdam)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    p = {k: torch.nn.Parameter(torch.tensor(v)) for k, v in model.to_arrays().items()}
+    opt = torch.optim.RAdam(list(p.values()), lr=1e-3)
+    x = torch.tensor(windows)
+    force = forcing_weights(T, TAU)
+
+    def loss_fn():
+        z = torch.cat([x[:, 0], (x[:, 0] @ p["L"].T)[:, N:]], dim=1)
+        total = 0.0
+        for t in range(T):
+            phi = torch.cat([z[:, :M - P], torch.relu(z[:, M - P:])], dim=1)
+            z = p["A"] * z + phi @ p["W"].T + p["h"]
+            total = total + ((z[:, :N] - x[:, t + 1]) ** 2).sum()
+            if force[t] > 0:
+                z = torch.cat([x[:, t + 1], z[:, N:]], dim=1)
+        return total / (B * T * N)
+
+    with torch.no_grad():
+        first = float(loss_fn())
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = loss_fn()
+            loss.backward()
+            opt.step()
+        times.append((time.perf_counter() - t0) / steps)
+    return min(times), first
+
+
+def experiment_time(seed, store):
+    """Wall time and metrics of the default ``alrnn.lorenz63`` experiment in ``store``."""
+    from alrnn.experiments import Lorenz63Experiment
+
+    t0 = time.perf_counter()
+    run_id = Lorenz63Experiment(seed=seed).run(store)
+    wall = time.perf_counter() - t0
+    return wall, store.open(run_id).metrics
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, nargs="*", default=[0])
+    ap.add_argument("--skip-experiment", action="store_true")
+    ap.add_argument("--store", default=None, help="store holding (or caching) the ground truth; "
+                                                  "default a fresh in-memory store")
+    args = ap.parse_args()
+
+    model = ALRNN(M, N, P, seed=0)
+    data, windows = _batch()
+    jax_loss = float(window_loss(model.params, jnp.asarray(windows), jnp.asarray(forcing_weights(T, TAU)), P))
+    t_jax = jax_step_time(model, data)
+    print(f"training step (M={M}, P={P}, N={N}, batch {B} x {T} steps, tau={TAU}, RAdam)")
+    print(f"  jax (this package, jit + lax.scan): {t_jax * 1e3:8.3f} ms/step  ({1 / t_jax:7.1f} steps/s)")
+    for threads in (1, os.cpu_count() or 1):
+        t_torch, torch_loss = torch_step_time(model, windows, threads)
+        assert abs(torch_loss - jax_loss) < 1e-4 * max(1.0, abs(jax_loss)), (torch_loss, jax_loss)
+        print(f"  torch eager ({threads} thread{'s' if threads > 1 else ''}):        {t_torch * 1e3:8.3f} ms/step  "
+              f"({1 / t_torch:7.1f} steps/s)   ratio jax/torch speed = {t_torch / t_jax:5.1f}x")
+    print(f"  (same loss on the same batch: jax {jax_loss:.6f}, torch {torch_loss:.6f})")
+    if args.skip_experiment:
+        return
+    from alrnn.experiments import Lorenz63Experiment
+    from workbench.store import Store
+
+    store = Store(args.store or f"memory://alrnn-bench-{uuid.uuid4().hex}")
+    t0 = time.perf_counter()
+    Lorenz63Experiment().load_data(store)
+    print(f"\nground truth (2 x 100 000 Lorenz-63 steps, DOP853; cached in the store): "
+          f"{time.perf_counter() - t0:.1f} s")
+    print(f"alrnn.lorenz63 experiment with its defaults ({Lorenz63Experiment.param['epochs'].default} "
+          f"epochs; the authors' recipe: {TrainConfig().epochs})")
+    for seed in args.seeds:
+        wall, m = experiment_time(seed, store)
+        print(f"  seed {seed}: wall {wall:6.1f} s (training {m['train_seconds']:.1f} s, epochs "
+              f"{m['epochs_run']}, best epoch {m['best_epoch']})  D_stsp {m['d_stsp']:.2f}  "
+              f"D_H {m['d_h']:.3f}  PE20 {m['pe']:.4f}  regions(99%) {m.get('n_regions_99')}  "
+              f"occupancy {[round(x, 4) for x in m.get('occupancy', [])[:4]]}  "
+              f"lambda_max {m['lyapunov']:.3f}  targets met: {m['targets_met']}")
+    print("  reference: the authors' PyTorch recipe takes about 21 min on CPU (note section 2.2)")
+
+
+if __name__ == "__main__":
+    main()

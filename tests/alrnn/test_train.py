@@ -1,0 +1,178 @@
+"""Tests of alrnn.train: teacher-forced loss, its gradient, the training loop."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import enable_x64
+
+from alrnn.model import ALRNN
+from alrnn.train import AUTHORS_CONFIGS, TrainConfig, forcing_weights, train, window_loss
+
+
+def _series(n=400, seed=0):
+    """A noisy 2-D rotation (limit cycle): small, smooth, learnable."""
+    t = np.arange(n) * 0.2
+    rng = np.random.default_rng(seed)
+    return np.stack([np.sin(t), np.cos(t)], axis=1) + 0.01 * rng.standard_normal((n, 2))
+
+
+TINY = TrainConfig(epochs=4, batches_per_epoch=3, batch_size=4, seq_len=12, tau=4, start_lr=1e-2,
+                   end_lr=1e-3, eval_every=2, eval_steps=None, n_bins=10, pe_steps=5)
+
+
+def test_forcing_weights_follow_authors_schedule():
+    # predictions k = 0..: forced where (k + 1) % tau == 0, i.e. t - 1 = k + 1 divisible by tau
+    np.testing.assert_array_equal(forcing_weights(8, 3), [0, 0, 1, 0, 0, 1, 0, 0])
+    np.testing.assert_allclose(forcing_weights(4, 2, alpha=0.5), [0, 0.5, 0, 0.5])
+    with pytest.raises(ValueError, match="alpha"):
+        forcing_weights(4, 2, alpha=0.0)
+
+
+def _loss_reference(p, windows, tau, alpha, P):
+    """Plain-numpy loop of the note's pseudo-code (section 2.1)."""
+    B, T1, N = windows.shape
+    M = len(p["A"])
+    total = 0.0
+    for b in range(B):
+        x = windows[b]
+        z = np.concatenate([x[0], (p["L"] @ x[0])[N:]])
+        for t in range(1, T1):
+            phi = z.copy()
+            if P:
+                phi[M - P:] = np.maximum(phi[M - P:], 0)
+            z = p["A"] * z + p["W"] @ phi + p["h"]
+            total += np.sum((z[:N] - x[t]) ** 2)
+            if t % tau == 0:
+                z[:N] = alpha * x[t] + (1 - alpha) * z[:N]
+    return total / (B * (T1 - 1) * N)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.6])
+def test_window_loss_matches_reference_loop(alpha):
+    rng = np.random.default_rng(0)
+    model = ALRNN(5, 2, 2, seed=1)
+    p = {k: v.astype(np.float64) for k, v in model.to_arrays().items()}
+    p["W"] = 0.3 * rng.standard_normal((5, 5))
+    p["h"] = 0.1 * rng.standard_normal(5)
+    windows = rng.standard_normal((3, 10, 2))
+    with enable_x64():
+        got = window_loss({k: jnp.asarray(v) for k, v in p.items()}, jnp.asarray(windows),
+                          jnp.asarray(forcing_weights(9, 3) > 0) * alpha, 2)
+        np.testing.assert_allclose(float(got), _loss_reference(p, windows, 3, alpha, 2), rtol=1e-10)
+
+
+@pytest.mark.parametrize("P, alpha", [(2, 1.0), (0, 1.0), (5, 0.7)])
+def test_gradient_matches_finite_differences(P, alpha):
+    rng = np.random.default_rng(P)
+    M, N = 5, 2
+    with enable_x64():
+        params = {"A": jnp.asarray(rng.uniform(0.3, 0.9, M)), "W": jnp.asarray(0.3 * rng.standard_normal((M, M))),
+                  "h": jnp.asarray(0.2 * rng.standard_normal(M)), "L": jnp.asarray(rng.standard_normal((M, N)))}
+        windows = jnp.asarray(rng.standard_normal((2, 9, N)))
+        force = jnp.asarray(forcing_weights(8, 3) > 0) * alpha
+        loss = jax.jit(lambda p: window_loss(p, windows, force, P))
+        grad = jax.grad(loss)(params)
+        eps = 1e-6
+        for name in params:
+            for _ in range(3):
+                idx = tuple(rng.integers(0, s) for s in params[name].shape)
+                if name == "L" and idx[0] < N:
+                    idx = (N,) + idx[1:]  # rows < N of L are unused (gradient exactly 0)
+                bump = jnp.zeros_like(params[name]).at[idx].set(eps)
+                up = dict(params, **{name: params[name] + bump})
+                down = dict(params, **{name: params[name] - bump})
+                fd = (float(loss(up)) - float(loss(down))) / (2 * eps)
+                assert abs(float(grad[name][idx]) - fd) < 1e-6 * max(1.0, abs(fd)), (name, idx)
+        assert np.all(np.asarray(grad["L"][:N]) == 0)
+
+
+def test_forcing_cuts_gradient_to_one_step_regression():
+    """tau = 1, alpha = 1, M = N: every prediction starts from data, so the loss (and its
+    gradient) is the one-step regression loss; nothing flows through earlier states."""
+    rng = np.random.default_rng(3)
+    with enable_x64():
+        p = {"A": jnp.asarray(rng.uniform(0, 1, 2)), "W": jnp.asarray(rng.standard_normal((2, 2))),
+             "h": jnp.asarray(rng.standard_normal(2)), "L": jnp.zeros((2, 2))}
+        x = jnp.asarray(rng.standard_normal((1, 6, 2)))
+        force = jnp.ones(5)
+
+        def one_step(p):
+            pred = p["A"] * x[0, :-1] + x[0, :-1] @ p["W"].T + p["h"]
+            return jnp.mean((pred - x[0, 1:]) ** 2)
+
+        g1 = jax.grad(lambda q: window_loss(q, x, force, 0))(p)
+        g2 = jax.grad(one_step)(p)
+        for k in ("A", "W", "h"):
+            np.testing.assert_allclose(g1[k], g2[k], rtol=1e-12)
+
+
+def test_train_is_deterministic_and_learns():
+    data = _series()
+    r1 = train(data, 6, 1, TINY, seed=3)
+    r2 = train(data, 6, 1, TINY, seed=3)
+    r3 = train(data, 6, 1, TINY, seed=4)
+    for k in ("A", "W", "h", "L"):
+        np.testing.assert_array_equal(r1.last_model.to_arrays()[k], r2.last_model.to_arrays()[k])
+    assert not np.array_equal(r1.last_model.to_arrays()["W"], r3.last_model.to_arrays()["W"])
+    h = r1.history
+    assert r1.status == "completed" and len(h["loss"]) == 4 and list(h["eval_epoch"]) == [0, 2, 4]
+    assert h["loss"][-1] < h["loss"][0]
+    assert r1.best_epoch in (0, 2, 4)
+    i = list(h["eval_epoch"]).index(r1.best_epoch)
+    assert r1.best_metrics["d_stsp"] == h["d_stsp"][i] == np.nanmin(h["d_stsp"])
+
+
+def test_progress_on_eval_and_should_stop():
+    data = _series()
+    calls, evals = [], []
+    res = train(data, 6, 1, TINY, seed=0, progress=lambda f, msg, **kw: calls.append((f, kw)),
+                on_eval=lambda e, rec, m: evals.append((e, rec, m)), should_stop=lambda: True)
+    assert res.status == "stopped" and len(res.history["loss"]) == 2
+    assert calls[0][0] == pytest.approx(0.5)
+    assert set(calls[0][1]) == {"epoch", "loss", "d_stsp", "d_h"}
+    assert evals[0][0] == 2 and {"loss", "d_stsp", "d_h", "pe", "best"} <= set(evals[0][1])
+    assert isinstance(evals[0][2], ALRNN)
+
+
+def test_non_finite_parameters_abort_and_keep_best():
+    data = _series()
+    cfg = TINY.replace(start_lr=1e30, end_lr=1e29)
+    res = train(data, 6, 1, cfg, seed=0)
+    assert res.status == "non-finite"
+    assert all(np.all(np.isfinite(v)) for v in res.model.to_arrays().values())
+    assert all(np.all(np.isfinite(v)) for v in res.last_model.to_arrays().values())
+
+
+def test_start_from_given_model():
+    data = _series()
+    model = ALRNN(6, 2, 1, seed=9)
+    res = train(data, config=TINY.replace(epochs=2), model=model, seed=0)
+    assert (res.model.M, res.model.P) == (6, 1)
+    np.testing.assert_array_equal(model.to_arrays()["W"], ALRNN(6, 2, 1, seed=9).to_arrays()["W"])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"data": np.full((50, 2), np.nan)}, "data must be finite"),
+    ({"data": np.zeros((10, 2))}, "at least seq_len \\+ 1"),
+    ({"M": 3, "P": 2}, "N must be in \\[1, M - P\\]"),
+    ({"M": 4, "P": 5}, "P must be in"),
+    ({"data": np.zeros(50)}, "data must have ndim"),
+])
+def test_bad_input_raises(kwargs, match):
+    args = {"data": _series(60), "M": 6, "P": 1}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        train(args.pop("data"), config=TINY, **args)
+
+
+def test_config_validation_and_presets():
+    with pytest.raises(ValueError, match="tau must be in"):
+        TrainConfig(tau=0)
+    with pytest.raises(ValueError, match="alpha must be in"):
+        TrainConfig(alpha=1.5)
+    with pytest.raises(ValueError, match="start_lr must be in"):
+        TrainConfig(start_lr=0)
+    sizes, cfg = AUTHORS_CONFIGS["rossler"]
+    assert sizes == {"M": 20, "P": 1} and (cfg.tau, cfg.seq_len, cfg.start_lr, cfg.epochs) == (8, 300, 5e-3, 3000)
+    assert TrainConfig().replace(tau=4).tau == 4
