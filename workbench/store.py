@@ -109,6 +109,40 @@ def _chunks_for(shape: tuple[int, ...], dtype: np.dtype) -> tuple[int, ...]:
     return (max(1, min(rows, shape[0]) if shape[0] else rows),) + tuple(max(1, s) for s in shape[1:])
 
 
+def _raw_chunks_ok(za: zarr.Array, arr: np.ndarray) -> bool:
+    """Whether ``arr`` can be written as raw chunk files (see :func:`_write_raw_chunks`)."""
+    meta = za.metadata
+    codecs = [c.to_dict()["name"] for c in getattr(meta, "codecs", ())]
+    key_cfg = meta.chunk_key_encoding.to_dict()
+    return (sys.byteorder == "little" and arr.dtype.kind in "biuf" and arr.dtype.byteorder in "=<|"
+            and codecs == ["bytes"] and key_cfg.get("name") == "default"
+            and key_cfg.get("configuration", {}).get("separator", "/") == "/"
+            and all(c == s for c, s in zip(za.chunks[1:], arr.shape[1:])))
+
+
+def _write_raw_chunks(array_dir: Path, arr: np.ndarray, chunk_rows: int) -> None:
+    """Write ``arr`` as zarr v3 chunk files directly, as fast as ``np.save``.
+
+    Valid for the layout this store creates: chunked along the first axis only, the plain
+    ``bytes`` codec (little-endian, no compression) and default chunk keys ``c/<i>/0/...``.
+    Edge chunks are padded to the full chunk shape with the fill value 0, as the zarr v3
+    spec's regular chunk grid requires. Each file is written to a temporary name and renamed,
+    so readers never see a partial chunk.
+    """
+    zeros = ["0"] * (arr.ndim - 1)
+    for k, lo in enumerate(range(0, arr.shape[0], chunk_rows)):
+        block = arr[lo:lo + chunk_rows]
+        if block.shape[0] < chunk_rows:
+            full = np.zeros((chunk_rows,) + arr.shape[1:], dtype=arr.dtype)
+            full[:block.shape[0]] = block
+            block = full
+        path = array_dir.joinpath("c", str(k), *zeros)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+        np.ascontiguousarray(block).tofile(tmp)
+        os.replace(tmp, path)
+
+
 def _check_dims(dims, ndim: int, name: str) -> tuple[str, ...]:
     if dims is None:
         return tuple(f"{name}_dim_{i}" for i in range(ndim))
@@ -246,6 +280,11 @@ class Store:
                 raise ValueError(f"store URL {raw!r} cannot be opened: {exc}") from None
         self._root: zarr.Group | None = None
         self._check_schema()
+
+    @property
+    def local_path(self) -> Path | None:
+        """The store's directory when it is on the local file system, else None."""
+        return None if self._is_url else Path(self.path)
 
     # -- opening ------------------------------------------------------------------------
     @staticmethod
@@ -568,7 +607,12 @@ class RunWriter:
         za = group.create_array(name, shape=arr.shape, dtype=arr.dtype, chunks=_chunks_for(arr.shape, arr.dtype),
                                 compressors=None, dimension_names=dims, overwrite=True,
                                 attributes=_to_json(dict(attrs or {}), f"attrs of {name!r}"))
-        if arr.size:
+        if not arr.size:
+            return
+        local = self.store.local_path
+        if local is not None and _raw_chunks_ok(za, arr):
+            _write_raw_chunks(local / group.path / name, arr, za.chunks[0])
+        else:
             za[...] = arr
 
     def append(self, name: str, block, dims=None) -> None:

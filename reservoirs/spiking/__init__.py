@@ -6,6 +6,7 @@ so the tasks of :mod:`reservoirs.tasks` work unchanged. ``InhibitorySTDP`` is th
 al. 2011 rule that drives each excitatory neuron toward its target rate.
 """
 
+from ._brian import brian2 as _brian2  # noqa: F401  (first import of brian2, thread-safe)
 from .activity import ActivityReport, ReservoirActivityError, check_activity
 from .model import ReservoirState, SpikingEIReservoir
 from .monitors import Segment
