@@ -57,8 +57,11 @@ def plain_cuba():
 
 
 def wrapper(codegen, build_dir=None, seed=0):
+    # step, input fraction and one filter tau pinned to the configuration the README's
+    # benchmark table was measured with (the reservoir's MC defaults differ since)
     res = SpikingEIReservoir(N, connectivity=P, synapse="cuba", codegen=codegen, step=10.0,
-                             input_scale=0.0, build_dir=build_dir, seed=seed)
+                             input_scale=0.0, input_fraction=0.3, tau_filter=20.0,
+                             tau_filter_max=None, build_dir=build_dir, seed=seed)
     features = res.run(np.zeros(int(round(DURATION / 0.01))))
     return res, features
 

@@ -78,8 +78,8 @@ def filtered_spike_trains(ticks, neurons, n_neurons, n_steps, step_ticks, dt, ta
         As in :func:`binned_counts`.
     dt : float
         Length of one tick (s).
-    tau : float
-        Filter time constant (s), > 0.
+    tau : float or array_like, shape (n_neurons,)
+        Filter time constant (s), > 0: one for all neurons or one per neuron.
     x0 : array_like, shape (n_neurons,), optional
         Filter state at the start of the segment (zeros by default).
 
@@ -103,25 +103,45 @@ def filtered_spike_trains(ticks, neurons, n_neurons, n_steps, step_ticks, dt, ta
     .. math:: x(t_k) = e^{-T_{step}/\\tau}\\, x(t_{k-1})
               + \\sum_{t_{k-1} < t^f \\le t_k} e^{-(t_k - t^f)/\\tau},
 
-    evaluated with :func:`scipy.signal.lfilter`. A spike at exactly a step boundary
-    belongs to the step that starts there.
+    evaluated with :func:`scipy.signal.lfilter` (one ``tau``) or row by row (one
+    :math:`\\tau_i` per neuron, each column with its own decay :math:`e^{-T_{step}/\\tau_i}`).
+    A spike at exactly a step boundary belongs to the step that starts there.
     """
     n_neurons = check_int(n_neurons, "n_neurons", 1)
     n_steps = check_int(n_steps, "n_steps", 0)
     step_ticks = check_int(step_ticks, "step_ticks", 1)
     check_positive(dt, "dt")
-    check_positive(tau, "tau")
+    tau_i = _check_tau(tau, n_neurons)
     ticks, neurons = _check_spikes(ticks, neurons, n_neurons, n_steps * step_ticks)
     x0 = np.zeros(n_neurons) if x0 is None else check_array(x0, "x0", shape=(n_neurons,))
     k = ticks // step_ticks
     lag = ((k + 1) * step_ticks - ticks) * dt
     drive = np.zeros((n_steps, n_neurons))
-    np.add.at(drive, (k, neurons), np.exp(-lag / tau))
-    decay = float(np.exp(-step_ticks * dt / tau))
+    np.add.at(drive, (k, neurons), np.exp(-lag / tau_i[neurons]))
     if n_steps == 0:
         return drive, x0.copy()
-    features, _ = lfilter([1.0], [1.0, -decay], drive, axis=0, zi=(decay * x0)[None, :])
+    if np.ndim(tau) == 0:
+        decay = float(np.exp(-step_ticks * dt / float(tau)))
+        features, _ = lfilter([1.0], [1.0, -decay], drive, axis=0, zi=(decay * x0)[None, :])
+        return features, features[-1].copy()
+    decay = np.exp(-step_ticks * dt / tau_i)
+    features = np.empty_like(drive)
+    x = x0
+    for row in range(n_steps):
+        x = decay * x + drive[row]
+        features[row] = x
     return features, features[-1].copy()
+
+
+def _check_tau(tau, n_neurons):
+    """``tau`` (scalar or one per neuron, all > 0) as an array of shape (n_neurons,)."""
+    if np.ndim(tau) == 0:
+        check_positive(tau, "tau")
+        return np.full(n_neurons, float(tau))
+    tau = check_array(tau, "tau", shape=(n_neurons,))
+    if not np.all(tau > 0):
+        raise ValueError(f"tau must be > 0 for every neuron, got min {tau.min()}")
+    return tau
 
 
 def step_features(kind, ticks, neurons, n_neurons, n_steps, step_ticks, dt, tau, x0=None):

@@ -65,6 +65,7 @@ def test_balance_sweep_records_every_condition():
     (dict(n_steps=60, k_max=50), "n_steps must be"),
     (dict(g_values=[-1.0]), "g_values must lie"),
     (dict(conditions=["sometimes"]), "conditions must be among"),
+    (dict(tau_filter=20.0, tau_filter_max=10.0), "tau_filter_max must be"),
 ])
 def test_invalid_configurations_are_rejected(values, message):
     with pytest.raises(ValueError, match=message):

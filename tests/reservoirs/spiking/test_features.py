@@ -79,3 +79,20 @@ def test_population_and_neuron_rates():
     np.testing.assert_allclose(neuron_rates([0, 0, 1], 3, 0.5), [4.0, 2.0, 0.0])
     with pytest.raises(ValueError, match="duration"):
         neuron_rates([0], 1, 0.0)
+
+
+def test_per_neuron_time_constants_match_direct_convolution():
+    rng = np.random.default_rng(5)
+    ticks = rng.integers(0, 9 * 40, size=70)
+    neurons = rng.integers(0, 3, size=70)
+    x0 = rng.uniform(0, 1, size=3)
+    taus = np.array([0.002, 0.01, 0.08])
+    feats, end = filtered_spike_trains(ticks, neurons, 3, 9, 40, DT, taus, x0)
+    for i, tau in enumerate(taus):   # each column is the single-tau filter with its own tau
+        expected = _brute_force_trace(ticks, neurons, 3, 9, 40, tau, x0)[:, i]
+        np.testing.assert_allclose(feats[:, i], expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(end, feats[-1])
+    with pytest.raises(ValueError, match="tau"):
+        filtered_spike_trains(ticks, neurons, 3, 9, 40, DT, np.array([0.01, 0.0, 0.01]))
+    with pytest.raises(ValueError, match="tau"):
+        filtered_spike_trains(ticks, neurons, 3, 9, 40, DT, np.array([0.01, 0.02]))

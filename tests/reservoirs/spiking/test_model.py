@@ -141,6 +141,7 @@ def test_conductance_based_and_poisson_input_modes():
     ({"input_mode": "spikes"}, "input_mode must be one of"),
     ({"input_mode": "poisson", "input_scale": 2 * mV}, "input_scale must be given in 1"),
     ({"features": "rates"}, "features must be one of"),
+    ({"tau_filter": 20.0, "tau_filter_max": 10.0}, r"tau_filter_max \(ms\) must be in"),
     ({"plasticity": "yes"}, "plasticity must be None or an InhibitorySTDP"),
     ({"plasticity": InhibitorySTDP(target_rate=[1.0, 2.0])}, "target_rate must be a scalar"),
     ({"codegen": "gpu"}, "codegen must be one of"),
@@ -163,6 +164,29 @@ def test_bad_run_arguments(reservoir):
         reservoir.adapt(duration=10.0)
     with pytest.raises(ValueError, match="state must be a ReservoirState"):
         reservoir.set_state(np.zeros(100))
+
+
+def test_heterogeneous_filter_time_constants(reservoir):
+    taus = reservoir.filter_time_constants
+    assert taus.shape == (80,) and taus.min() >= 10.0 and taus.max() <= 320.0
+    assert taus.std() > 10.0                                  # a spread, not one value
+    np.testing.assert_array_equal(taus, SpikingEIReservoir(**SMALL, seed=0).filter_time_constants)
+    single = SpikingEIReservoir(**SMALL, seed=0, tau_filter=20.0, tau_filter_max=None)
+    np.testing.assert_array_equal(single.filter_time_constants, np.full(80, 20.0))
+    # same spikes (same wiring, state and run seed), different readout filters
+    u = _inputs(8, seed=3)
+    reservoir.reset()
+    x_het = reservoir.run(u)
+    x_one = SpikingEIReservoir(**SMALL, seed=0, tau_filter=20.0, tau_filter_max=None).run(u)
+    assert not np.allclose(x_het, x_one)
+    np.testing.assert_array_equal(x_het > 0, x_one > 0)       # nonzero where a neuron fired
+
+
+def test_synaptic_tau_equal_to_membrane_tau_runs():
+    # the exact cuba solution divides by tau_m - tau_e: exponential Euler is used there
+    res = SpikingEIReservoir(**SMALL, seed=0, tau_e=20.0, tau_i=20.0, w_exc=0.4, g=5.0)
+    x = res.run(_inputs(6))
+    assert res.last_segment.activity.ok and np.all(np.isfinite(x))
 
 
 def test_balanced_g_formula(reservoir):
