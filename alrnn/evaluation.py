@@ -3,7 +3,8 @@
 Two protocols (note ``research/alrnn.md`` §3.6):
 
 * training-time (:func:`checkpoint_metrics`): free run from :math:`x_1` of the series, as long
-  as the series, compared with it (used to select the best checkpoint by D_stsp);
+  as the series, compared with it (used to select the best checkpoint by D_stsp), or free
+  runs from several points of the series (robust to coexisting attractors);
 * lab/test (:func:`evaluate`): free run of :math:`1.25\\,T` steps from the first test point,
   the first :math:`0.25\\,T` discarded, compared with the whole test series of length T.
 """
@@ -49,8 +50,9 @@ def generate_observations(model: ALRNN, x0, n_steps, transient=0):
     Parameters
     ----------
     model : ALRNN
-    x0 : array (N,)
-        Observation the run starts from (:math:`z_1 = [x_0; L x_0]`).
+    x0 : array (N,) or (B, N)
+        Observation(s) the run starts from (:math:`z_1 = [x_0; L x_0]`); a batch gives
+        ``B`` runs in one call.
     n_steps : int
         Points returned (>= 1).
     transient : int
@@ -58,7 +60,7 @@ def generate_observations(model: ALRNN, x0, n_steps, transient=0):
 
     Returns
     -------
-    numpy.ndarray (n_steps, N), float64
+    numpy.ndarray (n_steps, N) or (n_steps, B, N), float64
     """
     n_steps = check_int(n_steps, "n_steps", 1, None)
     transient = check_int(transient, "transient", 0, None)
@@ -97,21 +99,67 @@ def score_trajectory(true, gen, model: ALRNN, *, pe_data=None, n_bins=30, smooth
     return {"d_stsp": float(d_stsp), "d_h": float(d_h), "pe": float(pe)}
 
 
-def checkpoint_metrics(model: ALRNN, data, *, n_bins=30, smoothing=20.0, pe_steps=20):
-    """Training-time metrics (the AL-RNN repo's protocol, note §2.2 and §3.6).
+def checkpoint_metrics(model: ALRNN, data, *, n_bins=30, smoothing=20.0, pe_steps=20, n_starts=1,
+                       transient_fraction=0.25, pe_points=None):
+    r"""Training-time metrics used to select the best checkpoint (note §2.2 and §3.6).
 
-    Free run of ``len(data)`` steps from ``data[0]`` (no transient removed), compared with
-    ``data``: :math:`D_{stsp}` (``n_bins`` per dimension), :math:`D_H` (Gaussian smoothing
-    ``smoothing`` frequency bins) and the ``pe_steps``-step prediction error from every point.
+    With ``n_starts = 1`` this is the AL-RNN repo's protocol: a free run of ``len(data)``
+    steps from ``data[0]`` (no transient removed), compared with ``data``.
+
+    With ``n_starts = K > 1`` the model runs freely from ``K`` points spread evenly over
+    ``data`` (one batched run), each for :math:`\ell = \lfloor T/K \rfloor` steps after a
+    transient of :math:`f\ell` steps, and
+
+    .. math::
+
+        D_{stsp} = \frac1K\sum_{k=1}^K \mathrm{KL}(\hat p_{data}\,\|\,\hat p_{gen,k}),\qquad
+        D_H = \frac1K\sum_{k=1}^K H(x_{1:\ell}, \hat x^{(k)}),
+
+    each run compared with the whole series (D_stsp, note §3.1) or with its first ``ℓ``
+    points (D_H, §3.3: D_H depends on the length). A model with coexisting attractors, whose
+    free run from some starts settles on a fixed point or cycle, scores badly from those
+    starts; a single start (the lab protocol's first test point, §3.6) may land in either
+    basin, so selection on ``K`` starts picks checkpoints that reconstruct the attractor
+    from everywhere.
+
+    Parameters
+    ----------
+    model : ALRNN
+    data : array (T, N)
+        Series the free runs are compared with.
+    n_bins, smoothing, pe_steps
+        See :func:`evaluate`.
+    n_starts : int
+        Number of starting points ``K`` (>= 1, at most ``T // (pe_steps + 2)``).
+    transient_fraction : float in [0, 10]
+        ``f`` above (used only when ``n_starts > 1``).
+    pe_points : int, optional
+        Number of leading points of ``data`` the prediction error is measured on (default
+        all); >= ``pe_steps + 2``.
 
     Returns
     -------
-    dict with ``d_stsp``, ``d_h``, ``pe`` (NaN when the free run is not finite).
+    dict with ``d_stsp``, ``d_h``, ``pe`` (NaN when a free run is not finite).
     """
     data = check_array(data, "data", ndim=2, min_length=pe_steps + 2)
-    gen = generate_observations(model, data[0], len(data))
-    return score_trajectory(data, gen, model, n_bins=n_bins, smoothing=smoothing,
-                            pe_steps=pe_steps)
+    n_starts = check_int(n_starts, "n_starts", 1, len(data) // (pe_steps + 2))
+    check_range(transient_fraction, "transient_fraction", 0, 10)
+    pe_data = data if pe_points is None else data[:check_int(pe_points, "pe_points", pe_steps + 2, None)]
+    if n_starts == 1:
+        gen = generate_observations(model, data[0], len(data))
+        return score_trajectory(data, gen, model, pe_data=pe_data, n_bins=n_bins,
+                                smoothing=smoothing, pe_steps=pe_steps)
+    length = len(data) // n_starts
+    transient = int(round(transient_fraction * length))
+    starts = np.arange(n_starts) * length
+    runs = generate_observations(model, data[starts], length, transient=transient)   # (ℓ, K, N)
+    pe = metrics.prediction_error(n_step_predictor(model), pe_data, n=pe_steps)
+    if not np.all(np.isfinite(runs)):
+        return {"d_stsp": float("nan"), "d_h": float("nan"), "pe": float(pe)}
+    d_stsp = [metrics.state_space_divergence(data, runs[:, k], n_bins=n_bins) for k in range(n_starts)]
+    d_h = [metrics.hellinger_distance(data[:length], runs[:, k], smoothing=smoothing)
+           for k in range(n_starts)]
+    return {"d_stsp": float(np.mean(d_stsp)), "d_h": float(np.mean(d_h)), "pe": float(pe)}
 
 
 def evaluate(model: ALRNN, test, *, transient_fraction=0.25, n_bins=30, smoothing=20.0,

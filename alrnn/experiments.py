@@ -74,7 +74,7 @@ TRAIN_DATA_SEED, TEST_DATA_SEED = 0, 1
 _TOLERANCES = {"rtol": 1e-9, "atol": 1e-9}
 
 _TRAIN_FIELDS = ("tau", "seq_len", "epochs", "batches_per_epoch", "batch_size", "start_lr", "end_lr",
-                 "noise", "alpha", "eval_every")
+                 "noise", "alpha", "eval_every", "eval_starts", "population", "explore_fraction")
 
 
 class _Reconstruction(Experiment):
@@ -103,6 +103,12 @@ class _Reconstruction(Experiment):
                          doc="Forcing strength (1: identity teacher forcing).")
     eval_every = param.Integer(None, bounds=(1, None), allow_None=True,
                                doc="Epochs between checkpoint evaluations.")
+    eval_starts = param.Integer(None, bounds=(1, None), allow_None=True,
+                                doc="Starting points of the training-time free runs scoring checkpoints.")
+    population = param.Integer(None, bounds=(1, None), allow_None=True,
+                               doc="Initialisations trained side by side (the best one continues).")
+    explore_fraction = param.Number(None, bounds=(0, 1), allow_None=True,
+                                    doc="Share of the epochs all population members are trained.")
     eval_steps = param.Integer(20_000, bounds=(0, None),
                                doc="Length of the training-time free run used to pick the best "
                                    "checkpoint (0: the whole training series).")
@@ -345,6 +351,10 @@ class Lorenz63Experiment(_SingleReconstruction):
     noise = param.Number(FAST_CONFIGS["lorenz63"][1].noise)
     alpha = param.Number(FAST_CONFIGS["lorenz63"][1].alpha)
     eval_every = param.Integer(FAST_CONFIGS["lorenz63"][1].eval_every)
+    eval_steps = param.Integer(0)
+    eval_starts = param.Integer(FAST_CONFIGS["lorenz63"][1].eval_starts)
+    population = param.Integer(FAST_CONFIGS["lorenz63"][1].population)
+    explore_fraction = param.Number(FAST_CONFIGS["lorenz63"][1].explore_fraction)
 
 
 class RosslerExperiment(_SingleReconstruction):

@@ -80,6 +80,18 @@ class TrainConfig:
         Spectral smoothing σ of :math:`D_H`.
     pe_steps : int
         Horizon of the prediction error.
+    eval_starts : int
+        Number of starting points of the training-time free runs (>= 1):
+        :func:`~alrnn.evaluation.checkpoint_metrics` with ``n_starts=eval_starts``; 1 is the
+        authors' single run from the first point.
+    pe_points : int or None
+        Points of the evaluation series the prediction error is measured on (``None``: all).
+    population : int
+        Independently initialised models trained side by side (>= 1, one vectorised call);
+        1 is the authors' single model.
+    explore_fraction : float
+        With ``population > 1``: after this fraction of the epochs only the member with the
+        lowest D_stsp so far keeps training (in [0, 1]; 1 trains all members to the end).
     unroll : int
         ``lax.scan`` unroll factor over time (speed only).
     """
@@ -98,6 +110,10 @@ class TrainConfig:
     n_bins: int = 30
     smoothing: float = 20.0
     pe_steps: int = 20
+    eval_starts: int = 1
+    pe_points: int | None = None
+    population: int = 1
+    explore_fraction: float = 0.5
     unroll: int = 1
 
     def __post_init__(self):
@@ -116,6 +132,11 @@ class TrainConfig:
         check_int(self.n_bins, "n_bins", 2, None)
         check_positive(self.smoothing, "smoothing", strict=False)
         check_int(self.pe_steps, "pe_steps", 1, None)
+        check_int(self.eval_starts, "eval_starts", 1, None)
+        if self.pe_points is not None:
+            check_int(self.pe_points, "pe_points", self.pe_steps + 2, None)
+        check_int(self.population, "population", 1, None)
+        check_range(self.explore_fraction, "explore_fraction", 0, 1)
         check_int(self.unroll, "unroll", 1, None)
 
     def replace(self, **changes) -> "TrainConfig":
@@ -134,10 +155,13 @@ AUTHORS_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
 }
 
 #: Shortened recipes (same model sizes, window, tau, batch, noise as the authors; fewer
-#: epochs with a higher start LR, frequent evaluation on a 20 000-step free run).
+#: epochs with a higher start LR). Lorenz-63: four initialisations trained side by side for
+#: the first half, then the one with the lowest D_stsp so far alone; checkpoints scored on
+#: free runs from 8 points of the training series (robust to coexisting attractors).
 FAST_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
-    "lorenz63": ({"M": 20, "P": 2}, TrainConfig(epochs=400, start_lr=3e-3, end_lr=1e-4, eval_every=5,
-                                                eval_steps=20_000)),
+    "lorenz63": ({"M": 20, "P": 2}, TrainConfig(epochs=400, start_lr=3e-3, end_lr=1e-5, eval_every=10,
+                                                eval_steps=None, eval_starts=8, pe_points=10_000,
+                                                population=4, explore_fraction=0.5)),
     "rossler": ({"M": 20, "P": 1}, TrainConfig(epochs=200, seq_len=300, tau=8, start_lr=5e-3,
                                                end_lr=1e-5, eval_every=10, eval_steps=20_000)),
 }
@@ -210,11 +234,14 @@ def lr_schedule(config: TrainConfig, epochs):
 
 
 @lru_cache(maxsize=16)
-def make_train_block(P, batch_size, seq_len, batches_per_epoch, n_epochs, unroll=1):
+def make_train_block(P, batch_size, seq_len, batches_per_epoch, n_epochs, unroll=1, population=None):
     """A jitted function running ``n_epochs`` epochs of RAdam training in one call.
 
     Only the shapes and ``P`` are compiled in; learning rates, noise, forcing weights and
     the random key are arguments, so trainings with different recipes share one compile.
+    With an integer ``population`` the block is vectorised (``jax.vmap``) over a leading
+    axis of that size on ``params``, ``opt_state`` and ``key``: independent models with their
+    own batches (``None``: one model, no leading axis).
 
     Returns
     -------
@@ -223,7 +250,8 @@ def make_train_block(P, batch_size, seq_len, batches_per_epoch, n_epochs, unroll
         epoch_losses)``: ``key`` a JAX PRNG key, ``data`` (T, N), ``force`` (seq_len,) from
         :func:`forcing_weights`, ``lrs`` (n_epochs,) the learning rate of each epoch,
         ``noise`` the std of the Gaussian noise added to each window; ``epoch_losses`` (n_epochs,)
-        is the mean batch loss of each epoch.
+        is the mean batch loss of each epoch (with a population: a leading axis on
+        ``params``, ``opt_state``, ``key`` and ``epoch_losses``).
     optimizer : optax.GradientTransformation
         ``optax.scale_by_radam()``; the update is ``-lr`` times its output, as ``optax.radam``.
     """
@@ -231,7 +259,6 @@ def make_train_block(P, batch_size, seq_len, batches_per_epoch, n_epochs, unroll
     B, T, bpe = batch_size, seq_len, batches_per_epoch
     loss_grad = jax.value_and_grad(partial(window_loss, P=P, unroll=unroll))
 
-    @jax.jit
     def block(params, opt_state, key, data, force, lrs, noise):
         n_start = data.shape[0] - T
 
@@ -252,7 +279,9 @@ def make_train_block(P, batch_size, seq_len, batches_per_epoch, n_epochs, unroll
         (params, opt_state), losses = jax.lax.scan(one_batch, (params, opt_state), (keys, lr_steps))
         return params, opt_state, losses.reshape(n_epochs, bpe).mean(axis=1)
 
-    return block, opt
+    if population is not None:
+        block = jax.vmap(block, in_axes=(0, 0, 0, None, None, None, None), axis_size=population)
+    return jax.jit(block), opt
 
 
 @dataclass
@@ -291,6 +320,11 @@ def _windows_ok(data, config):
     if len(data) < config.seq_len + 1:
         raise ValueError(f"data must have at least seq_len + 1 = {config.seq_len + 1} rows, "
                          f"got {len(data)}")
+
+
+def _rank(d):
+    """Sort key of a D_stsp value: NaN (a diverging free run) ranks last."""
+    return d if np.isfinite(d) else np.inf
 
 
 def _is_better(d, best):
@@ -344,66 +378,93 @@ def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | 
     rng = check_seed(seed)
     if model is None:
         M, N, P = check_sizes(M, N, P, linear_readout=True)
-        model = ALRNN(M, N, P, seed=rng)
+        members = [ALRNN(M, N, P, seed=rng) for _ in range(config.population)]
     elif model.N != N:
         raise ValueError(f"data must have N = {model.N} features (model), got {N}")
     else:
         check_sizes(model.M, model.N, model.P, linear_readout=True)
-        model = model.copy()
+        members = [model.copy() for _ in range(config.population)]
+    P = members[0].P
     _windows_ok(data, config)
     eval_data = data if eval_data is None else check_array(eval_data, "eval_data", ndim=2,
                                                           shape=(None, N), min_length=config.pe_steps + 2)
     if config.eval_steps is not None:
         eval_data = eval_data[:config.eval_steps]
+    n_starts = min(config.eval_starts, len(eval_data) // (config.pe_steps + 2))
     progress = progress or (lambda *a, **k: None)
 
-    def blocks(n):
-        return make_train_block(model.P, config.batch_size, config.seq_len,
-                                config.batches_per_epoch, n, config.unroll)
-
-    block, opt = blocks(config.eval_every)
-    params = {k: jnp.asarray(v) for k, v in model.params.items()}
-    opt_state = jax.jit(opt.init)(params)
+    pop = config.population
+    explore_until = int(round(config.explore_fraction * config.epochs)) if pop > 1 else config.epochs
+    params = {k: jnp.stack([jnp.asarray(m.params[k]) for m in members]) for k in members[0].params}
+    _, opt = make_train_block(P, config.batch_size, config.seq_len, config.batches_per_epoch, 1,
+                              config.unroll, pop)
+    opt_state = jax.jit(jax.vmap(opt.init))(params)
     data_j = jnp.asarray(data, jnp.float32)
     force = jnp.asarray(forcing_weights(config.seq_len, config.tau, config.alpha))
     keys = jax.random.split(jax.random.PRNGKey(int(rng.integers(2**31))),
-                            -(-config.epochs // config.eval_every))
+                            (-(-config.epochs // config.eval_every), pop))
     noise = jnp.float32(config.noise)
+    alive = list(range(pop))            # indices (into the original population) still trained
 
-    def _eval(epoch, loss):
-        m = ALRNN.from_params(params, model.P)
-        scores = checkpoint_metrics(m, eval_data, n_bins=config.n_bins,
-                                    smoothing=config.smoothing, pe_steps=config.pe_steps)
+    def _member(tree, i):
+        return jax.tree_util.tree_map(lambda x: x[i], tree)
+
+    def _eval(p, loss):
+        m = ALRNN.from_params(p, P)
+        scores = checkpoint_metrics(m, eval_data, n_bins=config.n_bins, smoothing=config.smoothing,
+                                    pe_steps=config.pe_steps, n_starts=n_starts,
+                                    pe_points=config.pe_points)
         return m, {"loss": float(loss), **scores}
 
     t0 = time.perf_counter()
-    best_model, rec = _eval(0, float("nan"))
-    best_epoch, best = 0, rec
-    history = {"epoch": [], "loss": [], "eval_epoch": [0], "d_stsp": [rec["d_stsp"]],
-               "d_h": [rec["d_h"]], "pe": [rec["pe"]]}
-    last_params = params
+    evals = [_eval(_member(params, i), float("nan")) for i in range(pop)]
+    first = min(range(pop), key=lambda i: _rank(evals[i][1]["d_stsp"]))
+    best_model, best = evals[first][0], evals[first][1]
+    best_epoch, member_best = 0, [e[1]["d_stsp"] for e in evals]
+    history = {"epoch": [], "loss": [], "eval_epoch": [0], "d_stsp": [best["d_stsp"]],
+               "d_h": [best["d_h"]], "pe": [best["pe"]], "member": [alive[first]]}
+    last_params = _member(params, 0)
     status = "completed"
     epoch = 0
     while epoch < config.epochs:
+        if len(alive) > 1 and epoch >= explore_until:        # keep the best member only
+            j = min(range(len(alive)), key=lambda i: _rank(member_best[alive[i]]))
+            params, opt_state = (jax.tree_util.tree_map(lambda x: x[j:j + 1], t) for t in (params, opt_state))
+            alive = [alive[j]]
         n = min(config.eval_every, config.epochs - epoch)
-        block = blocks(n)[0]
+        block = make_train_block(P, config.batch_size, config.seq_len, config.batches_per_epoch, n,
+                                 config.unroll, len(alive))[0]
         lrs = jnp.asarray(lr_schedule(config, range(epoch, epoch + n)), jnp.float32)
-        new_params, new_opt_state, losses = block(params, opt_state, keys[epoch // config.eval_every],
-                                                  data_j, force, lrs, noise)
-        if not all(np.all(np.isfinite(np.asarray(v))) for v in new_params.values()):
+        block_keys = keys[epoch // config.eval_every][jnp.asarray(alive)]
+        new_params, new_opt_state, losses = block(params, opt_state, block_keys, data_j, force, lrs, noise)
+        finite = np.all([np.all(np.isfinite(np.asarray(v)).reshape(len(alive), -1), axis=1)
+                         for v in new_params.values()], axis=0)
+        if not finite.any():
             status = "non-finite"
             break
-        params, opt_state, last_params = new_params, new_opt_state, new_params
+        keep = np.flatnonzero(finite)
+        if len(keep) < len(alive):                  # drop diverged members
+            new_params, new_opt_state, losses = (jax.tree_util.tree_map(lambda x: x[keep], t)
+                                                 for t in (new_params, new_opt_state, losses))
+            alive = [alive[i] for i in keep]
+        params, opt_state = new_params, new_opt_state
         losses = np.asarray(losses)
-        history["epoch"].extend(range(epoch + 1, epoch + n + 1))
-        history["loss"].extend(losses.tolist())
         epoch += n
-        m, rec = _eval(epoch, losses[-1])
+        evals = [_eval(_member(params, i), losses[i, -1]) for i in range(len(alive))]
+        for i, (_, r) in enumerate(evals):
+            if _is_better(r["d_stsp"], member_best[alive[i]]):
+                member_best[alive[i]] = r["d_stsp"]
+        j = min(range(len(alive)), key=lambda i: _rank(evals[i][1]["d_stsp"]))
+        m, rec = evals[j]
+        last_params = _member(params, j)
+        rec["member"] = alive[j]
+        history["epoch"].extend(range(epoch - n + 1, epoch + 1))
+        history["loss"].extend(losses[j].tolist())
         rec["best"] = _is_better(rec["d_stsp"], best["d_stsp"])
         if rec["best"]:
             best_model, best_epoch, best = m, epoch, rec
         history["eval_epoch"].append(epoch)
-        for k in ("d_stsp", "d_h", "pe"):
+        for k in ("d_stsp", "d_h", "pe", "member"):
             history[k].append(rec[k])
         if on_eval is not None:
             on_eval(epoch, rec, m)
@@ -415,8 +476,8 @@ def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | 
     seconds = time.perf_counter() - t0
     return TrainResult(
         model=best_model,
-        last_model=ALRNN.from_params(last_params, model.P),
-        history={k: np.asarray(v, dtype=np.int64 if "epoch" in k else np.float64)
+        last_model=ALRNN.from_params(last_params, P),
+        history={k: np.asarray(v, dtype=np.int64 if "epoch" in k or k == "member" else np.float64)
                  for k, v in history.items()},
         best_epoch=best_epoch,
         best_metrics={k: best[k] for k in ("d_stsp", "d_h", "pe")},

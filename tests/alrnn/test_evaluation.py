@@ -48,3 +48,24 @@ def test_evaluate_validation():
         evaluate(model, np.zeros((100, 3)))
     with pytest.raises(ValueError, match="transient_fraction"):
         evaluate(model, _circle(100), transient_fraction=-1)
+
+
+def test_multi_start_checkpoint_metrics():
+    model = _rotation_model()
+    data = _circle(4000)
+    one = checkpoint_metrics(model, data, n_bins=10)
+    many = checkpoint_metrics(model, data, n_bins=10, n_starts=4, pe_points=500)
+    assert many["d_stsp"] < 0.05 and many["d_h"] < 0.05 and many["pe"] < 1e-8
+    assert one["d_stsp"] < 0.05
+    # a start in another basin (here the fixed point at the origin) is penalised: the data
+    # pass through the origin once, so one of the 4 runs sits there
+    data_fp = data.copy()
+    data_fp[2000] = 0.0
+    bad = checkpoint_metrics(model, data_fp, n_bins=10, n_starts=4)
+    assert bad["d_stsp"] > many["d_stsp"] + 1.0
+    # the single-start protocol does not see it (its start lies on the circle)
+    assert checkpoint_metrics(model, data_fp, n_bins=10)["d_stsp"] < 0.05
+    with pytest.raises(ValueError, match="n_starts"):
+        checkpoint_metrics(model, data, n_starts=0)
+    with pytest.raises(ValueError, match="pe_points"):
+        checkpoint_metrics(model, data, pe_points=3)

@@ -10,7 +10,7 @@ from alrnn.experiments import (EXPERIMENTS, FitExperiment, Lorenz63Experiment, P
 from workbench.store import Store
 
 TINY = dict(M=6, epochs=2, batches_per_epoch=2, batch_size=4, seq_len=20, eval_every=1,
-            eval_steps=0, n_train=400, n_test=300)
+            eval_steps=0, n_train=400, n_test=300, population=1)
 
 
 def _store():
@@ -23,7 +23,7 @@ def test_registered_kinds():
 
 def test_lorenz_experiment_end_to_end():
     store = _store()
-    exp = Lorenz63Experiment(P=2, symbolic_steps=500, max_period=2, **TINY)
+    exp = Lorenz63Experiment(P=2, symbolic_steps=500, max_period=2, **{**TINY, "population": 2})
     seen = []
     run_id = exp.run(store, progress=lambda f, msg="", **kw: seen.append((f, kw)))
     r = store.open(run_id)
@@ -47,7 +47,8 @@ def test_lorenz_experiment_end_to_end():
     model = ALRNN.from_arrays(r["A"], r["W"], r["h"], r["L"], P=2)
     assert model.M == 6 and np.all(np.isfinite(model.to_arrays()["W"]))
     # same seed, same data -> same result
-    again = store.open(Lorenz63Experiment(P=2, symbolic_steps=500, max_period=2, **TINY).run(store))
+    again = store.open(Lorenz63Experiment(P=2, symbolic_steps=500, max_period=2,
+                                          **{**TINY, "population": 2}).run(store))
     np.testing.assert_array_equal(again["W"], r["W"])
 
 

@@ -176,3 +176,23 @@ def test_config_validation_and_presets():
     sizes, cfg = AUTHORS_CONFIGS["rossler"]
     assert sizes == {"M": 20, "P": 1} and (cfg.tau, cfg.seq_len, cfg.start_lr, cfg.epochs) == (8, 300, 5e-3, 3000)
     assert TrainConfig().replace(tau=4).tau == 4
+
+
+def test_population_trains_members_and_keeps_best():
+    data = _series()
+    cfg = TINY.replace(population=3, explore_fraction=0.5, eval_starts=2)
+    res = train(data, 6, 1, cfg, seed=3)
+    h = res.history
+    assert res.status == "completed" and len(h["loss"]) == 4 and len(h["member"]) == 3
+    assert set(h["member"]) <= {0, 1, 2}
+    # after the exploration phase (epochs 0-2) only the member holding the lowest D_stsp
+    # of those evaluations is trained on
+    early = np.where(np.isfinite(h["d_stsp"][:2]), h["d_stsp"][:2], np.inf)
+    assert h["member"][-1] == h["member"][int(np.argmin(early))]
+    assert res.best_metrics["d_stsp"] == np.nanmin(h["d_stsp"])
+    again = train(data, 6, 1, cfg, seed=3)
+    np.testing.assert_array_equal(again.model.to_arrays()["W"], res.model.to_arrays()["W"])
+    with pytest.raises(ValueError, match="population"):
+        TrainConfig(population=0)
+    with pytest.raises(ValueError, match="explore_fraction"):
+        TrainConfig(explore_fraction=1.5)
