@@ -193,8 +193,9 @@ def run_points(points: list[SweepPoint], store: Store, *, scheduler: str | None 
         futures = {}
         for i in todo:
             point = points[i]
-            # Registered kinds travel by name; other classes by value (cloudpickle).
-            target = experiments.get(point.kind, point.kind)
+            # The class travels by reference (workers import only its module, not every
+            # registered package); classes outside the registry go by value (cloudpickle).
+            target = experiments.get(point.kind) or get_experiment(point.kind)
             fut = own_client.submit(run_point, target, point.params, store.path, tags, pure=False, retries=1,
                                     key=f"{point.kind}-{i}-{time.time_ns():x}")
             futures[fut] = i

@@ -40,6 +40,9 @@ def test_reproduce_runs_each_point_once_and_writes_report(memory_store, tmp_path
     # resume: nothing runs again
     again = reproduce(memory_store, quick=True, workers=1)
     assert again[0].run_id == results[0].run_id
+    assert again[0].reused and not results[0].reused
+    md2, _ = write_report(again, memory_store, tmp_path / "rep2", command="workbench reproduce --quick")
+    assert "1 of 1 runs were already complete in the store" in md2.read_text()
 
 
 def test_failed_evaluation_is_reported_not_raised(memory_store, monkeypatch):
