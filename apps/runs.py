@@ -98,8 +98,8 @@ class RunsState(param.Parameterized):
         """Name, shape, dtype and dimension names of each array of a run."""
         rows = []
         for name in reader.arrays:
-            arr = reader._group[name]
-            rows.append({"array": name, "shape": str(tuple(arr.shape)), "dtype": str(arr.dtype),
+            shape, dtype = reader.array_info(name)
+            rows.append({"array": name, "shape": str(shape), "dtype": str(dtype),
                          "dims": ", ".join(reader.dims(name))})
         return pd.DataFrame(rows, columns=["array", "shape", "dtype", "dims"])
 

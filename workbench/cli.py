@@ -194,8 +194,8 @@ def show_cmd(run_id, store_path):
     for key, value in run.metrics.items():
         click.echo(f"  metric {key} = {_fmt(value)}")
     for name in run.arrays:
-        arr = run._group[name]
-        click.echo(f"  array  {name} {tuple(arr.shape)} {arr.dtype} dims={run.dims(name)}")
+        shape, dtype = run.array_info(name)
+        click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}")
     for name in run.figures:
         click.echo(f"  figure {name}")
 
@@ -259,7 +259,7 @@ def sweep_cmd(name, grid_items, assignments, config, seeds, scheduler, workers, 
         bar.close()
     if out:
         table.to_csv(out, index=False)
-    with_pandas_display(table)
+    _print_table(table)
     failed = int((table["status"] != "complete").sum())
     click.echo(f"{len(table)} points: {len(table) - failed} complete "
                f"({int(table['skipped'].sum())} already in the store), {failed} failed")
@@ -309,7 +309,7 @@ def reproduce_cmd(quick, only, out_dir, scheduler, workers, no_resume, store_pat
     click.echo(f"report: {md} and {page}")
 
 
-def with_pandas_display(table) -> None:
+def _print_table(table) -> None:
     """Print a sweep table compactly."""
     import pandas as pd
 

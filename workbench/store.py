@@ -760,6 +760,11 @@ class RunReader:
             raise KeyError(f"run {self.id!r} has no array {name!r}; arrays: {', '.join(self.arrays)}")
         return self._group[name][...]
 
+    def array_info(self, name: str) -> tuple[tuple[int, ...], np.dtype]:
+        """Shape and dtype of array ``name`` without reading its data."""
+        za = self._group[name]
+        return tuple(za.shape), za.dtype
+
     def dims(self, name: str) -> tuple[str, ...]:
         """Dimension names of array ``name``."""
         return tuple(self._group[name].metadata.dimension_names or ())
