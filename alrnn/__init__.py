@@ -6,7 +6,8 @@ Symbolic Codes in Dynamical Systems Reconstruction" (NeurIPS); notes in
 
 * :class:`ALRNN` (:mod:`alrnn.model`): the model in JAX, ``from_arrays``/``to_arrays``,
   ``generate``, ``jacobian``, ``region``.
-* :func:`train` (:mod:`alrnn.train`): sparse teacher forcing, RAdam, best checkpoint by D_stsp.
+* :func:`train` (:mod:`alrnn.train`): sparse teacher forcing, RAdam, best checkpoint by D_stsp
+  (optionally D_H-aware).
 * :func:`evaluate` (:mod:`alrnn.evaluation`): D_stsp, D_H, PE on a test series.
 * :func:`analyze` (:mod:`alrnn.symbolic`): symbols, transition graph, fixed points, cycles.
 * experiments ``alrnn.lorenz63``, ``alrnn.rossler``, ``alrnn.p_sweep``, ``alrnn.fit``

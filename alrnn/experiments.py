@@ -137,11 +137,22 @@ class _Reconstruction(Experiment):
         return self.system
 
     def train_config(self) -> TrainConfig:
-        """The :class:`TrainConfig` of the parameters (``None`` entries from the preset)."""
-        preset = FAST_CONFIGS.get(self._system_name() or "lorenz63")[1]
+        """The :class:`TrainConfig` of the parameters (``None`` entries from the preset).
+
+        The preset's D_H threshold of checkpoint selection (``select_d_h_max``) was
+        calibrated on the system's generated training series and free-run length (D_H
+        depends on the length); it is dropped (selection by D_stsp alone) for a data file,
+        another system, or another ``n_train``, ``eval_steps`` or ``eval_starts``.
+        """
+        name = self._system_name()
+        preset = FAST_CONFIGS.get(name or "lorenz63")[1]
         values = {k: getattr(self, k) for k in _TRAIN_FIELDS if getattr(self, k) is not None}
         values["eval_steps"] = self.eval_steps or None
-        return preset.replace(**values)
+        config = preset.replace(**values)
+        calibrated = (name is not None and not self.data
+                      and self.n_train == _Reconstruction.param["n_train"].default
+                      and (config.eval_steps, config.eval_starts) == (preset.eval_steps, preset.eval_starts))
+        return config if calibrated else config.replace(select_d_h_max=None)
 
     def _n_features(self):
         return _data_shape(self.data)[1] if self.data else 3
@@ -217,10 +228,11 @@ def reconstruct(train_data, test, M, P, config: TrainConfig, *, seed=0, dt=1.0, 
                 max_period=3, progress=None, should_stop=None, on_eval=None):
     """Train an AL-RNN, score it on the test series and analyse its symbolic dynamics.
 
-    The best checkpoint (by training-time D_stsp) is run freely from ``test[0]`` for
-    :math:`1.25\\,T` steps (the first :math:`0.25\\,T` dropped, note §3.6) and compared with
-    ``test`` (D_stsp, D_H, PE); regions, transition graph, fixed points and cycles come from
-    the same free run (at least ``symbolic_steps`` long); :math:`\\lambda_{max}` per unit time
+    The best checkpoint (training-time selection, :func:`~alrnn.train.checkpoint_key`) is
+    run freely from ``test[0]`` for :math:`1.25\\,T` steps (the first :math:`0.25\\,T`
+    dropped, note §3.6) and compared with ``test`` (D_stsp, D_H, PE); regions, transition
+    graph, fixed points and cycles come from the same free run (at least ``symbolic_steps``
+    long); :math:`\\lambda_{max}` per unit time
     from the Jacobians :math:`\\mathrm{diag}(A) + W D_\\Omega` along its first 10 000 steps.
 
     Returns

@@ -8,7 +8,8 @@ data, :math:`z_{1:N} \\leftarrow x_t`, which cuts the gradient through them. Opt
 forcing is generalised (GTF): :math:`z_{1:N} \\leftarrow \\alpha x_t + (1-\\alpha) z_{1:N}`.
 RAdam with an exponential learning-rate decay per epoch, random windows with Gaussian noise,
 and every ``eval_every`` epochs a free-run evaluation (D_stsp, D_H, PE) keeping the best
-checkpoint by D_stsp.
+checkpoint by D_stsp (optionally preferring checkpoints with a low D_H,
+:func:`checkpoint_key`).
 
 A whole block of ``eval_every`` epochs is one ``jax.jit``-compiled call (``lax.scan`` over
 batches, ``lax.scan`` over time).
@@ -38,6 +39,7 @@ __all__ = [
     "FAST_CONFIGS",
     "TrainConfig",
     "TrainResult",
+    "checkpoint_key",
     "forcing_weights",
     "lr_schedule",
     "make_train_block",
@@ -92,6 +94,13 @@ class TrainConfig:
     explore_fraction : float
         With ``population > 1``: after this fraction of the epochs only the member with the
         lowest D_stsp so far keeps training (in [0, 1]; 1 trains all members to the end).
+    select_d_h_max : float or None
+        Checkpoint selection (:func:`checkpoint_key`): when set, checkpoints whose
+        training-time D_H is at most this value rank before all others, and the lowest D_stsp
+        wins within each group (if none qualifies: lowest D_stsp, the authors' rule).
+        ``None``: D_stsp alone. D_H depends on the series length, so a threshold holds for
+        the training-time free runs it was calibrated on (``eval_steps // eval_starts``
+        points each), not for the test protocol. >= 0.
     unroll : int
         ``lax.scan`` unroll factor over time (speed only).
     """
@@ -114,6 +123,7 @@ class TrainConfig:
     pe_points: int | None = None
     population: int = 1
     explore_fraction: float = 0.5
+    select_d_h_max: float | None = None
     unroll: int = 1
 
     def __post_init__(self):
@@ -137,6 +147,8 @@ class TrainConfig:
             check_int(self.pe_points, "pe_points", self.pe_steps + 2, None)
         check_int(self.population, "population", 1, None)
         check_range(self.explore_fraction, "explore_fraction", 0, 1)
+        if self.select_d_h_max is not None:
+            check_positive(self.select_d_h_max, "select_d_h_max", strict=False)
         check_int(self.unroll, "unroll", 1, None)
 
     def replace(self, **changes) -> "TrainConfig":
@@ -161,7 +173,8 @@ AUTHORS_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
 FAST_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
     "lorenz63": ({"M": 20, "P": 2}, TrainConfig(epochs=400, start_lr=3e-3, end_lr=1e-5, eval_every=10,
                                                 eval_steps=None, eval_starts=8, pe_points=10_000,
-                                                population=4, explore_fraction=0.5)),
+                                                population=4, explore_fraction=0.5,
+                                                select_d_h_max=0.12)),
     "rossler": ({"M": 20, "P": 1}, TrainConfig(epochs=200, seq_len=300, tau=8, start_lr=5e-3,
                                                end_lr=1e-5, eval_every=10, eval_steps=20_000)),
 }
@@ -291,7 +304,8 @@ class TrainResult:
     Attributes
     ----------
     model : ALRNN
-        Best checkpoint (minimal D_stsp over the evaluations).
+        Best checkpoint (minimal D_stsp over the evaluations, or minimal
+        :func:`checkpoint_key` with ``config.select_d_h_max``).
     last_model : ALRNN
         Parameters at the end of training (or at the last finite block).
     history : dict of numpy arrays
@@ -329,6 +343,38 @@ def _rank(d):
 
 def _is_better(d, best):
     return np.isfinite(d) and (not np.isfinite(best) or d < best)
+
+
+def checkpoint_key(scores: Mapping, d_h_max: float | None = None) -> tuple[int, float]:
+    r"""Sort key of a checkpoint for best-checkpoint selection (smaller is better).
+
+    .. math::
+
+        \kappa = \bigl(\mathbb 1[\lnot(D_H \le D_H^{max})],\ D_{stsp}\bigr),
+
+    compared lexicographically: checkpoints whose training-time :math:`D_H` (note §3.3) is
+    at most ``d_h_max`` come first, and within each group the lowest :math:`D_{stsp}`
+    (note §3.1) wins, so with no qualifying checkpoint the rule falls back to the authors'
+    minimum-:math:`D_{stsp}` selection (note §2.2). A NaN :math:`D_H` never qualifies; a
+    NaN :math:`D_{stsp}` (diverging free run) ranks last in its group.
+
+    Parameters
+    ----------
+    scores : mapping
+        Training-time metrics with ``d_stsp`` and ``d_h``.
+    d_h_max : float or None
+        Threshold :math:`D_H^{max}` (>= 0); ``None`` ranks by :math:`D_{stsp}` alone.
+
+    Returns
+    -------
+    tuple (int, float)
+        ``(group, D_stsp)``: group 0 (qualifies or no threshold) or 1; NaN replaced by inf.
+    """
+    if d_h_max is not None:
+        check_positive(d_h_max, "d_h_max", strict=False)
+    d_h = scores["d_h"]
+    group = 0 if d_h_max is None or (np.isfinite(d_h) and d_h <= d_h_max) else 1
+    return group, _rank(scores["d_stsp"])
 
 
 def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | None = None,
@@ -409,6 +455,12 @@ def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | 
     def _member(tree, i):
         return jax.tree_util.tree_map(lambda x: x[i], tree)
 
+    def _key(scores):
+        return checkpoint_key(scores, config.select_d_h_max)
+
+    def _improves(rec, best):
+        return bool(np.isfinite(rec["d_stsp"]) and _key(rec) < _key(best))
+
     def _eval(p, loss):
         m = ALRNN.from_params(p, P)
         scores = checkpoint_metrics(m, eval_data, n_bins=config.n_bins, smoothing=config.smoothing,
@@ -418,7 +470,7 @@ def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | 
 
     t0 = time.perf_counter()
     evals = [_eval(_member(params, i), float("nan")) for i in range(pop)]
-    first = min(range(pop), key=lambda i: _rank(evals[i][1]["d_stsp"]))
+    first = min(range(pop), key=lambda i: _key(evals[i][1]))
     best_model, best = evals[first][0], evals[first][1]
     best_epoch, member_best = 0, [e[1]["d_stsp"] for e in evals]
     history = {"epoch": [], "loss": [], "eval_epoch": [0], "d_stsp": [best["d_stsp"]],
@@ -454,13 +506,13 @@ def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | 
         for i, (_, r) in enumerate(evals):
             if _is_better(r["d_stsp"], member_best[alive[i]]):
                 member_best[alive[i]] = r["d_stsp"]
-        j = min(range(len(alive)), key=lambda i: _rank(evals[i][1]["d_stsp"]))
+        j = min(range(len(alive)), key=lambda i: _key(evals[i][1]))
         m, rec = evals[j]
         last_params = _member(params, j)
         rec["member"] = alive[j]
         history["epoch"].extend(range(epoch - n + 1, epoch + 1))
         history["loss"].extend(losses[j].tolist())
-        rec["best"] = _is_better(rec["d_stsp"], best["d_stsp"])
+        rec["best"] = _improves(rec, best)
         if rec["best"]:
             best_model, best_epoch, best = m, epoch, rec
         history["eval_epoch"].append(epoch)

@@ -116,3 +116,11 @@ def test_reference_file_is_accepted(alrnn_reference_dir):
     exp.validate()
     train, test, true_fps, dt = exp.load_data(_store())
     assert train.shape == (80_000, 3) and test.shape == (20_000, 3) and true_fps is None
+
+
+def test_d_h_selection_threshold_only_where_calibrated():
+    # the Lorenz preset's D_H threshold holds for its own series and free-run length only
+    assert Lorenz63Experiment().train_config().select_d_h_max == 0.12
+    for exp in (Lorenz63Experiment(n_train=5000), Lorenz63Experiment(eval_steps=20_000),
+                Lorenz63Experiment(eval_starts=4), PSweepExperiment(), FitExperiment(data="x.npy")):
+        assert exp.train_config().select_d_h_max is None

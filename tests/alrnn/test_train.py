@@ -1,5 +1,7 @@
 """Tests of alrnn.train: teacher-forced loss, its gradient, the training loop."""
 
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -7,7 +9,8 @@ import pytest
 from jax import enable_x64
 
 from alrnn.model import ALRNN
-from alrnn.train import AUTHORS_CONFIGS, TrainConfig, forcing_weights, train, window_loss
+from alrnn.train import (AUTHORS_CONFIGS, TrainConfig, checkpoint_key, forcing_weights, train,
+                         window_loss)
 
 
 def _series(n=400, seed=0):
@@ -196,3 +199,41 @@ def test_population_trains_members_and_keeps_best():
         TrainConfig(population=0)
     with pytest.raises(ValueError, match="explore_fraction"):
         TrainConfig(explore_fraction=1.5)
+
+
+def test_checkpoint_key_prefers_low_d_h_then_falls_back_to_d_stsp():
+    nan = float("nan")
+    ckpts = [{"d_stsp": 1.5, "d_h": 0.40}, {"d_stsp": 2.2, "d_h": 0.10}, {"d_stsp": 2.0, "d_h": 0.12},
+             {"d_stsp": nan, "d_h": 0.05}, {"d_stsp": 1.0, "d_h": nan}]
+    best = min(range(len(ckpts)), key=lambda i: checkpoint_key(ckpts[i], 0.12))
+    assert best == 2                    # lowest D_stsp among D_H <= 0.12 (threshold inclusive)
+    assert min(range(5), key=lambda i: checkpoint_key(ckpts[i], 0.11)) == 1
+    assert min(range(5), key=lambda i: checkpoint_key(ckpts[i])) == 4      # D_stsp alone
+    # nothing qualifies: minimum D_stsp; NaN D_stsp ranks last, NaN D_H never qualifies
+    assert min(range(5), key=lambda i: checkpoint_key(ckpts[i], 0.01)) == 4
+    assert checkpoint_key(ckpts[3], 0.2) == (0, np.inf)
+    assert checkpoint_key(ckpts[4], 0.2) == (1, 1.0)
+    with pytest.raises(ValueError, match="d_h_max"):
+        checkpoint_key(ckpts[0], -0.1)
+    with pytest.raises(ValueError, match="select_d_h_max"):
+        TrainConfig(select_d_h_max=-1.0)
+
+
+def test_train_selects_checkpoint_by_d_h_threshold(monkeypatch):
+    # scripted training-time scores at epochs 0, 2, 4: the lowest D_stsp (epoch 2) has a high
+    # D_H; with a threshold the best checkpoint is epoch 4, without it epoch 2
+    scripted = [(5.0, 0.5), (1.0, 0.4), (2.0, 0.1)]
+
+    def fake_metrics(model, data, **kw):
+        d_stsp, d_h = scripted[len(calls)]
+        calls.append(model)
+        return {"d_stsp": d_stsp, "d_h": d_h, "pe": 0.0}
+
+    monkeypatch.setattr(sys.modules["alrnn.train"], "checkpoint_metrics", fake_metrics)
+    data = _series()
+    for thr, epoch in ((None, 2), (0.2, 4), (0.05, 2)):     # 0.05: none qualifies, fallback
+        calls = []
+        res = train(data, 6, 1, TINY.replace(select_d_h_max=thr), seed=3)
+        assert res.best_epoch == epoch
+        assert res.best_metrics["d_stsp"] == scripted[epoch // 2][0]
+        assert res.model is calls[epoch // 2]
