@@ -1,20 +1,22 @@
 """Benchmark of the E/I rate reservoir against reservoirpy 0.4.2 (the named peer).
 
-Run: ``python benchmarks/reservoir.py`` (needs ``pip install reservoirpy==0.4.2``).
+Run: ``python benchmarks/reservoir.py`` (needs ``pip install reservoirpy==0.4.2``); add
+``WORKBENCH_NATIVE=0`` in front to measure our numpy path instead of the compiled kernel.
 
 1. Same reservoir (N = 500, k = 50; reservoirpy gets our exact W, W_in and bias), 20 000
    teacher-forced steps + ridge fit + 1 000 prediction steps (Mackey-Glass one-step):
    ours vs ``Reservoir >> Ridge``. Target: >= 3x.
 2. 32-point beta sweep, N = 500, memory capacity with k_max = 100 on a 2 000-step input:
-   ours (``run_balances``: the 32 copies share A^E and A^I, so one CSR x dense product per
-   step advances a batch of 16; then ``workbench.metrics.memory_capacity`` per reservoir) vs
+   ours (``run_balances``: the 32 copies share A^E and A^I, so one sparse x dense product per
+   step advances all 32; then ``workbench.metrics.memory_capacity`` per reservoir) vs
    looping reservoirpy's ``memory_capacity`` over the same 32 reservoirs. Target: >= 10x.
 3. N = 2000 for 100 000 steps streamed into an on-disk store (``reservoirs.simulate``) in a
    child process: peak RSS against the 1.6 GB the states would need in RAM.
 
-BLAS is limited to one thread for both libraries. Prints the measured wall-clock seconds and
-ratios, and the ratio of process CPU times (both sides are single-threaded, so on a shared,
-oversubscribed machine the CPU-time ratio is the steadier measure of the work done).
+BLAS is limited to one thread for both libraries. Measurements 1 and 2 alternate ours and
+the peer ``REPEATS`` times and print the medians of the wall-clock seconds, their ratio, and
+the ratio of process CPU times (both sides are single-threaded, so on a shared machine the
+CPU-time ratio is the steadier measure of the work done).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from workbench.readout import RidgeReadout  # noqa: E402
 from workbench.systems import mackey_glass  # noqa: E402
 
 N, RIDGE, WARMUP = 500, 1e-6, 100
+#: Interleaved repetitions of each measurement (medians are reported).
+REPEATS = 5
 
 
 def peer_reservoir(res: EIReservoir):
@@ -48,6 +52,24 @@ def peer_reservoir(res: EIReservoir):
     c = res.gain
     return Reservoir(W=(c * res.weights).tocsr(), Win=c * res.input_weights,
                      bias=-c * res.threshold, activation="sigmoid", lr=res.leak_rate)
+
+
+def interleaved(ours, peer, repeats=REPEATS):
+    """Run ``ours`` and ``peer`` alternately ``repeats`` times; per side the median wall time,
+    median CPU time, the last result and the median of each timed part."""
+    runs = {"ours": [], "peer": []}
+    for _ in range(repeats):
+        for name, fn in (("ours", ours), ("peer", peer)):
+            c0, t0 = time.process_time(), time.perf_counter()
+            result, parts = fn()
+            runs[name].append((time.perf_counter() - t0, time.process_time() - c0, result, parts))
+    out = []
+    for name in ("ours", "peer"):
+        rows = runs[name]
+        parts = {k: float(np.median([r[3][k] for r in rows])) for k in rows[0][3]}
+        out.append((float(np.median([r[0] for r in rows])), float(np.median([r[1] for r in rows])),
+                    rows[-1][2], parts))
+    return out
 
 
 def bench_fit_predict():
@@ -65,19 +87,21 @@ def bench_fit_predict():
     ours = res.run(u_train[:200], state=np.zeros(N))
     diff = float(np.abs(check - ours).max())
 
-    c0, t0 = time.process_time(), time.perf_counter()
-    states = res.run(u_train, state=np.zeros(N))
-    t_sim = time.perf_counter() - t0
-    readout = RidgeReadout(alpha=RIDGE).fit(states[WARMUP:], y_train[WARMUP:])
-    t_fit = time.perf_counter() - t0 - t_sim
-    pred_ours = readout.predict(res.run(u_test))
-    t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
+    def ours():
+        t0 = time.perf_counter()
+        states = res.run(u_train, state=np.zeros(N))
+        t_sim = time.perf_counter() - t0
+        readout = RidgeReadout(alpha=RIDGE).fit(states[WARMUP:], y_train[WARMUP:])
+        t_fit = time.perf_counter() - t0 - t_sim
+        return readout.predict(res.run(u_test)), {"run": t_sim, "fit": t_fit}
 
-    c0, t0 = time.process_time(), time.perf_counter()
-    model = peer_reservoir(res) >> Ridge(ridge=RIDGE)
-    model.fit(u_train, y_train, warmup=WARMUP)
-    pred_peer = model.run(u_test)
-    t_peer, c_peer = time.perf_counter() - t0, time.process_time() - c0
+    def peer():
+        model = peer_reservoir(res) >> Ridge(ridge=RIDGE)
+        model.fit(u_train, y_train, warmup=WARMUP)
+        return model.run(u_test), {}
+
+    (t_ours, c_ours, pred_ours, parts), (t_peer, c_peer, pred_peer, _) = interleaved(ours, peer)
+    t_sim, t_fit = parts["run"], parts["fit"]
     err = lambda p: float(np.sqrt(np.mean((p - series[20_001:21_001]) ** 2)))  # noqa: E731
     print(f"[1] N={N}, 20000 steps + ridge + 1000 predictions (max state diff {diff:.1e})")
     print(f"    ours        {t_ours:7.3f} s   (RMSE {err(pred_ours):.2e}; 20000-step run "
@@ -88,7 +112,7 @@ def bench_fit_predict():
     return t_peer / t_ours
 
 
-def bench_balance_sweep(n_steps=2000, k_max=100, n_balances=32, batch=16):
+def bench_balance_sweep(n_steps=2000, k_max=100, n_balances=32, batch=32):
     import reservoirpy
     from reservoirpy.nodes import Ridge
     from reservoirpy.observables import memory_capacity as rpy_mc
@@ -105,21 +129,24 @@ def bench_balance_sweep(n_steps=2000, k_max=100, n_balances=32, batch=16):
     diff = float(np.abs(run_balances(base, balances, short)
                         - run_batch(with_balances(base, balances), short)).max())
 
-    c0, t0 = time.process_time(), time.perf_counter()
-    ours, t_mc = [], 0.0
-    for lo in range(0, n_balances, batch):
-        for states in run_balances(base, balances[lo:lo + batch], u):
-            t1 = time.perf_counter()
-            ours.append(memory_capacity(u, states, k_max, washout=k_max, alpha=RIDGE).total)
-            t_mc += time.perf_counter() - t1
-    t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
+    def ours_sweep():
+        mcs, t_mc = [], 0.0
+        for lo in range(0, n_balances, batch):
+            for states in run_balances(base, balances[lo:lo + batch], u):
+                t1 = time.perf_counter()
+                mcs.append(memory_capacity(u, states, k_max, washout=k_max, alpha=RIDGE).total)
+                t_mc += time.perf_counter() - t1
+        return mcs, {"mc": t_mc}
 
-    c0, t0 = time.process_time(), time.perf_counter()
-    peer = []
-    for net in with_balances(base, balances):
-        model = peer_reservoir(net) >> Ridge(ridge=RIDGE)
-        peer.append(float(rpy_mc(model, k_max=k_max, series=u, test_size=0.2)))
-    t_peer, c_peer = time.perf_counter() - t0, time.process_time() - c0
+    def peer_sweep():
+        mcs = []
+        for net in with_balances(base, balances):
+            model = peer_reservoir(net) >> Ridge(ridge=RIDGE)
+            mcs.append(float(rpy_mc(model, k_max=k_max, series=u, test_size=0.2)))
+        return mcs, {}
+
+    (t_ours, c_ours, ours, parts), (t_peer, c_peer, peer, _) = interleaved(ours_sweep, peer_sweep)
+    t_mc = parts["mc"]
     print(f"[2] {n_balances}-point beta sweep, N={N}, MC k_max={k_max}, {n_steps} steps "
           f"(max state diff to separate runs {diff:.1e})")
     at_one = int(np.argmin(abs(balances - 1)))

@@ -19,9 +19,13 @@ Two kernels implement it:
   balance sweep). The states are held as one ``(n, B)`` matrix and one sparse x dense product
   per step advances the whole batch, which reads each stored link once for all ``B`` networks.
 
-Both call scipy's compiled CSR kernels (``csr_matvec`` / ``csr_matvecs``) directly into
-preallocated rows, so a step allocates nothing; the input drive ``W^{in} u(t) - theta`` is formed
-once per block of steps with one matrix product.
+Without a hook both run their whole time loop in compiled C (``_rate_kernel.c`` through
+:mod:`reservoirs.compiled`, built on first use by :mod:`workbench.native`): one network as a
+sliced-ELLPACK matrix whose rows share vector lanes, a batch as 8-wide rows of the state matrix.
+Where no C compiler works (or ``WORKBENCH_NATIVE=0``) they call scipy's compiled CSR kernels
+(``csr_matvec`` / ``csr_matvecs``) directly into preallocated rows, so a step allocates nothing;
+the input drive ``W^{in} u(t) - theta`` is then formed once per block of steps with one matrix
+product. The two paths agree to rounding (tested).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import _sparsetools
 from threadpoolctl import threadpool_limits
+
+from . import compiled
 
 __all__ = ["ACTIVATIONS", "RateSystem", "SharedSystem", "stack_systems", "split_systems"]
 
@@ -128,6 +134,7 @@ class RateSystem:
     activation: str
     state: np.ndarray
     _leaky: bool = field(init=False, repr=False)
+    _layout: compiled.SellLayout | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         self._leaky = bool(np.any(self.leak != 1.0))
@@ -182,6 +189,8 @@ class RateSystem:
         into the output row and scipy's ``csr_matvec`` accumulates ``(s c W) r`` onto it, so a
         step is one sparse product and ``g`` (plus the leak). Equal to the unfolded update up
         to rounding; a stacked batch gives each network exactly the arithmetic it gets alone.
+        The whole loop runs in :func:`reservoirs.compiled.run_rate` when the kernel is
+        available (the drive is then formed inside the loop, never stored).
         """
         sign, g = _FOLDED[self.activation]
         scale = sign * self.gain
@@ -191,6 +200,14 @@ class RateSystem:
         data = _row_scaled(w, scale)
         leak = self.leak if self._leaky else None
         keep = 1.0 - self.leak if self._leaky else None
+        lib = compiled.kernel()
+        if lib is not None and (sink is None or sink.flags.c_contiguous):
+            self._layout = compiled.SellLayout.reuse(self._layout, w)
+            state = self.state.copy()
+            compiled.run_rate(lib, self._layout, data, u, self.input_weights * scale[:, None],
+                              -scale * self.threshold, leak, self.activation, state, sink)
+            self.state = state
+            return
         drive = _input_drive(u, self.input_weights, self.threshold)
         drive *= scale
         if sink is not None:
@@ -310,6 +327,7 @@ class SharedSystem:
         """Advance through ``u`` (``(L, d)``), writing ``r_b(t+1)`` into ``sink[b, t]``.
 
         ``sink`` has shape ``(B, L, n)`` (any strides) or is ``None`` (states discarded).
+        Runs in :func:`reservoirs.compiled.run_shared` when the kernel is available.
         """
         sign, g = _FOLDED[self.activation]
         scale = sign * self.gain
@@ -320,6 +338,14 @@ class SharedSystem:
         w = self.parts
         matvecs, indptr, indices = _sparsetools.csr_matvecs, w.indptr, w.indices
         data = _row_scaled(w, scale)
+        lib = compiled.kernel()
+        if lib is not None:
+            self.state = compiled.run_shared(lib, w, data, self.scales, u,
+                                             self.input_weights * scale[:, None],
+                                             -scale * self.threshold,
+                                             self.leak if leaky else None, self.activation,
+                                             self.state, sink)
+            return
         drive = _input_drive(u, self.input_weights, self.threshold)
         drive *= scale
         z = np.empty((n_parts, n, bsz))

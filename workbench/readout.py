@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import lapack
 
 from .validation import check_array, check_choice, check_int, check_positive, check_range
 
@@ -70,28 +71,77 @@ def _centred(mom, fit_intercept):
 
 
 def _solve(mom, fit_intercept):
-    """Centre the moments (when fitting an intercept) and diagonalise the Gram matrix."""
-    mx, my, gram, cross = _centred(mom, fit_intercept)
-    s, v = linalg.eigh(0.5 * (gram + gram.T), check_finite=False)
-    s = np.clip(s, 0.0, None)
-    return _EigenSolution(s, v, v.T @ cross, mx, my)
+    """Centre the moments (when fitting an intercept) and diagonalise the Gram matrix.
 
-
-def _solve_fixed(mom, fit_intercept, alpha):
-    """Coefficients for one fixed penalty by a Cholesky solve of (G + alpha I) W = C.
-
-    About twice as fast as the eigendecomposition that serves a whole grid of penalties;
-    falls back to it when the matrix is numerically not positive definite.
+    Eigen-directions whose eigenvalue is below rounding (``<= p * eps * s_max``) are
+    numerically null: they carry no signal, so their component of the cross product (pure
+    rounding noise) is dropped, which gives the minimum-norm solution when the penalty is
+    tiny (as an SVD solver does).
     """
     mx, my, gram, cross = _centred(mom, fit_intercept)
-    a = 0.5 * (gram + gram.T)
-    a[np.diag_indices_from(a)] += alpha
-    try:
-        factor = linalg.cho_factor(a, check_finite=False, overwrite_a=True)
-    except linalg.LinAlgError:
-        sol = _solve(mom, fit_intercept)
-        return sol.coef(alpha), sol.mx, sol.my
-    return linalg.cho_solve(factor, cross, check_finite=False), mx, my
+    s, v = linalg.eigh(0.5 * (gram + gram.T), check_finite=False)
+    null = s <= s.size * np.finfo(float).eps * max(s[-1], 0.0)
+    s = np.where(null, 0.0, s)
+    proj = v.T @ cross
+    proj[null] = 0.0
+    return _EigenSolution(s, v, proj, mx, my)
+
+
+#: Largest rounding error of an algebraically centred Gram diagonal entry,
+#: ``eps sqrt(n) sum_t x_tj^2``, relative to the centred entry plus the penalty; features
+#: above it get their rows of the Gram matrix recomputed from centred data.
+_CENTRING_TOLERANCE = 1e-8
+
+
+def _centred_gram(x, mx, alpha):
+    """``X_c^T X_c`` without copying ``X``: the raw ``X^T X - n m m^T``, with the rows of the
+    features whose means are large against their spread recomputed from centred columns.
+
+    The subtraction leaves a rounding error of about ``eps sqrt(n) sum_t x_tj^2`` on entry
+    ``(j, j)``; where that exceeds :data:`_CENTRING_TOLERANCE` of the centred entry plus
+    ``alpha``, row and column ``j`` are replaced by ``x_cj^T X - (sum_t x_cj) m^T`` with
+    ``x_cj = x_j - m_j`` (and ``x_cj^T x_ck`` between two such features), which is as
+    accurate as centring the data.
+    """
+    n = x.shape[0]
+    gram = x.T @ x
+    raw = np.diag(gram).copy()
+    gram -= n * np.outer(mx, mx)
+    error = np.finfo(float).eps * np.sqrt(n) * raw
+    bad = np.flatnonzero(error > _CENTRING_TOLERANCE * (np.maximum(np.diag(gram), 0.0) + alpha))
+    if bad.size:
+        xb = x[:, bad] - mx[bad]
+        rows = xb.T @ x - np.outer(xb.sum(axis=0), mx)
+        gram[bad, :] = rows
+        gram[:, bad] = rows.T
+        gram[np.ix_(bad, bad)] = xb.T @ xb     # both sides centred: no offset left at all
+    return gram
+
+
+def _solve_fixed(x, y, fit_intercept, alpha):
+    """Coefficients ``(p, m)``, x and y means for one fixed penalty.
+
+    Cholesky solve of ``(X_c^T X_c + alpha I) W = X_c^T Y_c`` (LAPACK ``potrf``/``potrs``),
+    about twice as fast as the eigendecomposition that serves a whole grid of penalties;
+    falls back to it when the matrix is numerically not positive definite. ``X`` is never
+    copied (:func:`_centred_gram`); ``Y`` is centred.
+    """
+    if fit_intercept:
+        mx, my = x.mean(axis=0), y.mean(axis=0)
+        yc = y - my
+        gram = _centred_gram(x, mx, alpha)
+        cross = x.T @ yc - np.outer(mx, yc.sum(axis=0))
+    else:
+        mx, my = np.zeros(x.shape[1]), np.zeros(y.shape[1])
+        gram, cross = x.T @ x, x.T @ y
+    gram[np.diag_indices_from(gram)] += alpha
+    # gram is symmetric, so its transpose is the Fortran-ordered matrix LAPACK factors in place
+    factor, info = lapack.dpotrf(gram.T, lower=False, clean=False, overwrite_a=True)
+    if info != 0:
+        sol = _solve(_Moments.of(x - mx, y - my), fit_intercept)
+        return sol.coef(alpha), mx + sol.mx, my + sol.my
+    coef, _ = lapack.dpotrs(factor, cross, lower=False)
+    return coef, mx, my
 
 
 def _validation_mse(sol, block, alphas):
@@ -235,15 +285,15 @@ class RidgeReadout:
             raise ValueError(f"Y must have as many rows as X ({X.shape[0]}), got {Y.shape[0]}")
         self._y_1d = Y.ndim == 1
         Y2 = Y[:, None] if self._y_1d else Y
-        x0 = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1])
-        y0 = Y2.mean(axis=0) if self.fit_intercept else np.zeros(Y2.shape[1])
-        xs, ys = X - x0, Y2 - y0           # shift for numerical accuracy of the moments
-
         if self.alpha is not None:
             self.cv_mse_ = None
             alpha = self.alpha
-            coef, mx, my = _solve_fixed(_Moments.of(xs, ys), self.fit_intercept, alpha)
+            coef, x0, y0 = _solve_fixed(X, Y2, self.fit_intercept, alpha)
+            mx, my = np.zeros_like(x0), np.zeros_like(y0)
         else:
+            x0 = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1])
+            y0 = Y2.mean(axis=0) if self.fit_intercept else np.zeros(Y2.shape[1])
+            xs, ys = X - x0, Y2 - y0           # shift for numerical accuracy of the moments
             total, val_blocks = self._blocks(xs, ys)
             self.cv_mse_ = self._score(total, val_blocks)
             alpha = self._select(self.cv_mse_)

@@ -30,6 +30,32 @@ def test_fixed_alpha_matches_sklearn_ridge(data, alpha, fit_intercept):
     assert ours.alpha_ == alpha and ours.cv_mse_ is None
 
 
+@pytest.mark.parametrize("offset", [0.5, 1e3, 1e7])
+def test_fixed_alpha_accurate_with_large_offsets(offset):
+    """Small offsets centre the moments algebraically, large ones centre a copy of the data;
+    both stay as accurate as scikit-learn (which centres the data)."""
+    rng = np.random.default_rng(1)
+    X = offset + 0.1 * rng.normal(size=(500, 5))
+    Y = (X - offset) @ rng.normal(size=(5, 2)) + rng.normal(size=(500, 2)) * 0.01
+    ours = RidgeReadout(alpha=1e-6).fit(X, Y)
+    ref = Ridge(alpha=1e-6).fit(X, Y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_.T, rtol=1e-7, atol=1e-9)
+    # predictions X W + b cancel ~offset-sized terms: compare at that rounding level
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), atol=1e-15 * offset * 100)
+
+
+def test_fixed_alpha_falls_back_when_not_positive_definite():
+    """Duplicated columns and a penalty below rounding: Cholesky fails, and the eigen solver
+    returns the minimum-norm least-squares solution."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(300, 3))
+    X = np.hstack([x, x, x])
+    Y = x @ [1.0, 2.0, 3.0]
+    ours = RidgeReadout(alpha=1e-30).fit(X, Y)
+    np.testing.assert_allclose(ours.predict(X), Y, atol=1e-9)
+    np.testing.assert_allclose(ours.coef_[:, 0], np.tile([1.0, 2.0, 3.0], 3) / 3, atol=1e-9)
+
+
 def test_kfold_selection_matches_sklearn_ridgecv(data):
     X, Y = data
     alphas = np.logspace(-3, 4, 15)

@@ -1,0 +1,180 @@
+"""ctypes bindings of the compiled time loops in ``_rate_kernel.c``.
+
+:mod:`reservoirs.dynamics` calls :func:`run_rate` and :func:`run_shared` when
+:func:`kernel` returns a library (built on first use by :mod:`workbench.native`), and its
+numpy path otherwise. Both compute the update of ``dynamics`` with the sign and gain of the
+activation already folded into the weights and the drive; the sums of each row start from
+the drive and run in the stored order of the CSR row, as scipy's kernels do, so the two paths
+agree to rounding (exp and fused multiply-adds).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from workbench import native
+
+__all__ = ["LANES", "SellLayout", "kernel", "run_rate", "run_shared"]
+
+_SOURCE = Path(__file__).with_name("_rate_kernel.c")
+_P, _I, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
+_SIGNATURES = {
+    "rate_run": (None, [_I, _I, _I, _P, _P, _P, _I, _P, _P, _P, _P, _INT, _P, _P, _P]),
+    "shared_run": (None, [_I, _I, _I, _I, _I, _P, _P, _P, _P, _I, _P, _P, _P, _P, _INT, _P, _P,
+                          _I, _I, _P, _P]),
+}
+_ACTIVATION = {"sigmoid": 0, "tanh": 1}
+
+#: Rows per chunk of the SELL layout (and width of a batch tile).
+LANES = 8
+
+
+def kernel(extra_flags: tuple[str, ...] = ()) -> ctypes.CDLL | None:
+    """The compiled kernels, or ``None`` (disabled, or no working C compiler)."""
+    return native.load(_SOURCE, _SIGNATURES, extra_flags=extra_flags)
+
+
+def _ptr(a: np.ndarray, dtype) -> int:
+    """Address of ``a``'s data after checking dtype and C-contiguity (ctypes checks nothing)."""
+    if a.dtype != dtype or not a.flags.c_contiguous:
+        raise TypeError(f"kernel argument must be a C-contiguous {np.dtype(dtype)} array, "
+                        f"got {a.dtype} with strides {a.strides}")
+    return a.ctypes.data
+
+
+class SellLayout:
+    """Sliced-ELLPACK pattern of a CSR matrix: 8 rows per chunk, their entries interleaved.
+
+    Slot ``j`` of chunk ``c`` (rows ``8c .. 8c+7``) holds the ``j``-th entry of each of its
+    rows at ``off[c] + 8 j + lane``; shorter rows are padded with weight 0 (column 0). With
+    every row of a chunk in its own vector lane, one step gathers 8 inputs per instruction.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix, shape (m, m)
+        Gives the pattern (``indptr``, ``indices``); values come later (:meth:`values`).
+    """
+
+    def __init__(self, matrix: sp.csr_matrix):
+        m = matrix.shape[0]
+        lengths = np.diff(matrix.indptr)
+        n_chunks = -(-m // LANES)
+        padded = np.zeros(n_chunks * LANES, dtype=np.int64)
+        padded[:m] = lengths
+        width = padded.reshape(n_chunks, LANES).max(axis=1)
+        self.off = np.zeros(n_chunks + 1, dtype=np.int64)
+        np.cumsum(width * LANES, out=self.off[1:])
+        rows = np.repeat(np.arange(m), lengths)
+        slot = np.arange(matrix.nnz) - np.repeat(matrix.indptr[:-1], lengths)
+        self._dest = self.off[rows // LANES] + slot * LANES + rows % LANES
+        self.indices = np.zeros(self.off[-1], dtype=np.int32)
+        self.indices[self._dest] = matrix.indices
+        self._pattern = (matrix.shape, matrix.indptr.copy(), matrix.indices.copy())
+
+    def matches(self, matrix: sp.csr_matrix) -> bool:
+        """Whether ``matrix`` has exactly the pattern this layout was built from."""
+        shape, indptr, indices = self._pattern
+        return (matrix.shape == shape and np.array_equal(matrix.indptr, indptr)
+                and np.array_equal(matrix.indices, indices))
+
+    @classmethod
+    def reuse(cls, cached: "SellLayout | None", matrix: sp.csr_matrix) -> "SellLayout":
+        """``cached`` when it still matches ``matrix``, else a new layout."""
+        return cached if cached is not None and cached.matches(matrix) else cls(matrix)
+
+    def values(self, data: np.ndarray) -> np.ndarray:
+        """``data`` (in the CSR entry order) placed into the layout."""
+        out = np.zeros(self.off[-1])
+        out[self._dest] = data
+        return out
+
+
+def run_rate(lib, layout, data, u, input_weights, bias, leak, activation, state, out=None):
+    """Advance one network ``u.shape[0]`` steps (``rate_run`` in the C source).
+
+    Parameters
+    ----------
+    lib : ctypes.CDLL
+        From :func:`kernel`.
+    layout : SellLayout
+        Pattern of ``W`` (m x m).
+    data : ndarray, shape (nnz,)
+        ``s c W`` in the CSR entry order (sign and gain folded into each row).
+    u : ndarray, shape (L, d)
+        Input.
+    input_weights : ndarray, shape (m, d)
+        Folded ``s c W^in``.
+    bias : ndarray, shape (m,)
+        Folded ``-s c theta``.
+    leak : ndarray, shape (m,), or None
+        Leak rates ``a`` (None: no leak).
+    activation : {"sigmoid", "tanh"}
+    state : ndarray, shape (m,)
+        ``r(t)``; overwritten with the final state.
+    out : ndarray, shape (L, m), optional
+        Receives ``r(t+1)`` row by row; None discards the states.
+    """
+    m = state.shape[0]
+    values = layout.values(data)
+    u, input_weights = np.ascontiguousarray(u), np.ascontiguousarray(input_weights)
+    work = np.empty(2 * m) if out is None else None
+    lib.rate_run(m, layout.off.size - 1, u.shape[0], _ptr(layout.off, np.int64),
+                 _ptr(layout.indices, np.int32), _ptr(values, np.float64), u.shape[1],
+                 _ptr(u, np.float64), _ptr(input_weights, np.float64), _ptr(bias, np.float64),
+                 None if leak is None else _ptr(leak, np.float64), _ACTIVATION[activation],
+                 _ptr(state, np.float64), None if out is None else _ptr(out, np.float64),
+                 None if work is None else _ptr(work, np.float64))
+
+
+def run_shared(lib, parts, data, scales, u, input_weights, bias, leak, activation, state,
+               out=None):
+    """Advance a batch of networks sharing ``[M_1 ... M_K]`` (``shared_run`` in the C source).
+
+    Parameters
+    ----------
+    lib : ctypes.CDLL
+    parts : scipy.sparse.csr_matrix, shape (n, K n)
+        Pattern of the shared matrices side by side.
+    data : ndarray, shape (nnz,)
+        Values with the sign and gain folded into each row.
+    scales : ndarray, shape (K, B)
+    u, input_weights, bias, leak, activation
+        As in :func:`run_rate` (the input is common to the batch).
+    state : ndarray, shape (n, B)
+        Column ``b`` = ``r_b(t)``.
+    out : ndarray, shape (B, L, n), optional
+        Receives ``r_b(t+1)`` (any strides whose last one is one element).
+
+    Returns
+    -------
+    ndarray, shape (n, B)
+        The final states.
+    """
+    n, bsz = state.shape
+    padded = -(-bsz // LANES) * LANES       # the kernel works on whole 8-wide tiles
+    scales_p = np.zeros((scales.shape[0], padded))
+    scales_p[:, :bsz] = scales
+    state_p = np.zeros((n, padded))
+    state_p[:, :bsz] = state
+    indptr = np.ascontiguousarray(parts.indptr, dtype=np.int32)
+    indices = np.ascontiguousarray(parts.indices, dtype=np.int32)
+    u, input_weights = np.ascontiguousarray(u), np.ascontiguousarray(input_weights)
+    z = np.empty(scales.shape[0] * n * padded)
+    y = np.empty(n * padded)
+    sb = st = 0
+    if out is not None:
+        if out.dtype != np.float64 or out.strides[2] != out.itemsize:
+            raise TypeError("out must be float64 with unit stride along neurons")
+        sb, st = out.strides[0] // out.itemsize, out.strides[1] // out.itemsize
+    lib.shared_run(n, scales.shape[0], padded, bsz, u.shape[0], _ptr(indptr, np.int32),
+                   _ptr(indices, np.int32), _ptr(np.ascontiguousarray(data), np.float64),
+                   _ptr(scales_p, np.float64), u.shape[1], _ptr(u, np.float64),
+                   _ptr(input_weights, np.float64), _ptr(bias, np.float64),
+                   None if leak is None else _ptr(leak, np.float64), _ACTIVATION[activation],
+                   _ptr(state_p, np.float64), None if out is None else out.ctypes.data, sb, st,
+                   _ptr(z, np.float64), _ptr(y, np.float64))
+    return state_p[:, :bsz].copy()

@@ -1,0 +1,70 @@
+"""workbench.native: compile on first use, cache, fall back cleanly."""
+
+import ctypes
+import warnings
+
+import numpy as np
+import pytest
+
+from workbench import native
+
+SOURCE = "#include <stdint.h>\nint64_t add(int64_t a, int64_t b) { return a + b; }\n"
+SIG = {"add": (ctypes.c_int64, [ctypes.c_int64, ctypes.c_int64])}
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    """An empty cache directory and no library loaded in this process yet."""
+    monkeypatch.setenv("WORKBENCH_NATIVE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(native, "_loaded", {})
+    src = tmp_path / "adder.c"
+    src.write_text(SOURCE)
+    return src
+
+
+def test_compiles_once_and_reuses_the_cache(fresh, tmp_path, monkeypatch):
+    lib = native.load(fresh, SIG)
+    assert lib is not None and lib.add(40, 2) == 42
+    assert native.load(fresh, SIG) is lib                     # same process: same object
+    built = list((tmp_path / "cache").glob("adder-*.so"))
+    assert len(built) == 1
+    stamp = built[0].stat().st_mtime_ns
+    monkeypatch.setattr(native, "_loaded", {})                # a new process: reuse the file
+    assert native.load(fresh, SIG).add(1, 2) == 3
+    assert built[0].stat().st_mtime_ns == stamp
+    fresh.write_text(SOURCE.replace("a + b", "a - b"))        # edited source: rebuilt
+    monkeypatch.setattr(native, "_loaded", {})
+    assert native.load(fresh, SIG).add(1, 2) == -1
+    assert len(list((tmp_path / "cache").glob("adder-*.so"))) == 2
+
+
+def test_disabled_by_environment(fresh, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_NATIVE", "0")
+    assert not native.enabled()
+    assert native.load(fresh, SIG) is None
+
+
+def test_broken_compiler_warns_once_and_returns_none(fresh, monkeypatch):
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    with pytest.warns(RuntimeWarning, match="numpy path"):
+        assert native.load(fresh, SIG) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert native.load(fresh, SIG) is None                # remembered: no second warning
+
+
+def test_compile_error_is_reported(fresh):
+    fresh.write_text("this is not C\n")
+    with pytest.warns(RuntimeWarning, match="adder.c"):
+        assert native.load(fresh, SIG) is None
+
+
+def test_reservoirs_fall_back_to_numpy_without_a_compiler(fresh, monkeypatch):
+    from reservoirs import EIReservoir
+
+    u = np.random.default_rng(0).uniform(-1, 1, (300, 1))
+    expected = EIReservoir(60, in_degree=20, seed=0).run(u)
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    with pytest.warns(RuntimeWarning, match="_rate_kernel.c"):
+        states = EIReservoir(60, in_degree=20, seed=0).run(u)
+    np.testing.assert_allclose(states, expected, rtol=0, atol=1e-13)
