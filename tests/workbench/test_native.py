@@ -68,3 +68,18 @@ def test_reservoirs_fall_back_to_numpy_without_a_compiler(fresh, monkeypatch):
     with pytest.warns(RuntimeWarning, match="_rate_kernel.c"):
         states = EIReservoir(60, in_degree=20, seed=0).run(u)
     np.testing.assert_allclose(states, expected, rtol=0, atol=1e-13)
+
+
+def test_concurrent_first_builds_are_safe(fresh, tmp_path):
+    """Processes building the same kernel at once each end with a working library."""
+    import subprocess
+    import sys
+
+    code = ("import ctypes, sys; from workbench import native; "
+            "lib = native.load(sys.argv[1], {'add': (ctypes.c_int64, "
+            "[ctypes.c_int64, ctypes.c_int64])}); print(lib.add(2, 3))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(fresh)], stdout=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    assert [p.communicate(timeout=120)[0].strip() for p in procs] == ["5"] * 4
+    assert len(list((tmp_path / "cache").glob("adder-*.so"))) == 1
+    assert not [p for p in (tmp_path / "cache").iterdir() if not p.name.startswith("adder-")]
