@@ -106,12 +106,13 @@ class _Reconstruction(Experiment):
     eval_starts = param.Integer(None, bounds=(1, None), allow_None=True,
                                 doc="Starting points of the training-time free runs scoring checkpoints.")
     population = param.Integer(None, bounds=(1, None), allow_None=True,
-                               doc="Initialisations trained side by side (the best one continues).")
+                               doc="Initialisations trained side by side (then the best checkpoint goes on).")
     explore_fraction = param.Number(None, bounds=(0, 1), allow_None=True,
                                     doc="Share of the epochs all population members are trained.")
-    eval_steps = param.Integer(20_000, bounds=(0, None),
+    eval_steps = param.Integer(None, bounds=(0, None), allow_None=True,
                                doc="Length of the training-time free run used to pick the best "
-                                   "checkpoint (0: the whole training series).")
+                                   "checkpoint (0: the whole training series; default: the "
+                                   "system's preset).")
     data = param.String("", doc="Path of a (time, features) .npy/.csv file; empty: generate the "
                                "system's trajectories.")
     n_train = param.Integer(100_000, bounds=(100, None), doc="Generated training length (steps).")
@@ -147,7 +148,8 @@ class _Reconstruction(Experiment):
         name = self._system_name()
         preset = FAST_CONFIGS.get(name or "lorenz63")[1]
         values = {k: getattr(self, k) for k in _TRAIN_FIELDS if getattr(self, k) is not None}
-        values["eval_steps"] = self.eval_steps or None
+        if self.eval_steps is not None:
+            values["eval_steps"] = self.eval_steps or None
         config = preset.replace(**values)
         calibrated = (name is not None and not self.data
                       and self.n_train == _Reconstruction.param["n_train"].default
@@ -401,6 +403,7 @@ class FitExperiment(_SingleReconstruction):
     """
 
     kind = "alrnn.fit"
+    eval_steps = param.Integer(20_000)
 
     def validate(self):
         if not self.data:

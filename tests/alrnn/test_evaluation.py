@@ -57,6 +57,8 @@ def test_multi_start_checkpoint_metrics():
     many = checkpoint_metrics(model, data, n_bins=10, n_starts=4, pe_points=500)
     assert many["d_stsp"] < 0.05 and many["d_h"] < 0.05 and many["pe"] < 1e-8
     assert one["d_stsp"] < 0.05
+    # D_H comes from the full-length run from data[0], as with a single start
+    assert many["d_h"] == pytest.approx(one["d_h"])
     # a start in another basin (here the fixed point at the origin) is penalised: the data
     # pass through the origin once, so one of the 4 runs sits there
     data_fp = data.copy()

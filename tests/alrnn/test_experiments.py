@@ -7,6 +7,7 @@ import pytest
 
 from alrnn.experiments import (EXPERIMENTS, FitExperiment, Lorenz63Experiment, PSweepExperiment,
                                RosslerExperiment)
+from alrnn.train import FAST_CONFIGS
 from workbench.store import Store
 
 TINY = dict(M=6, epochs=2, batches_per_epoch=2, batch_size=4, seq_len=20, eval_every=1,
@@ -120,7 +121,11 @@ def test_reference_file_is_accepted(alrnn_reference_dir):
 
 def test_d_h_selection_threshold_only_where_calibrated():
     # the Lorenz preset's D_H threshold holds for its own series and free-run length only
-    assert Lorenz63Experiment().train_config().select_d_h_max == 0.12
+    # (the Lorenz-63 P sweep scores checkpoints like alrnn.lorenz63, so it keeps the threshold)
+    for exp in (Lorenz63Experiment(), PSweepExperiment()):
+        assert exp.train_config() == FAST_CONFIGS["lorenz63"][1]
+    assert Lorenz63Experiment().train_config().select_d_h_max == 0.28
     for exp in (Lorenz63Experiment(n_train=5000), Lorenz63Experiment(eval_steps=20_000),
-                Lorenz63Experiment(eval_starts=4), PSweepExperiment(), FitExperiment(data="x.npy")):
+                Lorenz63Experiment(eval_starts=4), PSweepExperiment(eval_steps=20_000),
+                PSweepExperiment(system_name="rossler"), FitExperiment(data="x.npy")):
         assert exp.train_config().select_d_h_max is None

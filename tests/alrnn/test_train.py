@@ -188,7 +188,7 @@ def test_population_trains_members_and_keeps_best():
     h = res.history
     assert res.status == "completed" and len(h["loss"]) == 4 and len(h["member"]) == 3
     assert set(h["member"]) <= {0, 1, 2}
-    # after the exploration phase (epochs 0-2) only the member holding the lowest D_stsp
+    # after the exploration phase (epochs 0-2) only the member holding the best checkpoint
     # of those evaluations is trained on
     early = np.where(np.isfinite(h["d_stsp"][:2]), h["d_stsp"][:2], np.inf)
     assert h["member"][-1] == h["member"][int(np.argmin(early))]
@@ -199,6 +199,21 @@ def test_population_trains_members_and_keeps_best():
         TrainConfig(population=0)
     with pytest.raises(ValueError, match="explore_fraction"):
         TrainConfig(explore_fraction=1.5)
+
+
+def test_population_goes_on_from_best_checkpoint(monkeypatch):
+    # scripted D_stsp: 3 members at epochs 0 and 2, then the survivor at epoch 4; the best
+    # checkpoint of the exploration phase is member 1 at epoch 2. With a vanishing learning
+    # rate afterwards, the model trained on stays at that checkpoint.
+    scripted = iter([5.0, 5.0, 5.0, 4.0, 1.0, 3.0, 2.0])
+    monkeypatch.setattr(sys.modules["alrnn.train"], "checkpoint_metrics",
+                        lambda model, data, **kw: {"d_stsp": next(scripted), "d_h": 0.1, "pe": 0.0})
+    cfg = TINY.replace(population=3, explore_fraction=0.5, eval_starts=2, start_lr=1e-2, end_lr=1e-12)
+    seen = {}
+    res = train(_series(), 6, 1, cfg, seed=3,
+                on_eval=lambda epoch, rec, model: seen.setdefault(epoch, model.to_arrays()["W"]))
+    assert res.best_epoch == 2 and list(res.history["member"]) == [0, 1, 1]
+    np.testing.assert_allclose(res.last_model.to_arrays()["W"], seen[2], atol=1e-4)
 
 
 def test_checkpoint_key_prefers_low_d_h_then_falls_back_to_d_stsp():
