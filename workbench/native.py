@@ -68,12 +68,12 @@ def _cpu_signature() -> str:
 def _compile(source: Path, compiler: list[str], extra: tuple[str, ...]) -> Path:
     """Compile ``source`` into the cache (atomically); return the library's path."""
     code = source.read_bytes()
+    machine = f"{platform.machine()}\n{_cpu_signature()}".encode()
     errors = []
     for flags in FLAG_SETS:
         flags = flags + list(extra)
         key = hashlib.sha256(b"\0".join([code, " ".join(compiler + flags).encode(),
-                                         platform.machine().encode(),
-                                         _cpu_signature().encode()])).hexdigest()[:20]
+                                         machine])).hexdigest()[:20]
         target = cache_dir() / f"{source.stem}-{key}.so"
         if target.exists():
             return target

@@ -288,8 +288,7 @@ class RidgeReadout:
         if self.alpha is not None:
             self.cv_mse_ = None
             alpha = self.alpha
-            coef, x0, y0 = _solve_fixed(X, Y2, self.fit_intercept, alpha)
-            mx, my = np.zeros_like(x0), np.zeros_like(y0)
+            coef, x_mean, y_mean = _solve_fixed(X, Y2, self.fit_intercept, alpha)
         else:
             x0 = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1])
             y0 = Y2.mean(axis=0) if self.fit_intercept else np.zeros(Y2.shape[1])
@@ -298,9 +297,9 @@ class RidgeReadout:
             self.cv_mse_ = self._score(total, val_blocks)
             alpha = self._select(self.cv_mse_)
             sol = _solve(total, self.fit_intercept)
-            coef, mx, my = sol.coef(alpha), sol.mx, sol.my
+            coef, x_mean, y_mean = sol.coef(alpha), x0 + sol.mx, y0 + sol.my
         self.coef_ = coef
-        self.intercept_ = (y0 + my) - (x0 + mx) @ coef   # zero without intercept
+        self.intercept_ = y_mean - x_mean @ coef   # zero without intercept
         self.alpha_ = alpha if np.ndim(alpha) else float(alpha)
         self.alphas_ = self.alphas
         self.n_features_in_ = X.shape[1]
