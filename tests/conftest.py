@@ -36,3 +36,21 @@ def alrnn_reference_dir():
     if not path.is_dir():
         pytest.skip(f"reference data folder {path} is absent")
     return path
+
+
+@pytest.fixture
+def fixture_run(memory_store):
+    """Factory of complete runs holding given metrics and arrays (for claims and readers).
+
+    ``fixture_run(kind, params=None, metrics=None, arrays=None)`` with ``arrays`` a mapping
+    ``name -> (array, dims)``; returns the run's :class:`workbench.store.RunReader`.
+    """
+
+    def make(kind, params=None, metrics=None, arrays=None):
+        with memory_store.new_run(kind, params or {}) as run:
+            run.metrics.update(metrics or {})
+            for name, (values, dims) in (arrays or {}).items():
+                run.write(name, values, dims=dims)
+        return memory_store.open(run.id)
+
+    return make

@@ -1,0 +1,67 @@
+"""Every claim of ``alrnn.claims`` evaluated on fixture runs with known metrics.
+
+Targets (``research/alrnn.md`` §6.2): Lorenz-63 D_stsp <= 2.5 and D_H <= 0.3 with 3
+subregions; Rössler D_stsp <= 1.5 and D_H <= 0.15 with 2 subregions; P = 2 is the smallest
+number of ReLU units that reconstructs Lorenz-63. Boundaries are inclusive.
+"""
+
+import pytest
+
+from alrnn.claims import CLAIMS
+from workbench.registry import get_experiment
+from workbench.reproduce import claims
+
+BY_ID = {c.id: c for c in CLAIMS}
+
+SCORES = {"alrnn.lorenz_dsr": (2.5, 0.3), "alrnn.rossler_dsr": (1.5, 0.15)}
+REGIONS = {"alrnn.lorenz_regions": 3, "alrnn.rossler_regions": 2}
+
+
+def test_every_claim_has_cases_here_and_is_registered():
+    assert set(BY_ID) == set(SCORES) | set(REGIONS) | {"alrnn.lorenz_P_threshold"}
+    assert set(BY_ID) <= {c.id for c in claims()}
+
+
+@pytest.mark.parametrize("claim_id", sorted(SCORES))
+def test_score_claims_are_inclusive_upper_bounds(fixture_run, claim_id):
+    claim = BY_ID[claim_id]
+    d_max, h_max = SCORES[claim_id]
+    cases = [((d_max, h_max), True), ((0.5 * d_max, 0.5 * h_max), True),
+             ((d_max * 1.01, 0.5 * h_max), False), ((0.5 * d_max, h_max * 1.01), False),
+             ((float("nan"), 0.5 * h_max), False)]   # a NaN score never passes
+    for (d, h), expected in cases:
+        value, ok = claim.evaluate(fixture_run(claim.experiment, metrics={"d_stsp": d, "d_h": h}))
+        assert ok is expected, (d, h)
+        assert value == f"D_stsp {d:.2f}, D_H {h:.3f}"
+
+
+@pytest.mark.parametrize("claim_id", sorted(REGIONS))
+def test_region_claims_need_the_exact_count(fixture_run, claim_id):
+    claim = BY_ID[claim_id]
+    n = REGIONS[claim_id]
+    occupancy = [0.6, 0.3, 0.095, 0.004, 0.001][:n + 2]
+    for got, expected in ((n, True), (n - 1, False), (n + 1, False)):
+        run = fixture_run(claim.experiment, metrics={"n_regions_99": got, "occupancy": occupancy})
+        value, ok = claim.evaluate(run)
+        assert ok is expected, got
+        shown = ", ".join(f"{x:.3f}" for x in occupancy[:n + 1])
+        assert value == f"{got} regions hold 99 % (occupancy {shown})"
+
+
+def test_p_threshold_claim(fixture_run):
+    claim = BY_ID["alrnn.lorenz_P_threshold"]
+    for smallest, expected in ((2, True), (1, False), (3, False), (None, False)):
+        metrics = {} if smallest is None else {"smallest_P": smallest}
+        value, ok = claim.evaluate(fixture_run(claim.experiment, metrics=metrics))
+        assert ok is expected, smallest
+        assert value == f"smallest P meeting the targets: {smallest}"
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_claim_parameters_validate_against_their_experiment(claim):
+    cls = get_experiment(claim.experiment)
+    for params in (claim.params, claim.quick_params):
+        if params is not None:
+            exp = cls.from_config(dict(params))
+            for name, value in params.items():
+                assert exp.to_params()[name] == value
