@@ -46,7 +46,11 @@ def test_lorenz_experiment_end_to_end():
     # the stored checkpoint reproduces the stored free run
     from alrnn.model import ALRNN
     model = ALRNN.from_arrays(r["A"], r["W"], r["h"], r["L"], P=2)
-    assert model.M == 6 and np.all(np.isfinite(model.to_arrays()["W"]))
+    assert model.M == 6
+    # free run from test[0], 0.25 T transient dropped (the protocol of alrnn.experiments);
+    # the stored test is float32, hence a start off by ~1e-7 that the contracting model damps
+    _, X = model.generate(r["test"][0], 75 + 500)
+    np.testing.assert_allclose(X[75:375], r["generated"], rtol=0, atol=1e-5)
     # same seed, same data -> same result
     again = store.open(Lorenz63Experiment(P=2, symbolic_steps=500, max_period=2,
                                           **{**TINY, "population": 2}).run(store))

@@ -1,5 +1,8 @@
 """Dendrites page state: theory curves against the paper's numbers, Monte-Carlo on demand."""
 
+from fractions import Fraction
+from math import comb
+
 import numpy as np
 import pytest
 
@@ -13,8 +16,12 @@ def test_theta_curves_match_the_paper_example():
     # Ahmad & Hawkins (2016) eq. §2.4: n=10^4, a=300, s=24, θ=12 -> 8.3758e-13 (note §2.4)
     assert p[theta == 12][0] == pytest.approx(8.3758452270e-13, rel=1e-9)
     assert np.all(np.diff(p) < 0)  # fewer false matches for higher thresholds
-    _, fn = curves["false negative (v=100)"]
-    assert fn[0] == 0.0 or fn[0] < fn[-1]  # noise hurts more for high thresholds
+    theta_fn, fn = curves["false negative (v=100)"]
+    # eq. §2.5 with exact rationals: P_FN = sum_{b > s - theta} C(s, b) C(a - s, v - b) / C(a, v)
+    exact = [Fraction(sum(comb(24, b) * comb(300 - 24, 100 - b) for b in range(24 - int(t) + 1, 25)),
+                      comb(300, 100)) for t in theta_fn]
+    np.testing.assert_allclose(fn, [float(x) for x in exact], rtol=1e-12)
+    assert np.all(np.diff(fn) > 0)  # noise hurts more for high thresholds
 
 
 def test_cross_parameter_checks_name_the_parameter():

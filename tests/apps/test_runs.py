@@ -51,6 +51,7 @@ def test_open_rerun_delete_export(store, registry, filled):
     data = state.export_netcdf()
     ds = xr.open_dataset(io.BytesIO(data))
     assert ds["trajectory"].shape == (TINY["n_steps"], 3) and ds.attrs["kind"] == KIND
+    np.testing.assert_array_equal(ds["trajectory"].values, reader["trajectory"])
     state.delete()
     assert ids[0] not in store.run_ids() and state.selected is None
     with pytest.raises(ValueError, match="no run selected"):

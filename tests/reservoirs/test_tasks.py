@@ -71,13 +71,22 @@ def test_narma_task_on_reservoir_beats_mean_predictor():
     assert result.y_true.shape == result.y_pred.shape
 
 
+#: Closed-loop scores of the seeded ESN below (measured once; they change only when the
+#: reservoir, the readout, the data or the metrics change).
+D_H_PINNED, D_STSP_PINNED = 0.026421691730161335, 8.51860446905306
+
+
 def test_lorenz_open_and_closed_loop():
     esn = EchoStateNetwork(100, n_inputs=3, spectral_radius=0.9, in_degree=10,
                            input_scaling=0.3, seed=0)
     result = lorenz_task(esn, n_train=1500, n_test=200, n_generate=600, washout=100, seed=0)
     assert result.nrmse < 0.1
     assert result.generated.shape == result.true.shape == (600, 3)
-    assert np.isnan(result.d_h) or 0 <= result.d_h <= 1
+    # seeded and deterministic: the closed loop of this ESN stays on a finite attractor and
+    # its scores are pinned (tolerance: float64 summation-order changes across BLAS builds)
+    assert np.all(np.isfinite(result.generated))
+    assert result.d_h == pytest.approx(D_H_PINNED, rel=1e-6)
+    assert result.d_stsp == pytest.approx(D_STSP_PINNED, rel=1e-6)
     np.testing.assert_allclose(result.generated[0], result.true[0], atol=0.3)
 
 

@@ -4,6 +4,7 @@ import uuid
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from workbench import systems as S
 from workbench.experiment import Experiment, RunFailedError
@@ -57,6 +58,7 @@ def test_experiment_writes_trajectory_metrics_and_figure(cls, gen, system):
     assert fractions[-1] == 1.0 and fractions == sorted(fractions)
     ds = run.to_xarray()
     assert ds["trajectory"].dims == ("time", "dim")
+    np.testing.assert_array_equal(ds["trajectory"].values, traj)
 
 
 def test_parameters_change_the_trajectory():
@@ -65,7 +67,16 @@ def test_parameters_change_the_trajectory():
     b = store.open(Lorenz63Experiment(rho=35.0, **TINY).run(store))["trajectory"]
     c = store.open(Lorenz63Experiment(rho=28.0, noise=0.2, **TINY).run(store))["trajectory"]
     assert not np.allclose(a, b)
-    np.testing.assert_allclose((c - a).std(0), 0.2, rtol=0.25)
+    noise = c - a                                     # same seed, same x0: the noise alone
+    # any seed: 400 i.i.d. N(0, 0.2^2) samples per dimension; the sample variance is
+    # 0.04 chi2(400) / 400, and the interval below fails with probability < 1e-6 per dimension
+    low, high = stats.chi2.ppf(5e-7, 400) / 400, stats.chi2.isf(5e-7, 400) / 400
+    assert np.all((0.04 * low <= (noise ** 2).mean(0)) & ((noise ** 2).mean(0) <= 0.04 * high))
+    # no correlation between neighbouring samples (white noise): |r| < 5.3 / sqrt(n) (p < 1e-7)
+    for d in range(3):
+        assert abs(np.corrcoef(noise[:-1, d], noise[1:, d])[0, 1]) < 5.3 / np.sqrt(399)
+    # this seed (0): pinned values (they change only when the random stream changes)
+    np.testing.assert_allclose(noise.std(0), [0.19635939, 0.19463864, 0.19432625], rtol=1e-7)
     raw = store.open(RosslerExperiment(zscore=False, **TINY).run(store))
     assert abs(raw.metrics["mean_z"]) > 0.1   # not standardised
     assert len(store.runs(kind="systems.lorenz63")) == 3

@@ -46,6 +46,9 @@ def test_complete_run_roundtrip(memory_store):
     assert "numpy" in rec.attrs["versions"] and rec.attrs["schema_version"] == SCHEMA_VERSION
     ds = rec.to_xarray()
     assert ds["traj"].dims == ("time", "dim") and ds.attrs["kind"] == "demo.kind"
+    np.testing.assert_array_equal(ds["traj"].values, np.arange(12.0).reshape(4, 3))
+    assert ds["states"].dtype == np.float32
+    np.testing.assert_array_equal(ds["states"].values, states)
 
 
 def test_append_streams_in_whole_chunks(memory_store, monkeypatch):
@@ -156,20 +159,31 @@ def test_store_path_from_environment(tmp_path, monkeypatch):
 
 
 def test_xarray_open_zarr_on_disk(tmp_store):
+    traj = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
     with tmp_store.new_run("demo", {}) as run:
-        run.write("traj", np.ones((20, 3), dtype=np.float32), dims=("time", "dim"))
+        run.write("traj", traj, dims=("time", "dim"))
+        run.append("x", np.arange(10.0), dims=("step",))
     ds = xr.open_zarr(tmp_store.path, group=f"runs/{run.id}", consolidated=False)
     assert ds["traj"].shape == (20, 3) and ds.attrs["status"] == "complete"
+    assert ds["traj"].dims == ("time", "dim") and ds["traj"].dtype == np.float32
+    np.testing.assert_array_equal(ds["traj"].values, traj)          # bit-exact round trip
+    np.testing.assert_array_equal(ds["x"].values, np.arange(10.0))
 
 
 def test_netcdf_export(tmp_store, tmp_path):
     pytest.importorskip("scipy")
-    with tmp_store.new_run("demo", {"a": 1}) as run:
-        run.write("traj", np.ones((4, 3)), dims=("time", "dim"))
+    traj = np.random.default_rng(1).standard_normal((4, 3))
+    with tmp_store.new_run("demo", {"a": 1}, seed=5) as run:
+        run.write("traj", traj, dims=("time", "dim"))
+        run.write("counts", np.array([3, 1, 4], dtype=np.int64), dims=("dim",))
+        run.metrics["mc"] = 2.5
     out = tmp_path / "run.nc"
     tmp_store.open(run.id).to_netcdf(out)
     ds = xr.open_dataset(out)
-    assert ds["traj"].shape == (4, 3)
+    assert ds["traj"].shape == (4, 3) and ds["traj"].dims == ("time", "dim")
+    np.testing.assert_array_equal(ds["traj"].values, traj)          # float64 survives exactly
+    np.testing.assert_array_equal(ds["counts"].values, [3, 1, 4])
+    assert ds.attrs["kind"] == "demo" and ds.attrs["status"] == "complete"
     ds.close()
 
 
