@@ -68,10 +68,31 @@ CONSISTENCY_CALLS = re.compile(r"assert_allclose|allclose|array_equal|assert_equ
 
 #: Tests the heuristic classifies wrongly, with the right kind (reviewed by hand).
 OVERRIDES: dict[str, str] = {
-    # names say "reference"/"paper" but they only check that a figure or file exists
-    "tests/alrnn/test_data.py::test_reference_files_load": "smoke",
     # compares the C++ standalone target with brian2's numpy target: brian2 against brian2
-    "tests/reservoirs/spiking/test_codegen.py::test_standalone_matches_runtime": "self-consistency",
+    "tests/reservoirs/spiking/test_model.py::test_cpp_standalone_reproduces_the_numpy_target":
+        "self-consistency",
+    # analytic difference-of-exponentials PSP and exponential relaxation
+    "tests/reservoirs/spiking/test_analytic.py::test_single_synaptic_event_gives_the_two_exponential_psp":
+        "truth",
+    # period measured from zero crossings; the definition of a z-score written out
+    "tests/workbench/test_rederive.py::test_dominant_frequency_of_a_periodic_rossler_orbit": "truth",
+    "tests/workbench/test_rederive.py::test_zscored_run_is_the_raw_run_standardised": "truth",
+    # claims judged on runs whose metrics are set by hand, expected verdicts and texts worked
+    # out by hand from the research notes' criteria
+    "tests/reservoirs/test_claims.py::test_claim_verdicts_on_fixture_runs": "truth",
+    "tests/reservoirs/test_claims.py::test_lorenz_claim_reports_scores_without_verdict": "truth",
+    "tests/reservoirs/test_claims.py::test_spiking_rate_claim_reads_the_plastic_rows_only": "truth",
+    "tests/dendrites/test_claims.py::test_coverage_claims_need_eighty_percent_inside": "truth",
+    "tests/dendrites/test_claims.py::test_optimal_threshold_claim_reads_the_theta_10_median": "truth",
+    "tests/dendrites/test_claims.py::test_detector_claim_counts_agreeing_pairs": "truth",
+    "tests/alrnn/test_claims.py::test_score_claims_are_inclusive_upper_bounds": "truth",
+    "tests/alrnn/test_claims.py::test_p_threshold_claim": "truth",
+    # the claims' parameters must pass the experiments' validation
+    "tests/reservoirs/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
+    "tests/dendrites/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
+    "tests/alrnn/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
+    # failure path of the CI guard (a skip must fail under CI=true)
+    "tests/test_conftest.py::test_missing_data_and_browser_skip_locally_and_fail_in_ci": "validation",
 }
 
 
@@ -197,7 +218,8 @@ def main(argv: list[str]) -> int:
     total = Counter(kind for _, _, kind in rows)
     by_pkg: dict[str, Counter] = defaultdict(Counter)
     for path, _, kind in rows:
-        by_pkg[path.split("/")[1]][kind] += 1
+        parts = path.split("/")
+        by_pkg[parts[1] if len(parts) > 2 else "(top)"][kind] += 1
     print(f"{'package':12s}" + "".join(f"{k:>18s}" for k in KINDS) + f"{'total':>8s}")
     for pkg in sorted(by_pkg):
         c = by_pkg[pkg]
