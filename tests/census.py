@@ -91,6 +91,8 @@ OVERRIDES: dict[str, str] = {
     "tests/reservoirs/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
     "tests/dendrites/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
     "tests/alrnn/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
+    # bookkeeping: each registered experiment has a re-derivation test file naming it
+    "tests/test_rederive_coverage.py::test_registered_experiment_has_a_rederivation_test": "smoke",
     # failure path of the CI guard (a skip must fail under CI=true)
     "tests/test_conftest.py::test_missing_data_and_browser_skip_locally_and_fail_in_ci": "validation",
 }
