@@ -15,7 +15,7 @@ legitimate outcome): such values give NaN or large scores as documented per func
 The reference (``true``) data must be finite.
 """
 
-from .attractor import _DENSE_MAX_CELLS, GMM_MIN_DIM, LAPLACE_ALPHA, state_space_divergence
+from .attractor import _DENSE_MAX_CELLS, GMM_MIN_DIM, LAPLACE_ALPHA, state_space_divergence  # noqa: F401
 from .lyapunov import lyapunov_spectrum, max_lyapunov, rosenstein_divergence, rosenstein_lyapunov
 from .memory import MemoryCapacity, memory_capacity
 from .prediction import nrmse, prediction_error

@@ -68,7 +68,8 @@ def state_space_divergence(true, gen, n_bins=30, *, method="auto", sigma2=1.0,
         \hat p_k = \frac{c_k + \alpha}{\sum_j c_j + \alpha K},\qquad
         D_{stsp} = \sum_k \hat p_{true,k} \log\frac{\hat p_{true,k}}{\hat p_{gen,k}} .
 
-    Cells are counted with ``np.ravel_multi_index`` and ``np.bincount``. Beyond :math:`2^{22}` cells only the occupied cells are enumerated
+    Cells are counted with ``np.ravel_multi_index`` and ``np.bincount``. Beyond
+    :math:`2^{22}` cells only the occupied cells are enumerated
     (``np.unique``) and the :math:`K - |\text{occupied}|` empty ones contribute in closed
     form, so the result equals the dense sum for any N.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .flows import lorenz63, lorenz63_jacobian, lorenz63_rhs, rossler, rossler_jacobian, rossler_rhs
-from .integrate import _CHUNK, _METHODS, integrate
+from .integrate import _CHUNK, _METHODS, integrate  # noqa: F401  (private constants read by tests)
 from .mackey_glass import mackey_glass
 from .narma import narma10
 
