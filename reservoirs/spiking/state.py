@@ -40,7 +40,7 @@ class ReservoirState:
     Apre: np.ndarray | None = None
     Apost: np.ndarray | None = None
 
-    def copy(self) -> "ReservoirState":
+    def copy(self) -> ReservoirState:
         """Deep copy."""
         return ReservoirState(**{f.name: None if getattr(self, f.name) is None
                                  else np.array(getattr(self, f.name), copy=True)

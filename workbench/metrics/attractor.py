@@ -9,6 +9,7 @@ Gaussian-mixture estimator of Hess et al. 2023 for high ones.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
 from ..validation import check_choice, check_int, check_positive, check_seed
@@ -25,8 +26,10 @@ _DENSE_MAX_CELLS = 1 << 22
 _LOG_TINY = float(np.log(np.finfo(float).tiny))
 
 
-def state_space_divergence(true, gen, n_bins=30, *, method="auto", sigma2=1.0,
-                           n_samples=1000, max_points=10_000, seed=None):
+def state_space_divergence(true: ArrayLike, gen: ArrayLike, n_bins: int = 30, *,
+                           method: str = "auto", sigma2: float = 1.0, n_samples: int = 1000,
+                           max_points: int = 10_000,
+                           seed: int | np.random.Generator | None = None) -> float:
     r"""State-space divergence :math:`D_{stsp} = \mathrm{KL}(p_{true} \,\|\, p_{gen})`.
 
     Parameters

@@ -2,7 +2,11 @@ r"""Lyapunov exponents: QR (Benettin) method on Jacobians, Rosenstein's method o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import linalg
 from scipy.spatial import cKDTree
 
@@ -12,8 +16,10 @@ from ._common import _as_2d
 __all__ = ["lyapunov_spectrum", "max_lyapunov", "rosenstein_divergence", "rosenstein_lyapunov"]
 
 
-def lyapunov_spectrum(trajectory, jacobian, dt=1.0, *, flow=False, n_exponents=None,
-                      transient=0, renorm_every=1):
+def lyapunov_spectrum(trajectory: ArrayLike,
+                      jacobian: Callable[[np.ndarray], ArrayLike] | ArrayLike, dt: float = 1.0,
+                      *, flow: bool = False, n_exponents: int | None = None, transient: int = 0,
+                      renorm_every: int = 1) -> np.ndarray:
     r"""Lyapunov exponents by the QR (Benettin) method along a trajectory.
 
     Parameters
@@ -117,8 +123,9 @@ def _qr_iterate(maps, q, m):
     return q, logs
 
 
-def rosenstein_divergence(data, dt=1.0, *, horizon=None, min_separation=None,
-                          embedding_dim=1, lag=1):
+def rosenstein_divergence(data: ArrayLike, dt: float = 1.0, *, horizon: int | None = None,
+                          min_separation: int | None = None, embedding_dim: int = 1,
+                          lag: int = 1) -> tuple[np.ndarray, np.ndarray]:
     r"""Mean log-divergence of nearest neighbours (Rosenstein, Collins & De Luca 1993).
 
     Parameters
@@ -169,7 +176,8 @@ def rosenstein_divergence(data, dt=1.0, *, horizon=None, min_separation=None,
     return np.arange(horizon) * float(dt), log_div
 
 
-def rosenstein_lyapunov(data, dt=1.0, *, fit_range=None, **kwargs):
+def rosenstein_lyapunov(data: ArrayLike, dt: float = 1.0, *,
+                        fit_range: tuple[int, int] | None = None, **kwargs: Any) -> float:
     r"""Largest Lyapunov exponent from data (Rosenstein et al. 1993).
 
     Parameters
@@ -233,7 +241,9 @@ def _nearest_outside_window(x, window):
     return neighbour, dist0
 
 
-def max_lyapunov(trajectory, dt=1.0, *, jacobian=None, **kwargs):
+def max_lyapunov(trajectory: ArrayLike, dt: float = 1.0, *,
+                 jacobian: Callable[[np.ndarray], ArrayLike] | ArrayLike | None = None,
+                 **kwargs: Any) -> float:
     r"""Largest Lyapunov exponent :math:`\lambda_{max}` per unit time.
 
     Parameters

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..readout import RidgeReadout
 from ..validation import check_array, check_int, check_range
@@ -31,8 +32,10 @@ class MemoryCapacity:
     delays: np.ndarray
 
 
-def memory_capacity(inputs, states, k_max, *, k_min=1, washout=0, train_fraction=0.8,
-                    alpha=None, alphas=None, validation_fraction=0.2):
+def memory_capacity(inputs: ArrayLike, states: ArrayLike, k_max: int, *, k_min: int = 1,
+                    washout: int = 0, train_fraction: float = 0.8, alpha: float | None = None,
+                    alphas: ArrayLike | None = None,
+                    validation_fraction: float = 0.2) -> MemoryCapacity:
     r"""Short-term memory capacity (Jaeger 2001/2002) of any reservoir's states.
 
     Parameters

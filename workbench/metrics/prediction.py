@@ -2,7 +2,10 @@ r"""Prediction errors: the n-step prediction error of a generative model and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..validation import check_array, check_choice, check_int
 from ._common import _as_2d
@@ -10,7 +13,8 @@ from ._common import _as_2d
 __all__ = ["nrmse", "prediction_error"]
 
 
-def prediction_error(predict_fn, data, n=20):
+def prediction_error(predict_fn: Callable[[np.ndarray, int], ArrayLike], data: ArrayLike,
+                     n: int = 20) -> float:
     r"""n-step prediction error :math:`PE(n)` (``prediction_error.jl``).
 
     Parameters
@@ -46,7 +50,8 @@ def prediction_error(predict_fn, data, n=20):
         return float(np.mean((pred - x[n:]) ** 2))
 
 
-def nrmse(y_true, y_pred, *, per_dimension=False):
+def nrmse(y_true: ArrayLike, y_pred: ArrayLike, *,
+          per_dimension: bool = False) -> float | np.ndarray:
     r"""Normalised root-mean-square error.
 
     Parameters

@@ -3,6 +3,7 @@ r"""Power-spectrum Hellinger distance :math:`D_H` (Brenner et al. 2024, ``pse.jl
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.ndimage import gaussian_filter1d
 
 from ..validation import check_choice, check_range
@@ -11,7 +12,8 @@ from ._common import _pair
 __all__ = ["hellinger_distance"]
 
 
-def hellinger_distance(true, gen, smoothing=20.0, *, per_dimension=False):
+def hellinger_distance(true: ArrayLike, gen: ArrayLike, smoothing: float = 20.0, *,
+                       per_dimension: bool = False) -> float | np.ndarray:
     r"""Power-spectrum Hellinger distance :math:`D_H` (``pse.jl``, Brenner et al. 2024).
 
     Parameters

@@ -6,7 +6,10 @@ dt=0.01; Rössler: a=b=0.2, c=5.7, dt=0.08; z-scored after integration, transien
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..validation import check_array, check_positive, check_range, check_seed
 from .integrate import _check_integration, _check_output_options, _postprocess, _solve
@@ -46,7 +49,8 @@ def _check_rossler_params(a, b, c):
     return float(a), float(b), float(c)
 
 
-def lorenz63_rhs(t, x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
+def lorenz63_rhs(t: float, x: ArrayLike, sigma: float = 10.0, rho: float = 28.0,
+                 beta: float = 8.0 / 3.0) -> np.ndarray:
     """Lorenz-63 vector field.
 
     Parameters
@@ -74,7 +78,8 @@ def lorenz63_rhs(t, x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
     return _lorenz63_field(t, _check_state(x), sigma, rho, beta)
 
 
-def lorenz63_jacobian(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
+def lorenz63_jacobian(x: ArrayLike, sigma: float = 10.0, rho: float = 28.0,
+                      beta: float = 8.0 / 3.0) -> np.ndarray:
     """Jacobian of the Lorenz-63 vector field (for the QR Lyapunov method).
 
     Parameters
@@ -95,9 +100,9 @@ def lorenz63_jacobian(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
               y & x & -\\beta \\end{pmatrix}
     """
     sigma, rho, beta = _check_lorenz_params(sigma, rho, beta)
-    x = _check_state(x)
-    u, v, w = x[..., 0], x[..., 1], x[..., 2]
-    jac = np.zeros(x.shape + (3,))
+    xs = _check_state(x)
+    u, v, w = xs[..., 0], xs[..., 1], xs[..., 2]
+    jac = np.zeros(xs.shape + (3,))
     jac[..., 0, 0] = -sigma
     jac[..., 0, 1] = sigma
     jac[..., 1, 0] = rho - w
@@ -109,7 +114,8 @@ def lorenz63_jacobian(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
     return jac
 
 
-def rossler_rhs(t, x, a=0.2, b=0.2, c=5.7):
+def rossler_rhs(t: float, x: ArrayLike, a: float = 0.2, b: float = 0.2,
+                c: float = 5.7) -> np.ndarray:
     """Rössler vector field.
 
     Parameters
@@ -135,7 +141,7 @@ def rossler_rhs(t, x, a=0.2, b=0.2, c=5.7):
     return _rossler_field(t, _check_state(x), a, b, c)
 
 
-def rossler_jacobian(x, a=0.2, b=0.2, c=5.7):
+def rossler_jacobian(x: ArrayLike, a: float = 0.2, b: float = 0.2, c: float = 5.7) -> np.ndarray:
     """Jacobian of the Rössler vector field.
 
     Parameters
@@ -154,14 +160,14 @@ def rossler_jacobian(x, a=0.2, b=0.2, c=5.7):
     .. math:: J = \\begin{pmatrix} 0 & -1 & -1\\\\ 1 & a & 0\\\\ z & 0 & x - c \\end{pmatrix}
     """
     a, b, c = _check_rossler_params(a, b, c)
-    x = _check_state(x)
-    jac = np.zeros(x.shape + (3,))
+    xs = _check_state(x)
+    jac = np.zeros(xs.shape + (3,))
     jac[..., 0, 1] = -1.0
     jac[..., 0, 2] = -1.0
     jac[..., 1, 0] = 1.0
     jac[..., 1, 1] = a
-    jac[..., 2, 0] = x[..., 2]
-    jac[..., 2, 2] = x[..., 0] - c
+    jac[..., 2, 0] = xs[..., 2]
+    jac[..., 2, 2] = xs[..., 0] - c
     return jac
 
 
@@ -182,9 +188,11 @@ def _flow(field, params, default_x0, spread, n_steps, dt, x0, transient, zscore,
     return _postprocess(traj, zscore, noise, rng)
 
 
-def lorenz63(n_steps=100_000, dt=0.01, *, sigma=10.0, rho=28.0, beta=8.0 / 3.0, x0=None,
-             transient=5000, zscore=True, noise=0.0, seed=None, rtol=1e-10, atol=1e-12,
-             progress=None):
+def lorenz63(n_steps: int = 100_000, dt: float = 0.01, *, sigma: float = 10.0,
+             rho: float = 28.0, beta: float = 8.0 / 3.0, x0: ArrayLike | None = None,
+             transient: int = 5000, zscore: bool = True, noise: float = 0.0,
+             seed: int | np.random.Generator | None = None, rtol: float = 1e-10, atol: float = 1e-12,
+             progress: Callable[[float, str], None] | None = None) -> np.ndarray:
     """Lorenz-63 trajectory, as in the AL-RNN reference data.
 
     Parameters
@@ -228,8 +236,11 @@ def lorenz63(n_steps=100_000, dt=0.01, *, sigma=10.0, rho=28.0, beta=8.0 / 3.0, 
                  zscore, noise, seed, rtol, atol, progress)
 
 
-def rossler(n_steps=100_000, dt=0.08, a=0.2, b=0.2, c=5.7, *, x0=None, transient=5000,
-            zscore=True, noise=0.0, seed=None, rtol=1e-10, atol=1e-12, progress=None):
+def rossler(n_steps: int = 100_000, dt: float = 0.08, a: float = 0.2, b: float = 0.2,
+            c: float = 5.7, *, x0: ArrayLike | None = None, transient: int = 5000,
+            zscore: bool = True, noise: float = 0.0, seed: int | np.random.Generator | None = None,
+            rtol: float = 1e-10, atol: float = 1e-12,
+            progress: Callable[[float, str], None] | None = None) -> np.ndarray:
     """Rössler trajectory, as in the AL-RNN reference data.
 
     Parameters

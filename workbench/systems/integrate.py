@@ -8,8 +8,10 @@ the grid. Also the output options (z-scoring, observation noise) shared by every
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
 from ..validation import check_array, check_choice, check_int, check_positive, check_range
@@ -76,8 +78,9 @@ def _solve(field, x0, n_steps, dt, transient, method, rtol, atol, progress):
     return out
 
 
-def integrate(f, x0, n_steps, dt, *, transient=0, args=(), method="DOP853", rtol=1e-10,
-              atol=1e-12, progress=None):
+def integrate(f: Callable[..., ArrayLike], x0: ArrayLike, n_steps: int, dt: float, *,
+              transient: int = 0, args: tuple = (), method: str = "DOP853", rtol: float = 1e-10,
+              atol: float = 1e-12, progress: Callable[[float, str], None] | None = None) -> np.ndarray:
     """Integrate a user-supplied vector field and sample it every ``dt``.
 
     Parameters
@@ -124,7 +127,7 @@ def integrate(f, x0, n_steps, dt, *, transient=0, args=(), method="DOP853", rtol
     """
     if not callable(f):
         raise ValueError(f"f must be callable, got {type(f).__name__}")
-    x0 = check_array(x0, "x0", ndim=1, min_length=1)
+    start: np.ndarray = check_array(x0, "x0", ndim=1, min_length=1)
     n_steps, dt, transient = _check_integration(n_steps, dt, transient, rtol, atol, method)
     args = tuple(args)
     if _takes_time(f, len(args)):
@@ -132,12 +135,12 @@ def integrate(f, x0, n_steps, dt, *, transient=0, args=(), method="DOP853", rtol
     else:
         field = lambda t, x: f(x, *args)  # noqa: E731
     try:
-        probe = np.asarray(field(0.0, x0.copy()), dtype=float)
+        probe = np.asarray(field(0.0, start.copy()), dtype=float)
     except Exception as exc:  # report the user's error as a bad `f`
         raise ValueError(f"f failed on x0: {type(exc).__name__}: {exc}") from exc
-    if probe.shape != x0.shape:
-        raise ValueError(f"f must return an array of shape {x0.shape}, got {probe.shape}")
-    return _solve(field, x0, n_steps, dt, transient, method, rtol, atol, progress)
+    if probe.shape != start.shape:
+        raise ValueError(f"f must return an array of shape {start.shape}, got {probe.shape}")
+    return _solve(field, start, n_steps, dt, transient, method, rtol, atol, progress)
 
 
 def _postprocess(traj, zscore, noise, rng):

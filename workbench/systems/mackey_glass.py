@@ -65,8 +65,10 @@ def _mackey_glass_rk4(n_grid, h, tau, beta, gamma, power, x0):
     return np.asarray(xs)
 
 
-def mackey_glass(n_steps, dt=1.0, tau=17.0, *, beta=0.2, gamma=0.1, n=10.0, x0=None, h=0.1,
-                 transient=1000, zscore=False, noise=0.0, seed=None):
+def mackey_glass(n_steps: int, dt: float = 1.0, tau: float = 17.0, *, beta: float = 0.2,
+                 gamma: float = 0.1, n: float = 10.0, x0: float | None = None, h: float = 0.1,
+                 transient: int = 1000, zscore: bool = False, noise: float = 0.0,
+                 seed: int | np.random.Generator | None = None) -> np.ndarray:
     """Mackey-Glass time series from its delay differential equation.
 
     Parameters

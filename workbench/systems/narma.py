@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..validation import check_array, check_int, check_seed
 
@@ -13,7 +14,8 @@ __all__ = ["narma10"]
 _NARMA_BOUND = 100.0
 
 
-def narma10(n_steps, seed=None, *, u=None, transient=0):
+def narma10(n_steps: int, seed: int | np.random.Generator | None = None, *, u: ArrayLike | None = None,
+            transient: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """NARMA-10 input and target series.
 
     Parameters
@@ -51,15 +53,16 @@ def narma10(n_steps, seed=None, *, u=None, transient=0):
     n_steps = check_int(n_steps, "n_steps", 1)
     transient = check_int(transient, "transient", 0)
     total = n_steps + transient
+    inputs: np.ndarray
     if u is None:
-        u = check_seed(seed).uniform(0.0, 0.5, size=total)
+        inputs = check_seed(seed).uniform(0.0, 0.5, size=total)
     else:
         arr = check_array(u, "u", ndim=(1, 2))
         if arr.shape not in ((total,), (total, 1)):
             raise ValueError(f"u must have shape ({total},) or ({total}, 1) "
                              f"(n_steps + transient), got {arr.shape}")
-        u = arr.reshape(total)
-    uu = u.tolist()
+        inputs = arr.reshape(total)
+    uu = inputs.tolist()
     y = [0.0] * total
     window = 0.0  # sum of y[t-9..t]
     for t in range(9, total - 1):
@@ -69,6 +72,6 @@ def narma10(n_steps, seed=None, *, u=None, transient=0):
             raise ValueError(f"NARMA-10 series diverged at step {t + 1} (|y| > {_NARMA_BOUND:g}); "
                              f"use inputs in [0, 0.5] or another seed")
         y[t + 1] = nxt
-    u_out = np.asarray(u[transient:], dtype=float)[:, None]
+    u_out = np.asarray(inputs[transient:], dtype=float)[:, None]
     y_out = np.asarray(y[transient:], dtype=float)[:, None]
     return u_out, y_out
