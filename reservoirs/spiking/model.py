@@ -90,8 +90,8 @@ class SpikingEIReservoir(_Parameters, _Builder, _StateAccess, _InhibitoryWeights
         30 % only a third of them are driven directly.
     input_scale : float or Quantity
         ``sigma_in``: input weights ``W_in ~ U(-sigma_in/2, sigma_in/2)`` on the chosen
-        neurons (research note §1.4). mV in current mode (default 10), dimensionless
-        modulation depth in Poisson mode.
+        neurons (as the rate reservoir of Srinivasan, Plenz & Girvan 2025). mV in current
+        mode (default 10), dimensionless modulation depth in Poisson mode.
     input_rate : float or Quantity
         Base rate of the Poisson input units (Hz), default 200.
     input_weight : float or Quantity, optional

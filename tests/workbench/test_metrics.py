@@ -72,7 +72,7 @@ def test_dstsp_disjoint_supports_is_large_and_empty_is_nan():
 
 
 def test_dstsp_reproduces_measured_rossler_halves(alrnn_reference_dir):
-    """alrnn.md §6.2: Rössler reference data, first vs second half: D_stsp 0.10, D_H 0.052."""
+    """Rössler reference data of Brenner et al. 2024, first vs second half: D_stsp 0.10, D_H 0.052."""
     x = np.load(alrnn_reference_dir / "rossler.npy").astype(float)
     a, b = x[:50_000], x[50_000:]
     assert M.state_space_divergence(a, b) == pytest.approx(0.10, abs=0.01)
