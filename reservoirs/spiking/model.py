@@ -187,11 +187,6 @@ class SpikingEIReservoir(_Parameters, _Builder, _StateAccess, _InhibitoryWeights
                 self._write_state(self._objects, self._state, now=0.0)
 
     @property
-    def n_inputs(self) -> int:
-        """Input dimension ``d`` of ``u`` (T, d)."""
-        return self.n_inputs_
-
-    @property
     def n_features(self) -> int:
         """Number of readout features: one per excitatory neuron."""
         return self.n_exc

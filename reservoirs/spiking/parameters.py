@@ -25,6 +25,11 @@ _DEFAULTS = {
 class _Parameters:
     """Reads and reports the constructor parameters (part of :class:`SpikingEIReservoir`)."""
 
+    tau_m: float                 # set by name in _read_parameters
+    tau_e: float
+    tau_i: float
+    _target: str
+
     def _read_parameters(self, given):
         self.n_neurons = check_int(given["n_neurons"], "n_neurons", 5, 10 ** 6)
         check_range(given["exc_fraction"], "exc_fraction", 0, 1, low_inclusive=False,
@@ -100,6 +105,11 @@ class _Parameters:
         if abs(ticks * self.dt - duration_ms) > 1e-9 * max(1.0, duration_ms):
             raise ValueError(f"{name} must be a multiple of dt={self.dt} ms, got {duration_ms} ms")
         return ticks
+    @property
+    def n_inputs(self) -> int:
+        """Input dimension ``d`` of ``u`` (T, d)."""
+        return self.n_inputs_
+
     def params(self) -> dict:
         """Constructor parameters in their documented units (JSON-friendly provenance)."""
         names = ("n_neurons", "connectivity", "synapse", "w_exc", "g", "tau_m", "tau_e", "tau_i",

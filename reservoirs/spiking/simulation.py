@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import brian2
 import numpy as np
@@ -15,6 +16,7 @@ from .activity import ReservoirActivityError, check_activity
 from .codegen import runtime_target, standalone_device
 from .features import step_features
 from .monitors import Segment
+from .state import ReservoirState
 from .units import to_float
 
 _GUARD_WINDOW = 50e-3        # seconds between two runaway checks (at least one input step)
@@ -22,6 +24,15 @@ _GUARD_WINDOW = 50e-3        # seconds between two runaway checks (at least one 
 
 class _Simulation:
     """``run``, ``adapt`` and the simulation loop (part of :class:`SpikingEIReservoir`)."""
+
+    plasticity: Any
+    step: float
+
+    if TYPE_CHECKING:            # provided by the other parts of SpikingEIReservoir
+        @property
+        def n_inputs(self) -> int: ...
+
+        def set_state(self, state: ReservoirState) -> None: ...
 
     def _check_input(self, u):
         u = check_array(u, "u", ndim=(1, 2), min_length=1)

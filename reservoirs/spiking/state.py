@@ -42,9 +42,10 @@ class ReservoirState:
 
     def copy(self) -> ReservoirState:
         """Deep copy."""
-        return ReservoirState(**{f.name: None if getattr(self, f.name) is None
-                                 else np.array(getattr(self, f.name), copy=True)
-                                 for f in dataclasses.fields(self)})
+        fields: dict[str, Any] = {f.name: None if getattr(self, f.name) is None
+                                  else np.array(getattr(self, f.name), copy=True)
+                                  for f in dataclasses.fields(self)}
+        return ReservoirState(**fields)
 
 
 class _StateAccess:
