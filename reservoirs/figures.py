@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from workbench.figures import histogram_figure
+
 __all__ = [
     "adaptation_trace_figure",
     "balance_sweep_figure",
@@ -30,17 +32,9 @@ def mc_curve_figure(delays, per_delay, title="Memory capacity"):
 
 
 def rates_histogram_figure(rates, targets=None):
-    """Histogram of per-neuron mean rates (and of the targets when given)."""
-    fig = Figure(figsize=(5, 3.2))
-    ax = fig.add_subplot()
-    bins = np.linspace(0, 1, 41)
-    ax.hist(rates, bins=bins, alpha=0.7, label="mean rate")
-    if targets is not None:
-        ax.hist(targets, bins=bins, histtype="step", color="k", label="target")
-        ax.legend()
-    ax.set(xlabel="rate r̄_i", ylabel="neurons", title="Firing-rate distribution")
-    fig.tight_layout()
-    return fig
+    """Histogram of per-neuron mean rates in [0, 1] (and of the targets when given)."""
+    return histogram_figure(rates, targets, upper=1.0, label="mean rate", xlabel="rate r̄_i",
+                            ylabel="neurons", title="Firing-rate distribution")
 
 
 def ei_ratio_figure(ratios: dict):

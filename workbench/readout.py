@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import linalg
 from scipy.linalg import lapack
 
@@ -237,8 +238,9 @@ class RidgeReadout:
     True
     """
 
-    def __init__(self, alphas=None, *, alpha=None, fit_intercept=True, cv=5,
-                 alpha_per_target=False):
+    def __init__(self, alphas: ArrayLike | None = None, *, alpha: float | None = None,
+                 fit_intercept: bool = True, cv: float = 5,
+                 alpha_per_target: bool = False) -> None:
         if alpha is not None and alphas is not None:
             raise ValueError("give either alpha (a fixed penalty) or alphas (a grid), not both")
         if alpha is not None:
@@ -264,7 +266,7 @@ class RidgeReadout:
         self.alpha_per_target = alpha_per_target
 
     # -- fitting --------------------------------------------------------------------------
-    def fit(self, X, Y):
+    def fit(self, X: ArrayLike, Y: ArrayLike) -> RidgeReadout:
         """Fit the readout.
 
         Parameters
@@ -279,20 +281,20 @@ class RidgeReadout:
         RidgeReadout
             ``self``.
         """
-        X = check_array(X, "X", ndim=2, min_length=2)
-        Y = check_array(Y, "Y", ndim=(1, 2))
-        if Y.shape[0] != X.shape[0]:
-            raise ValueError(f"Y must have as many rows as X ({X.shape[0]}), got {Y.shape[0]}")
-        self._y_1d = Y.ndim == 1
-        Y2 = Y[:, None] if self._y_1d else Y
+        x: np.ndarray = check_array(X, "X", ndim=2, min_length=2)
+        y: np.ndarray = check_array(Y, "Y", ndim=(1, 2))
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"Y must have as many rows as X ({x.shape[0]}), got {y.shape[0]}")
+        self._y_1d = y.ndim == 1
+        y2 = y[:, None] if self._y_1d else y
         if self.alpha is not None:
             self.cv_mse_ = None
             alpha = self.alpha
-            coef, x_mean, y_mean = _solve_fixed(X, Y2, self.fit_intercept, alpha)
+            coef, x_mean, y_mean = _solve_fixed(x, y2, self.fit_intercept, alpha)
         else:
-            x0 = X.mean(axis=0) if self.fit_intercept else np.zeros(X.shape[1])
-            y0 = Y2.mean(axis=0) if self.fit_intercept else np.zeros(Y2.shape[1])
-            xs, ys = X - x0, Y2 - y0           # shift for numerical accuracy of the moments
+            x0 = x.mean(axis=0) if self.fit_intercept else np.zeros(x.shape[1])
+            y0 = y2.mean(axis=0) if self.fit_intercept else np.zeros(y2.shape[1])
+            xs, ys = x - x0, y2 - y0           # shift for numerical accuracy of the moments
             total, val_blocks = self._blocks(xs, ys)
             self.cv_mse_ = self._score(total, val_blocks)
             alpha = self._select(self.cv_mse_)
@@ -302,7 +304,7 @@ class RidgeReadout:
         self.intercept_ = y_mean - x_mean @ coef   # zero without intercept
         self.alpha_ = alpha if np.ndim(alpha) else float(alpha)
         self.alphas_ = self.alphas
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = x.shape[1]
         return self
 
     def _blocks(self, xs, ys):
@@ -333,7 +335,7 @@ class RidgeReadout:
         return float(self.alphas[np.argmin(mse.mean(axis=1))])
 
     # -- prediction -----------------------------------------------------------------------
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Readout output :math:`\\hat Y = X W + b`.
 
         Parameters
@@ -347,8 +349,8 @@ class RidgeReadout:
         """
         if not hasattr(self, "coef_"):
             raise ValueError("RidgeReadout is not fitted: call fit(X, Y) first")
-        X = check_array(X, "X", ndim=2, shape=(None, self.n_features_in_))
-        out = X @ self.coef_ + self.intercept_
+        x = check_array(X, "X", ndim=2, shape=(None, self.n_features_in_))
+        out = x @ self.coef_ + self.intercept_
         return out[:, 0] if self._y_1d else out
 
     def __repr__(self):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from workbench.figures import histogram_figure
+
 from .monitors import Segment
 
 __all__ = ["balance_figure", "raster_figure", "rates_figure", "weights_figure"]
@@ -35,17 +37,8 @@ def raster_figure(segment: Segment, max_time=1.0, bin_width=5e-3):
 
 def rates_figure(rates, targets=None):
     """Histogram of per-neuron E rates (Hz), with the iSTDP targets when given."""
-    fig = Figure(figsize=(5, 3.2))
-    ax = fig.add_subplot()
-    values = rates if targets is None else np.concatenate([rates, targets])
-    bins = np.linspace(0, max(1.0, float(np.percentile(values, 99.5))) * 1.05, 41)
-    ax.hist(rates, bins=bins, alpha=0.7, label="measured")
-    if targets is not None:
-        ax.hist(targets, bins=bins, histtype="step", color="k", label="target")
-        ax.legend(fontsize=8)
-    ax.set(xlabel="rate (Hz)", ylabel="E neurons", title="Excitatory firing rates")
-    fig.tight_layout()
-    return fig
+    return histogram_figure(rates, targets, xlabel="rate (Hz)", ylabel="E neurons",
+                            title="Excitatory firing rates")
 
 
 def weights_figure(times, weights):

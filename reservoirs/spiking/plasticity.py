@@ -21,7 +21,7 @@ postsynaptic neuron ``i`` (heterogeneous targets give a per-neuron :math:`\\alph
 :math:`\\langle\\dot w\\rangle = 2\\eta\\tau_{STDP}\\,\\rho_{pre}(\\rho_{post} - \\rho_i)`, so
 inhibition grows while the neuron fires above its target and shrinks below it: the spiking
 analogue of the rate reservoir's local rule ``A^I_ij += delta (r_i - rho_i)``
-(research note ``ei_reservoir.md`` §3.1).
+(Srinivasan, Plenz & Girvan 2025).
 """
 
 from __future__ import annotations

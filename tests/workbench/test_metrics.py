@@ -46,7 +46,7 @@ def test_dstsp_identical_series_is_zero():
 @pytest.mark.parametrize("n_dim, n_bins", [(1, 30), (2, 7), (3, 30), (4, 5)])
 def test_dstsp_matches_dense_histogram_definition(n_dim, n_bins, sparse, monkeypatch):
     if sparse:      # enumerate occupied cells only (used above 2**22 cells)
-        monkeypatch.setattr(M, "_DENSE_MAX_CELLS", 0)
+        monkeypatch.setattr(M.attractor, "_DENSE_MAX_CELLS", 0)
     rng = np.random.default_rng(n_dim)
     true = rng.normal(size=(4000, n_dim))
     gen = 1.3 * rng.normal(size=(3000, n_dim)) + 0.4      # partly outside the box
@@ -72,7 +72,7 @@ def test_dstsp_disjoint_supports_is_large_and_empty_is_nan():
 
 
 def test_dstsp_reproduces_measured_rossler_halves(alrnn_reference_dir):
-    """alrnn.md §6.2: Rössler reference data, first vs second half: D_stsp 0.10, D_H 0.052."""
+    """Rössler reference data of Brenner et al. 2024, first vs second half: D_stsp 0.10, D_H 0.052."""
     x = np.load(alrnn_reference_dir / "rossler.npy").astype(float)
     a, b = x[:50_000], x[50_000:]
     assert M.state_space_divergence(a, b) == pytest.approx(0.10, abs=0.01)
