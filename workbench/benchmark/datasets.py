@@ -35,6 +35,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -89,10 +90,13 @@ def _load_file(path: Path, what: str) -> np.ndarray:
     return arr
 
 
+@lru_cache(maxsize=4)
 def _rossler(seed: int, n_steps: int) -> np.ndarray:
     from workbench.systems import rossler
 
-    return rossler(n_steps, dt=0.08, seed=seed)
+    arr = rossler(n_steps, dt=0.08, seed=seed)
+    arr.flags.writeable = False   # cached: shared by every caller in this process
+    return arr
 
 
 @dataclass(frozen=True)
