@@ -348,7 +348,7 @@ def benchmark_cmd(models, datasets, seeds, quick, data, scheduler, workers, no_r
     try:
         result = benchmark(split(models), split(datasets), seeds, quick=quick, data=data, store=store,
                            scheduler=scheduler, workers=workers, resume=not no_resume, out=out_dir,
-                           progress=progress)
+                           progress=progress, command=" ".join(["workbench"] + sys.argv[1:]))
     finally:
         bar.close()
     click.echo(leaderboard_text(result.leaderboard))

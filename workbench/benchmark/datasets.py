@@ -25,7 +25,7 @@ compared with the whole test series.
 
 Test data are read only by the final evaluation: :meth:`Dataset.train` hands out training
 data; the test series is reachable only through :func:`read_test`, which refuses any caller
-outside :mod:`workbench.benchmark.evaluate` and counts its reads (:func:`test_reads`).
+outside :mod:`workbench.benchmark.evaluate` and counts its reads (:func:`reads_of_test_data`).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import numpy as np
 from .protocol import DatasetInfo
 
 __all__ = ["BUILTIN", "Dataset", "data_dir", "get_dataset", "parse_data_spec", "read_test",
-           "test_reads"]
+           "reads_of_test_data"]
 
 _EVALUATOR = "workbench.benchmark.evaluate"
 _READS: list[str] = []
@@ -192,7 +192,7 @@ def read_test(dataset: Dataset) -> np.ndarray:
     return arr
 
 
-def test_reads() -> list[str]:
+def reads_of_test_data() -> list[str]:
     """Names of the datasets whose test array was read in this process, one per read."""
     return list(_READS)
 

@@ -190,7 +190,8 @@ def benchmark(models: Sequence[str] | None = None, datasets: Sequence[str] | Non
               seeds: int | Iterable[int] = 2, *, quick: bool = False, data: Iterable[str] = (),
               store: Store | str | None = None, scheduler: str | None = None,
               workers: int | None = None, resume: bool = True, out: str | None = None,
-              progress: Callable[[dict], None] | None = None, client=None) -> BenchmarkResult:
+              progress: Callable[[dict], None] | None = None, client=None,
+              command: str | None = None) -> BenchmarkResult:
     """Score ``models`` × ``datasets`` × ``seeds`` with the one protocol; optionally report.
 
     Parameters
@@ -215,6 +216,8 @@ def benchmark(models: Sequence[str] | None = None, datasets: Sequence[str] | Non
         Folder of the leaderboard (Markdown, HTML, figures).
     progress : callable, optional
         ``progress({"done", "failed", "running", "skipped", "total"})``.
+    command : str, optional
+        The command line shown in the report.
 
     Raises
     ------
@@ -246,6 +249,7 @@ def benchmark(models: Sequence[str] | None = None, datasets: Sequence[str] | Non
     if out is not None:
         from .report import write_report
 
-        report = write_report(board, runs, dsets, store, out, quick=quick, wall_seconds=wall)
+        report = write_report(board, runs, dsets, store, out, quick=quick, wall_seconds=wall,
+                              command=command)
     return BenchmarkResult(runs=runs, leaderboard=board, datasets=dsets, report=report,
                            wall_seconds=wall)
