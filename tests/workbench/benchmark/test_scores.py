@@ -33,7 +33,8 @@ def test_window_starts_stay_inside_the_series():
     assert starts[0] == 9 and starts[-1] == 94 and starts.size == 86
     assert window_starts(100, 10, 5, 7).size == 7
     with pytest.raises(ValueError, match="warmup"):
-        window_starts(20, 10, 10, 5)
+        window_starts(19, 10, 10, 5)
+    assert list(window_starts(20, 10, 10, 5)) == [9]
 
 
 def test_regions_holding_99_percent():
