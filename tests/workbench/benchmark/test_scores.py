@@ -39,8 +39,9 @@ def test_window_starts_stay_inside_the_series():
 
 def test_regions_holding_99_percent():
     ids = np.r_[np.zeros(900), np.ones(95), np.full(5, 2)]
-    assert regions_holding(ids, 0.99) == 3
-    assert regions_holding(ids, 0.95) == 2
+    assert regions_holding(ids, 0.99) == 2      # 99.5 % in the first two
+    assert regions_holding(ids, 0.999) == 3
+    assert regions_holding(ids, 0.9) == 1
     assert regions_holding(np.zeros(10)) == 1
 
 
