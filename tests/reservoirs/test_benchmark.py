@@ -19,7 +19,7 @@ def test_reservoir_models_follow_the_protocol(make, data):
     assert isinstance(model, BenchmarkModel)
     assert model.warmup == 100          # min(200, n_test // 4)
     info = model.fit(data[:1600], seed=0)
-    assert info["selected"] and len(info["validation_d_stsp"]) == len(model.settings)
+    assert info["selected"] and len(info["validation_d_stsp"]) == len(model.settings) * len(model.alphas)
     assert model.n_parameters >= 3 * model._reservoir.n_neurons
     gen = model.generate(data[:100], 50)
     assert gen.shape == (50, 3)

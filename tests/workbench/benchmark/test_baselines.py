@@ -11,7 +11,7 @@ def test_sindy_recovers_lorenz_and_follows_the_protocol():
     model = make_sindy(DatasetInfo("l", 3, 0.01, 5000, 1000, noisy=False), True)
     assert isinstance(model, BenchmarkModel) and model.warmup == 1
     info = model.fit(data[:5000], seed=0)
-    assert info["threshold"] in (0.05, 0.1)
+    assert info["threshold"] in (0.01, 0.05, 0.1)
     assert model.n_parameters == 7      # the seven terms of the Lorenz field
     gen = model.generate(data[:1], 30)
     np.testing.assert_array_equal(gen[0], data[0])
