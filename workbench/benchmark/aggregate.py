@@ -48,8 +48,9 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
         (seeds whose free run left the finite numbers), ``frac_2x_floor``,
         ``frac_2x_floor_dh``, ``floor_d_stsp``, ``floor_d_h``, ``n_parameters``,
         ``train_seconds`` (mean), ``lyap_generated`` (median), ``lyap_data``,
-        ``regions_99`` (median, piecewise-linear models) and ``median_seed`` (the seed whose
-        D_stsp is the median, for figures).
+        ``regions_99`` (median, piecewise-linear models), ``median_seed``, ``median_run`` and
+        ``median_seed_d_stsp`` (the seed whose D_stsp is the median — the lower middle one
+        for an even count — for figures).
     """
     rows = []
     if runs.empty:
@@ -80,8 +81,9 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
             order = finite.sort_values("d_stsp")
             med = order.iloc[(len(order) - 1) // 2]
             row["median_seed"], row["median_run"] = int(med["seed"]), med["run_id"]
+            row["median_seed_d_stsp"] = float(med["d_stsp"])
         else:
-            row["median_seed"], row["median_run"] = -1, None
+            row["median_seed"], row["median_run"], row["median_seed_d_stsp"] = -1, None, np.nan
         rows.append(row)
     board = pd.DataFrame(rows)
     return board.sort_values(["dataset", "d_stsp_mean"], na_position="last").reset_index(drop=True)

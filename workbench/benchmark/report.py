@@ -140,7 +140,7 @@ def _attractor_figure(board, dataset, store, train, path: Path) -> bool:
     draw(1, train, "data (training series)")
     for k, (_, r) in enumerate(rows.iterrows(), start=2):
         gen = store.open(r["median_run"])["generated"]
-        draw(k, gen, f"{r['model']} (seed {r['median_seed']}, D_stsp {_num(float(r['d_stsp_median']))})")
+        draw(k, gen, f"{r['model']} (seed {r['median_seed']}, D_stsp {_num(float(r['median_seed_d_stsp']))})")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -164,8 +164,11 @@ def write_report(board: pd.DataFrame, runs: pd.DataFrame, datasets, store, out, 
     md = [f"# Benchmark leaderboard — {label}", ""]
     if command:
         md.append(f"Command: `{command}`  ")
+    reused = int(runs["skipped"].sum()) if "skipped" in runs else 0
+    reuse = (f" {reused} of them were already complete in the store and were reused, not re-run."
+             if reused else "")
     md += [f"Runs: {len(runs)} ({n_seeds} seeds per model and dataset); wall time {wall_seconds:.0f} s "
-           "(this machine, shared).", "",
+           f"(this machine, shared).{reuse}", "",
            "Scores: mean ± SEM over seeds (median). Lower is better. ≤2× floor: share of seeds "
            "within twice the data floor (training vs test series, same metrics).", ""]
     page = [f"<h1>Benchmark leaderboard — {html.escape(label)}</h1>",

@@ -27,7 +27,7 @@ def test_aggregate_reads_scores_against_the_floor():
     assert a["seeds"] == 3 and a["failed"] == 0 and b["seeds"] == 1 and b["failed"] == 1
     assert a["d_stsp_mean"] == pytest.approx(0.31) and a["d_stsp_median"] == 0.23
     assert a["frac_2x_floor"] == pytest.approx(2 / 3) and a["frac_2x_floor_dh"] == pytest.approx(2 / 3)
-    assert a["median_seed"] == 2 and a["median_run"] == "r"
+    assert a["median_seed"] == 2 and a["median_run"] == "r" and a["median_seed_d_stsp"] == 0.23
     assert b["diverged"] == 1 and list(board.index) == ["a", "b"]
     text = leaderboard_text(aggregate(runs))
     assert "data floor: D_stsp 0.12" in text and "(+1 failed)" in text
