@@ -11,6 +11,11 @@ calls, in this order and nothing else: :meth:`BenchmarkModel.fit` on the trainin
 Alignment: ``generate(test[:W], n)[0]`` is the model's state at the time of ``test[W-1]``
 (for a model that reads the state directly, ``test[W-1]`` itself), so generated row ``k`` is
 compared with ``test[W-1+k]``.
+
+Optional: piecewise-linear models (AL-RNN, shPLRNN) may define
+``subregions(trajectory: ndarray (T, d)) -> ndarray (T,) of int``, the linear subregion of
+every step of a trajectory; the evaluation then reports how many subregions hold 99 % of
+the free run. It is not part of :class:`BenchmarkModel` (``isinstance`` checks ignore it).
 """
 
 from __future__ import annotations
