@@ -9,7 +9,9 @@ working directory or to the repository):
 - ``rossler``: :func:`workbench.systems.rossler` (a = b = 0.2, c = 5.7, dt = 0.08, z-scored),
   train and test integrated from different random initial states (seeds 1 and 2).
 - ``ecg``: ``gtf-icml2023/ECG_pecuzal_5d_train.npy`` / ``_test.npy`` (100 000 × 5, real ECG in
-  a PECUZAL delay embedding); D_stsp with 8 bins per dimension (the ALRNN-DSR ECG setting).
+  a PECUZAL delay embedding); D_stsp with 30 bins per dimension, σ = 20, PE(20): the
+  measures of the lab's Table 1 ECG script (binning below 6 dimensions, as its
+  ``decide_on_measure``).
 - ``fmri``: ``alrnn-dsr/fmri.npy`` (360 × 20). It ships as one series, so it is split in time:
   the first 288 steps (80 %) train, the last 72 test. A held-out continuation is the only
   split that keeps a contiguous training series and still tests a free run on unseen data;
@@ -245,7 +247,7 @@ BUILTIN: dict[str, Callable[[], Dataset]] = {
     "rossler": _rossler_dataset,
     "ecg": _file_dataset(
         "ecg", "gtf-icml2023/ECG_pecuzal_5d_train.npy", "gtf-icml2023/ECG_pecuzal_5d_test.npy",
-        dt=None, noisy=True, transient=0, stsp="bins", n_bins=8, sigma2=1.0, smoothing=20.0,
+        dt=None, noisy=True, transient=0, stsp="bins", n_bins=30, sigma2=1.0, smoothing=20.0,
         pe_horizon=20, pe_starts=1000, lyap_points=20_000,
         description="ECG (PPG-DaLiA), 5-d PECUZAL embedding, 100 000 train / 100 000 test"),
     "fmri": _fmri,
