@@ -86,3 +86,9 @@ def test_training_never_sees_the_test_data(plugins, rotation_files, memory_store
     assert fit["reads_at_fit"] == before
     assert gen["reads_at_generate"] == before + 1
     assert reads_of_test_data()[before:] == ["rot"]
+
+
+def test_missing_data_folder_is_a_value_error_naming_the_variable(plugins, monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "absent"))
+    with pytest.raises(ValueError, match="dataset 'lorenz63'.*WORKBENCH_DATA_DIR"):
+        plan(["rotation"], ["lorenz63"])
