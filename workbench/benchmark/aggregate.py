@@ -47,7 +47,8 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
         ``failed``, ``<score>_mean``/``_sem``/``_median`` for D_stsp, D_H, PE(n), ``diverged``
         (seeds whose free run left the finite numbers), ``frac_2x_floor``,
         ``frac_2x_floor_dh``, ``floor_d_stsp``, ``floor_d_h``, ``n_parameters``,
-        ``train_seconds`` (mean), ``lyap_generated`` (median), ``lyap_data``,
+        ``train_seconds`` (mean), ``seeds_per_hour`` (one worker, training plus evaluation),
+        ``lyap_generated`` (median), ``lyap_data``,
         ``regions_99`` (median, piecewise-linear models), ``median_seed``, ``median_run`` and
         ``median_seed_d_stsp`` (the seed whose D_stsp is the median — the lower middle one
         for an even count — for figures).
@@ -72,6 +73,8 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
         row["floor_d_stsp"], row["floor_d_h"] = float(floor_s), float(floor_h)
         row["n_parameters"] = float(np.nanmedian(_col(ok, "n_parameters"))) if len(ok) else np.nan
         row["train_seconds"] = mean_sem(_col(ok, "train_seconds"))[0]
+        per_seed = mean_sem(_col(ok, "train_seconds") + _col(ok, "eval_seconds"))[0]
+        row["seeds_per_hour"] = 3600.0 / per_seed if per_seed > 0 else np.nan
         row["lyap_generated"] = mean_sem(_col(ok, "lyap_generated"))[2]
         row["lyap_data"] = mean_sem(_col(ok, "lyap_data"))[2]
         regions = _col(ok, "regions_99")

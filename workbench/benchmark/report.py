@@ -18,7 +18,7 @@ import pandas as pd
 __all__ = ["leaderboard_rows", "leaderboard_text", "write_report"]
 
 HEADER = ["model", "seeds", "D_stsp", "D_H", "PE(n)", "≤2× floor (D_stsp / D_H)",
-          "λ_max gen / data", "params", "train s", "regions 99 %"]
+          "λ_max gen / data", "params", "train s", "seeds/h", "regions 99 %"]
 
 
 def _num(x, digits=3) -> str:
@@ -48,7 +48,8 @@ def leaderboard_rows(board: pd.DataFrame, dataset: str) -> list[list[str]]:
         lyap = f"{_num(r['lyap_generated'])} / {_num(r['lyap_data'])}"
         params = "–" if not math.isfinite(r["n_parameters"]) else f"{int(r['n_parameters'])}"
         rows.append([r["model"], seeds, _score(r, "d_stsp"), _score(r, "d_h"), _score(r, "pe"),
-                     frac, lyap, params, _num(r["train_seconds"]), _num(r["regions_99"])])
+                     frac, lyap, params, _num(r["train_seconds"]), _num(r.get("seeds_per_hour", np.nan)),
+                     _num(r["regions_99"])])
     return rows
 
 

@@ -20,6 +20,7 @@ def test_aggregate_reads_scores_against_the_floor():
         "d_stsp": [0.2, 0.5, 0.23, 3.0, np.nan], "d_h": [0.1, 0.1, 0.3, 0.5, np.nan],
         "pe": [1e-3, 2e-3, 3e-3, 1.0, np.nan], "floor_d_stsp": [0.12] * 5, "floor_d_h": [0.07] * 5,
         "n_parameters": [10, 10, 10, 5, np.nan], "train_seconds": [1.0, 2.0, 3.0, 4.0, np.nan],
+        "eval_seconds": [1.0, 1.0, 1.0, 2.0, np.nan],
         "lyap_generated": [0.9, 0.8, 1.0, np.nan, np.nan], "lyap_data": [0.9] * 5,
         "diverged": [False, False, False, True, False]})
     board = aggregate(runs).set_index("model")
@@ -29,5 +30,6 @@ def test_aggregate_reads_scores_against_the_floor():
     assert a["frac_2x_floor"] == pytest.approx(2 / 3) and a["frac_2x_floor_dh"] == pytest.approx(2 / 3)
     assert a["median_seed"] == 2 and a["median_run"] == "r" and a["median_seed_d_stsp"] == 0.23
     assert b["diverged"] == 1 and list(board.index) == ["a", "b"]
+    assert a["seeds_per_hour"] == pytest.approx(3600 / 3) and b["seeds_per_hour"] == pytest.approx(600)
     text = leaderboard_text(aggregate(runs))
     assert "data floor: D_stsp 0.12" in text and "(+1 failed)" in text
