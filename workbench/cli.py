@@ -309,6 +309,57 @@ def reproduce_cmd(quick, only, out_dir, scheduler, workers, no_resume, store_pat
     click.echo(f"report: {md} and {page}")
 
 
+@main.command("benchmark")
+@click.option("--models", default=None, metavar="A,B,...", help="Registered benchmark models (default: all).")
+@click.option("--datasets", default=None, metavar="A,B,...", help="lorenz63, rossler, ecg, fmri (default: all, or only --data).")
+@click.option("--seeds", type=int, default=2, show_default=True, help="Seeds per (model, dataset): 0..N-1.")
+@click.option("--quick", is_flag=True, help="Reduced training budgets (same evaluation protocol).")
+@click.option("--data", "data", multiple=True, metavar="NAME=TRAIN.npy[:TEST.npy]", help="A user dataset (repeatable).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Existing Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--workers", type=int, default=None, help="Local worker processes (default: one per core).")
+@click.option("--no-resume", is_flag=True, help="Re-run (model, dataset, seed) runs already complete in the store.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder for leaderboard.md, leaderboard.html and figures/.")
+@store_option
+def benchmark_cmd(models, datasets, seeds, quick, data, scheduler, workers, no_resume, out_dir, store_path):
+    """Score every model on the same data with the same protocol; print the leaderboard."""
+    from tqdm.auto import tqdm
+
+    from .benchmark.report import leaderboard_text
+    from .benchmark.runner import benchmark, plan
+
+    split = (lambda text: None if text is None else [t.strip() for t in text.split(",") if t.strip()])
+    try:
+        if workers is not None and workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {workers}")
+        points, dsets = plan(split(models), split(datasets), seeds, quick=quick, data=data)
+    except ValueError as exc:
+        _fail(str(exc))
+    for ds in dsets:
+        click.echo(f"{ds.name}: " + ", ".join(f"{k} {v}" for k, v in ds.protocol().items() if k != "dataset"))
+    store = _open_store(store_path)
+    bar = tqdm(total=len(points), desc="benchmark", unit="run", disable=None)
+
+    def progress(counts):
+        bar.n = counts["done"] + counts["failed"]
+        bar.set_postfix(done=counts["done"], failed=counts["failed"], skipped=counts["skipped"])
+        bar.refresh()
+
+    try:
+        result = benchmark(split(models), split(datasets), seeds, quick=quick, data=data, store=store,
+                           scheduler=scheduler, workers=workers, resume=not no_resume, out=out_dir,
+                           progress=progress, command=" ".join(["workbench"] + sys.argv[1:]))
+    finally:
+        bar.close()
+    click.echo(leaderboard_text(result.leaderboard))
+    failed = int((result.runs["status"] != "complete").sum())
+    click.echo(f"{len(result.runs)} runs: {len(result.runs) - failed} complete "
+               f"({int(result.runs['skipped'].sum())} already in the store), {failed} failed; "
+               f"wall time {result.wall_seconds:.0f} s")
+    for path in result.report.values():
+        click.echo(f"wrote {path}")
+
+
 def _print_table(table) -> None:
     """Print a sweep table compactly."""
     import pandas as pd

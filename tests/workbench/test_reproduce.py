@@ -60,3 +60,19 @@ def test_unknown_prefix_rejected(memory_store, monkeypatch):
     monkeypatch.setattr(rep, "claims", lambda: [_std_claim(1.0)])
     with pytest.raises(ValueError, match="no claims match"):
         reproduce(memory_store, only=["nothing"])
+
+
+def test_claims_below_their_budget_are_shown_but_not_judged(memory_store, tmp_path, monkeypatch):
+    import dataclasses
+
+    full_only = dataclasses.replace(_std_claim(1e-6), min_budget="full")
+    monkeypatch.setattr(rep, "claims", lambda: [full_only])
+    (quick,) = reproduce(memory_store, quick=True, workers=1)
+    assert quick.verdict == "not judged at this budget" and quick.run_id
+    assert quick.our_value.startswith("1.0")      # the run is still made and shown
+    md, _ = write_report([quick], memory_store, tmp_path / "q", command="workbench reproduce --quick")
+    assert "1 not judged at this budget" in md.read_text()
+    (full,) = reproduce(memory_store, quick=False, workers=1)
+    assert full.verdict == "reproduced"
+    with pytest.raises(ValueError, match="min_budget"):
+        dataclasses.replace(full_only, min_budget="tiny")

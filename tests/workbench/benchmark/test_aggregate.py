@@ -1,0 +1,35 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.benchmark.aggregate import aggregate, mean_sem
+from workbench.benchmark.report import leaderboard_text
+
+
+def test_mean_sem_median():
+    mean, sem, med = mean_sem([1.0, 2.0, 3.0, np.nan])
+    assert (mean, med) == (2.0, 2.0) and sem == pytest.approx(1 / np.sqrt(3))
+    assert np.isnan(mean_sem([np.nan])[0]) and np.isnan(mean_sem([4.0])[1])
+
+
+def test_aggregate_reads_scores_against_the_floor():
+    runs = pd.DataFrame({
+        "model": ["a"] * 3 + ["b"] * 2, "dataset": ["x"] * 5, "seed": [0, 1, 2, 0, 1],
+        "run_id": list("pqrst"),
+        "status": ["complete", "complete", "complete", "complete", "failed"],
+        "d_stsp": [0.2, 0.5, 0.23, 3.0, np.nan], "d_h": [0.1, 0.1, 0.3, 0.5, np.nan],
+        "pe": [1e-3, 2e-3, 3e-3, 1.0, np.nan], "floor_d_stsp": [0.12] * 5, "floor_d_h": [0.07] * 5,
+        "n_parameters": [10, 10, 10, 5, np.nan], "train_seconds": [1.0, 2.0, 3.0, 4.0, np.nan],
+        "eval_seconds": [1.0, 1.0, 1.0, 2.0, np.nan],
+        "lyap_generated": [0.9, 0.8, 1.0, np.nan, np.nan], "lyap_data": [0.9] * 5,
+        "diverged": [False, False, False, True, False]})
+    board = aggregate(runs).set_index("model")
+    a, b = board.loc["a"], board.loc["b"]
+    assert a["seeds"] == 3 and a["failed"] == 0 and b["seeds"] == 1 and b["failed"] == 1
+    assert a["d_stsp_mean"] == pytest.approx(0.31) and a["d_stsp_median"] == 0.23
+    assert a["frac_2x_floor"] == pytest.approx(2 / 3) and a["frac_2x_floor_dh"] == pytest.approx(2 / 3)
+    assert a["median_seed"] == 2 and a["median_run"] == "r" and a["median_seed_d_stsp"] == 0.23
+    assert b["diverged"] == 1 and list(board.index) == ["a", "b"]
+    assert a["seeds_per_hour"] == pytest.approx(3600 / 3) and b["seeds_per_hour"] == pytest.approx(600)
+    text = leaderboard_text(aggregate(runs))
+    assert "data floor: D_stsp 0.12" in text and "(+1 failed)" in text

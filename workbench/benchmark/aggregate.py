@@ -1,0 +1,92 @@
+"""Per (model, dataset) aggregation of benchmark runs: mean ± SEM and median over seeds.
+
+A score is read against the dataset's data floor (training vs test series, same metrics):
+``frac_2x_floor`` is the share of scored seeds whose D_stsp is at most twice the floor and
+``frac_2x_floor_dh`` the same for D_H. Failed runs (training diverged, errors) are counted,
+never scored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SCORES", "aggregate", "mean_sem"]
+
+#: Scores aggregated over seeds, lower is better.
+SCORES = ("d_stsp", "d_h", "pe")
+
+
+def mean_sem(values) -> tuple[float, float, float]:
+    """Mean, standard error of the mean (ddof = 1; NaN for one value) and median of the
+    finite values; NaN when none is finite."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    sem = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
+    return float(v.mean()), sem, float(np.median(v))
+
+
+def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return frame[name].to_numpy(dtype=float) if name in frame else np.full(len(frame), np.nan)
+
+
+def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
+    """Leaderboard rows from the per-run table of :func:`workbench.benchmark.runner.benchmark`.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Columns ``model``, ``dataset``, ``seed``, ``status`` and the run metrics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, dataset), sorted by dataset then mean D_stsp: ``seeds`` (complete),
+        ``failed``, ``<score>_mean``/``_sem``/``_median`` for D_stsp, D_H, PE(n), ``diverged``
+        (seeds whose free run left the finite numbers), ``frac_2x_floor``,
+        ``frac_2x_floor_dh``, ``floor_d_stsp``, ``floor_d_h``, ``n_parameters``,
+        ``train_seconds`` (mean), ``seeds_per_hour`` (one worker, training plus evaluation),
+        ``lyap_generated`` (median), ``lyap_data``,
+        ``regions_99`` (median, piecewise-linear models), ``median_seed``, ``median_run`` and
+        ``median_seed_d_stsp`` (the seed whose D_stsp is the median — the lower middle one
+        for an even count — for figures).
+    """
+    rows = []
+    if runs.empty:
+        return pd.DataFrame(rows)
+    for (model, dataset), group in runs.groupby(["model", "dataset"], sort=False):
+        ok = group[group["status"] == "complete"]
+        row = {"model": model, "dataset": dataset, "seeds": int(len(ok)),
+               "failed": int(len(group) - len(ok))}
+        for score in SCORES:
+            mean, sem, med = mean_sem(_col(ok, score))
+            row.update({f"{score}_mean": mean, f"{score}_sem": sem, f"{score}_median": med})
+        d_stsp, d_h = _col(ok, "d_stsp"), _col(ok, "d_h")
+        floor_s = np.nanmax(_col(ok, "floor_d_stsp")) if len(ok) else np.nan
+        floor_h = np.nanmax(_col(ok, "floor_d_h")) if len(ok) else np.nan
+        with np.errstate(invalid="ignore"):
+            row["frac_2x_floor"] = float(np.mean(d_stsp <= 2 * floor_s)) if len(ok) else np.nan
+            row["frac_2x_floor_dh"] = float(np.mean(d_h <= 2 * floor_h)) if len(ok) else np.nan
+        row["diverged"] = int(np.sum(_col(ok, "diverged") > 0)) if "diverged" in ok else 0
+        row["floor_d_stsp"], row["floor_d_h"] = float(floor_s), float(floor_h)
+        row["n_parameters"] = float(np.nanmedian(_col(ok, "n_parameters"))) if len(ok) else np.nan
+        row["train_seconds"] = mean_sem(_col(ok, "train_seconds"))[0]
+        per_seed = mean_sem(_col(ok, "train_seconds") + _col(ok, "eval_seconds"))[0]
+        row["seeds_per_hour"] = 3600.0 / per_seed if per_seed > 0 else np.nan
+        row["lyap_generated"] = mean_sem(_col(ok, "lyap_generated"))[2]
+        row["lyap_data"] = mean_sem(_col(ok, "lyap_data"))[2]
+        regions = _col(ok, "regions_99")
+        row["regions_99"] = mean_sem(regions)[2]
+        finite = ok[np.isfinite(d_stsp)]
+        if len(finite):
+            order = finite.sort_values("d_stsp")
+            med = order.iloc[(len(order) - 1) // 2]
+            row["median_seed"], row["median_run"] = int(med["seed"]), med["run_id"]
+            row["median_seed_d_stsp"] = float(med["d_stsp"])
+        else:
+            row["median_seed"], row["median_run"], row["median_seed_d_stsp"] = -1, None, np.nan
+        rows.append(row)
+    board = pd.DataFrame(rows)
+    return board.sort_values(["dataset", "d_stsp_mean"], na_position="last").reset_index(drop=True)
