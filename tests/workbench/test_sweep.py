@@ -20,7 +20,7 @@ cloudpickle.register_pickle_by_value(sys.modules[Square.__module__])
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                            silence_logs=50)
     with Client(cluster) as c:
         yield c
@@ -79,14 +79,15 @@ def test_worker_killed_mid_task_loses_only_that_task(client, tmp_path):
     table = sweep(Square, {"x": [1, 2, 3, 4], "duration": [1.5]}, store=store, client=client)
     thread.join(5)
     assert killed, "the killer thread never saw the run start"
-    statuses = {r.id: r.status for r in Store(store.path).runs()}
-    assert statuses[killed["run"]] == "stale"
-    done = table[table["status"] == "complete"]
-    assert set(done["x"]) >= {1.0, 3.0, 4.0}
-    # resume finishes whatever was lost and reuses everything complete
+    # Dask re-ran the lost task: it took over the dead worker's claim, removed its stale run
+    # and ran the point again; every other point ran exactly once.
+    assert list(table["status"]) == ["complete"] * 4
+    runs = Store(store.path).runs()
+    assert killed["run"] not in {r.id for r in runs}
+    assert len(runs) == 4 and all(r.status == "complete" for r in runs)
+    # a resume reuses everything
     again = sweep(Square, {"x": [1, 2, 3, 4], "duration": [1.5]}, store=store, client=client)
-    assert list(again["status"]) == ["complete"] * 4
-    assert int((~again["skipped"]).sum()) == int((table["status"] != "complete").sum())
+    assert list(again["skipped"]) == [True] * 4
     for rec in Store(store.path).runs(status="complete"):
         assert Store(store.path).open(rec.id)["y"][0] == rec.params["x"] ** 2
 

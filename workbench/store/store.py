@@ -80,7 +80,10 @@ class Store:
     def _check_local(local: Path) -> None:
         if local.exists() and not local.is_dir():
             raise ValueError(f"store path {str(local)!r} exists and is not a directory (not a workbench store)")
-        if local.is_dir() and any(local.iterdir()) and not (local / "zarr.json").exists():
+        ours = {"runs", "datasets", "claims"}  # another process may be creating the store right now
+        foreign = [p for p in local.iterdir() if p.name not in ours and not p.name.endswith(".partial")] \
+            if local.is_dir() else []
+        if foreign and not (local / "zarr.json").exists():
             raise ValueError(f"store path {str(local)!r} exists and is not a workbench store "
                              f"(no zarr.json); choose another path")
 
