@@ -115,6 +115,11 @@ class Store:
         if not self.exists():
             raise StoreUnavailableError(f"no workbench store at {self.path!r}")
 
+    def create(self) -> "Store":
+        """Create the (empty) store if it does not exist yet; return it."""
+        self._ensure_root()
+        return self
+
     def _ensure_root(self) -> None:
         if self._root_ok:
             return
