@@ -201,10 +201,19 @@ class RunWriter:
         self._meta.update(update)
         try:
             self._put_meta()
-        except BaseException:
-            # Disk full or store gone: the lease is left to expire, so the run reads as
-            # stale (never as running) and gc removes it.
-            lease.stop()
+        except BaseException as write_exc:
+            # Disk full or store gone: free what this run wrote and record the failure; if
+            # even that cannot be written, the released lease makes the run read as stale.
+            if status == "complete":
+                self._meta.update({"status": "failed", "manifest": None,
+                                   "error": f"{type(write_exc).__name__}: {write_exc}"})
+            for path in list(self._written):
+                self._discard(path)
+            try:
+                self._put_meta()
+            except BaseException:  # noqa: BLE001 - the first error is what the caller sees
+                pass
+            lease.release()
             if status == "complete":
                 raise
             return
