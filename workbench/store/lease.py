@@ -68,10 +68,14 @@ def pid_namespace() -> int | None:
 
 
 def _start_time(pid: int) -> float | None:
+    """Start time of a running process ``pid``; None when it is gone (a zombie is gone)."""
     try:
         import psutil
 
-        return psutil.Process(pid).create_time()
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc.create_time()
     except Exception:  # noqa: BLE001 - any failure means "unknown"
         return None
 

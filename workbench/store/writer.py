@@ -117,6 +117,7 @@ class RunWriter:
         self.id: str | None = None
         self.metrics = _Metrics()
         self.attrs = _Metrics()
+        #: Callables ``hook(run_id)`` called when the run id is chosen, before anything is written.
         self.on_open: list = []
         self._group = None
         self._lease: Lease | None = None
@@ -135,6 +136,8 @@ class RunWriter:
         backend = self.store._backend
         self.store._ensure_root()
         self.id = self.store._new_run_id(self.kind)
+        for hook in self.on_open:  # before anything exists: whoever tracks the run knows its id
+            hook(self.id)
         self._lease = Lease(backend, f"runs/{self.id}/lease.json", {"run": self.id})
         self._meta = {
             "schema_version": SCHEMA_VERSION, "kind": self.kind, "params": self.params,
@@ -150,8 +153,6 @@ class RunWriter:
             self._lease.stop()
             backend.remove(f"runs/{self.id}")
             raise
-        for hook in self.on_open:
-            hook(self.id)
         return self
 
     def _put_meta(self) -> None:

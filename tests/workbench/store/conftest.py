@@ -26,15 +26,22 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint():
+def moto_recording(tmp_path_factory):
+    """File where the moto server records requests (between start and stop of a recording)."""
+    return tmp_path_factory.mktemp("moto") / "requests.jsonl"
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(moto_recording):
     """A real ``moto_server`` on 127.0.0.1 for the session (skipped when moto is absent)."""
     pytest.importorskip("moto")
     pytest.importorskip("s3fs")
     exe = os.path.join(os.path.dirname(sys.executable), "moto_server")
     cmd = [exe] if os.path.exists(exe) else [sys.executable, "-m", "moto.server"]
     port = _free_port()
+    env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(moto_recording)}
     proc = subprocess.Popen([*cmd, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -69,3 +76,21 @@ def s3_url(s3_options):
     bucket = f"wb-{uuid.uuid4().hex[:12]}"
     fs.mkdir(bucket)
     return f"s3://{bucket}/store.zarr"
+
+
+def count_requests(endpoint: str, recording, action) -> int:
+    """Run ``action()`` and return how many requests the moto server received meanwhile."""
+    import urllib.request
+
+    def call(what):
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/recorder/{what}", method="POST"),
+                               timeout=10).read()
+
+    call("reset-recording")
+    call("start-recording")
+    try:
+        action()
+    finally:
+        call("stop-recording")
+    text = recording.read_text() if recording.exists() else ""
+    return sum(1 for line in text.splitlines() if line.strip())
