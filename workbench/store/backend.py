@@ -28,6 +28,10 @@ _S3_DEFAULTS = {"config_kwargs": {"connect_timeout": 3, "read_timeout": 30,
                 "max_concurrency": 1}
 
 
+#: Small objects read at once when listing runs on an object store.
+READ_CONCURRENCY = 8
+
+
 def parse_storage_options(items: Iterable[str]) -> dict[str, Any]:
     """``key=value`` strings (``--storage-option``) as a dict; dotted keys nest.
 
@@ -172,8 +176,14 @@ class Backend:
 
             from fsspec.asyn import sync
 
-            async def fetch_all():  # one GET each, concurrently (fs.cat would stat every path first)
-                return await asyncio.gather(*(self.fs._cat_file(p) for p in paths), return_exceptions=True)
+            async def fetch_all():  # one GET each, a few at a time (fs.cat would stat every path first)
+                limit = asyncio.Semaphore(READ_CONCURRENCY)
+
+                async def one(path):
+                    async with limit:
+                        return await self.fs._cat_file(path)
+
+                return await asyncio.gather(*(one(p) for p in paths), return_exceptions=True)
 
             got = sync(self.fs.loop, fetch_all)
             return {k: (FileNotFoundError(p) if isinstance(v, FileNotFoundError) else v)
