@@ -151,7 +151,8 @@ class RunWriter:
             self._group = zarr.open_group(backend.zstore, path=f"runs/{self.id}", mode="r+", zarr_format=3)
         except BaseException:
             self._lease.stop()
-            backend.remove(f"runs/{self.id}")
+            backend.remove(f"runs/{self.id}")  # nothing half-made stays behind (e.g. disk full)
+            self.id = None
             raise
         return self
 
