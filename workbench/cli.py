@@ -221,8 +221,11 @@ def show_cmd(run_id, store_path):
     for key, value in run.metrics.items():
         click.echo(f"  metric {key} = {_fmt(value)}")
     for name in run.arrays:
-        shape, dtype = run.array_info(name)
-        click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}")
+        try:
+            shape, dtype = run.array_info(name)
+            click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}")
+        except OSError as exc:  # damaged metadata of one array: say so, show the rest
+            click.echo(f"  array  {name} DAMAGED: {exc}")
     for name in run.figures:
         click.echo(f"  figure {name}")
 

@@ -159,22 +159,32 @@ class RunReader:
 
     @property
     def arrays(self) -> list[str]:
-        """Names of the run's arrays (not logs or figures)."""
+        """Names of the run's arrays (not logs or figures): from the manifest of a complete
+        run (no listing), else from the group."""
+        if self.manifest is not None:
+            return sorted(k for k in self.manifest if "/" not in k)
         return sorted(self._group.array_keys())
 
     def __contains__(self, name: str) -> bool:
-        return name in set(self._group.array_keys())
+        return name in set(self.arrays)
+
+    def _node(self, path: str):
+        """The zarr array at ``path``; :class:`DamagedRunError` when its metadata is unreadable."""
+        try:
+            return self._group[path]
+        except KeyError:
+            if (self.manifest or {}).get(path) is not None:
+                raise DamagedRunError(f"run {self.id!r}: array {path!r} is listed in the manifest but "
+                                      f"its metadata is gone") from None
+            raise
+        except Exception as exc:  # noqa: BLE001 - damaged metadata of one array
+            raise DamagedRunError(f"run {self.id!r}: array {path!r} has damaged metadata "
+                                  f"({type(exc).__name__}: {exc})") from None
 
     def _read(self, path: str) -> np.ndarray:
         """Array ``path`` (``name``, ``logs/<k>``, ``figures/<k>``), checked against the manifest."""
         entry = (self.manifest or {}).get(path)
-        try:
-            za = self._group[path]
-        except KeyError:
-            if entry is not None:
-                raise DamagedRunError(f"run {self.id!r}: array {path!r} is listed in the manifest but "
-                                      f"its metadata is gone") from None
-            raise
+        za = self._node(path)
         if entry is not None:
             if list(za.shape) != list(entry.get("shape", [])):
                 raise DamagedRunError(f"run {self.id!r}: array {path!r} has shape {tuple(za.shape)}, "
@@ -199,16 +209,18 @@ class RunReader:
 
     def array_info(self, name: str) -> tuple[tuple[int, ...], np.dtype]:
         """Shape and dtype of array ``name`` without reading its data."""
-        za = self._group[name]
+        za = self._node(name)
         return tuple(za.shape), za.dtype
 
     def dims(self, name: str) -> tuple[str, ...]:
         """Dimension names of array ``name``."""
-        return tuple(self._group[name].metadata.dimension_names or ())
+        return tuple(self._node(name).metadata.dimension_names or ())
 
     @property
     def figures(self) -> list[str]:
         """Names of the saved figures."""
+        if self.manifest is not None:
+            return sorted(k.split("/", 1)[1] for k in self.manifest if k.startswith("figures/"))
         if "figures" not in set(self._group.group_keys()):
             return []
         return sorted(self._group["figures"].array_keys())
@@ -221,10 +233,13 @@ class RunReader:
 
     def logs(self) -> dict[str, np.ndarray]:
         """Training curves: ``{"step": ..., name: ...}`` (NaN where a value was not logged)."""
-        if "logs" not in set(self._group.group_keys()):
-            return {}
-        logs = self._group["logs"]
-        return {k: self._read(f"logs/{k}") for k in sorted(logs.array_keys())}
+        if self.manifest is not None:
+            names = sorted(k.split("/", 1)[1] for k in self.manifest if k.startswith("logs/"))
+        elif "logs" in set(self._group.group_keys()):
+            names = sorted(self._group["logs"].array_keys())
+        else:
+            names = []
+        return {k: self._read(f"logs/{k}") for k in names}
 
     def verify(self) -> list[str]:
         """Problems found reading every array of the manifest (``[]`` when intact)."""

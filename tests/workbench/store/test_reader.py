@@ -116,6 +116,20 @@ def test_altered_chunk_is_an_error(tmp_path, monkeypatch, array):
     assert "checksum" in store.verify([run_id])[run_id][0]
 
 
+def test_damaged_array_metadata_is_an_error_naming_run_and_array(tmp_path, monkeypatch):
+    store, run_id = _chunked_run(tmp_path / "s.zarr", monkeypatch)
+    meta = tmp_path / "s.zarr" / "runs" / run_id / "whole" / "zarr.json"
+    meta.write_text(meta.read_text()[:40])
+    run = store.open(run_id)
+    assert run.arrays == ["streamed", "whole"]
+    with pytest.raises(DamagedRunError, match=f"run '{run_id}': array 'whole' has damaged metadata"):
+        run["whole"]
+    np.testing.assert_array_equal(run["streamed"], np.repeat(np.arange(1.0, 6.0), 100))
+    res = cli("show", run_id, "--store", str(tmp_path / "s.zarr"))
+    assert res.exit_code == 0 and "array  whole DAMAGED" in res.output and "array  streamed (500,)" in res.output
+    assert cli("verify", "--store", str(tmp_path / "s.zarr")).exit_code == 1
+
+
 def test_read_only_commands_create_nothing(tmp_path):
     missing = tmp_path / "typo.zarr"
     for args in (["ls"], ["show", "x"], ["verify"], ["gc"]):
