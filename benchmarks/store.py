@@ -1,29 +1,46 @@
-"""Benchmark of the trajectory store against ``np.save``/``np.load``.
+"""Benchmark of the trajectory store: local disk against ``np.save``, listing, object storage.
 
-Writes a 1 000 000 × 3 float32 trajectory, appends 1 000 blocks of 100 rows, reads both
-back, and prints each time with its ratio to ``np.save``/``np.load`` of the same data,
-measured in the same process on the same disk. Goal: writing within 2× of ``np.save``.
+1. Write/read of a 1 000 000 × 3 float32 trajectory and 1 000 appended blocks of 100 rows,
+   against ``np.save``/``np.load`` and against the write path before checksums and manifests
+   (zarr array metadata without codecs, then plain chunk files), measured in the same process
+   on the same disk. Goal: ``run.write`` within 1.2× of that path.
+2. ``Store.runs()`` and the ``workbench ls`` command (a fresh process) on 2 000 runs.
+   Goal: under 1 s.
+3. On a local S3-compatible server (``moto_server`` started here, 127.0.0.1): ``ls`` of
+   1 000 runs, timed and with its requests counted by the server's request recorder
+   (goal: under 2 s and 1 100 requests), and write/read of the 1e6 × 3 array against local
+   disk (goal: within 3×).
 
-Usage: ``python benchmarks/store.py [--repeat 9] [--dir DIR]``
+The many-run stores are made by writing one real run and copying its folder (the listing
+reads each run's ``zarr.json``; copying is only faster than writing 2 000 runs).
+
+Usage: ``python benchmarks/store.py [--repeat 7] [--dir DIR] [--no-s3]``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import zarr
 
 from workbench.store import Store
 
 
 def interleaved(fns, repeat):
-    """Median time of each function, calling them in turn so that all see the same disk
-    state (page cache and write-back pressure change over a run; a best-of of one function
-    measured before the other would compare different conditions)."""
+    """Median time of each function, calling them in turn so that all see the same disk state."""
     times = [[] for _ in fns]
     for _ in range(repeat):
         for i, fn in enumerate(fns):
@@ -33,45 +50,48 @@ def interleaved(fns, repeat):
     return [float(np.median(t)) for t in times]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--dir", default=None, help="Directory on the disk to measure (default: temp dir).")
-    args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(dir=args.dir))
-    rng = np.random.default_rng(0)
-    traj = rng.standard_normal((1_000_000, 3)).astype(np.float32)
-    blocks = [rng.standard_normal((100, 3)).astype(np.float32) for _ in range(1000)]
+def plain_chunks(directory: Path, arr: np.ndarray, rows: int) -> None:
+    """The peer: the same chunk files without checksums (temporary name, then rename)."""
+    for k, lo in enumerate(range(0, arr.shape[0], rows)):
+        path = directory / "c" / str(k) / "0"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".0.{uuid.uuid4().hex}.partial")
+        np.ascontiguousarray(arr[lo:lo + rows]).tofile(tmp)
+        os.replace(tmp, path)
+
+
+def local_section(base: Path, repeat: int, traj: np.ndarray, blocks: list[np.ndarray]) -> None:
+    from workbench.store.common import chunk_rows
+
     appended = np.concatenate(blocks)
-    counter = iter(range(10**6))
+    counter = iter(range(10**7))
     state = {}
-
-    def np_save():
-        i = next(counter)
-        np.save(base / f"traj{i}.npy", traj)
-        np.save(base / f"app{i}.npy", appended)
-        state["np"] = i
-
-    def np_load():
-        np.load(base / f"traj{state['np']}.npy")
-        np.load(base / f"app{state['np']}.npy")
+    rows = chunk_rows(traj.shape[1:], traj.dtype)
 
     def np_save_one():
         np.save(base / f"one{next(counter)}.npy", traj)
 
     open_store = Store(base / "open.zarr")
     writer = open_store.new_run("bench.store", {}).__enter__()
+    plain_group = zarr.open_group(base / "plain.zarr", mode="a")
 
-    def store_write():  # one array into an open run (like np.save: one new file set)
-        writer.write(f"trajectory{next(counter)}", traj, dims=(f"time{next(counter)}", "dim"))
+    def plain():  # the write path before checksums: array metadata, then raw chunk files
+        i = next(counter)
+        plain_group.create_array(f"t{i}", shape=traj.shape, dtype=traj.dtype, chunks=(rows, 3), compressors=None,
+                                 dimension_names=(f"time{i}", "dim"), overwrite=True)
+        plain_chunks(base / "plain.zarr" / f"t{i}", traj, rows)
 
-    def store_append():
-        w = open_store.new_run("bench.store", {}).__enter__()
-        for b in blocks:
-            w.append("appended", b, dims=("step", "dim"))
-        w.flush()
+    def store_write():
+        i = next(counter)
+        writer.write(f"trajectory{i}", traj, dims=(f"time{i}", "dim"))
 
-    def store_both():  # the whole run: create, write, stream, finish
+    def np_save_both():
+        i = next(counter)
+        np.save(base / f"traj{i}.npy", traj)
+        np.save(base / f"app{i}.npy", appended)
+        state["np"] = i
+
+    def store_both():
         store = Store(base / f"s{next(counter)}.zarr")
         with store.new_run("bench.store", {}) as run:
             run.write("trajectory", traj, dims=("time", "dim"))
@@ -79,28 +99,151 @@ def main():
                 run.append("appended", b, dims=("step", "dim"))
         state["store"], state["id"] = store, run.id
 
+    def np_load():
+        np.load(base / f"traj{state['np']}.npy")
+        np.load(base / f"app{state['np']}.npy")
+
     def store_read():
         reader = state["store"].open(state["id"])
         reader["trajectory"]
         reader["appended"]
 
-    t_np_save1, t_write = interleaved([np_save_one, store_write], args.repeat)
-    t_np_save, t_both, t_append = interleaved([np_save, store_both, store_append], args.repeat)
-    t_np_load, t_read = interleaved([np_load, store_read], args.repeat)
+    t_np1, t_plain, t_write = interleaved([np_save_one, plain, store_write], repeat)
+    t_np, t_both = interleaved([np_save_both, store_both], repeat)
+    t_load, t_read = interleaved([np_load, store_read], repeat)
+    writer.__exit__(None, None, None)
     reader = state["store"].open(state["id"])
     assert np.array_equal(reader["trajectory"], traj) and np.array_equal(reader["appended"], appended)
+    print(f"data: trajectory {traj.shape} float32 ({traj.nbytes / 2**20:.1f} MiB) + 1000 appended blocks of 100 rows")
+    print(f"np.save trajectory                    {t_np1 * 1e3:8.1f} ms")
+    print(f"write path before checksums           {t_plain * 1e3:8.1f} ms")
+    print(f"run.write (crc32c + manifest entry)   {t_write * 1e3:8.1f} ms   ratio {t_write / t_plain:5.2f}x before"
+          f" (goal <= 1.2), {t_write / t_np1:5.2f}x np.save")
+    print(f"whole run: create+write+append+finish {t_both * 1e3:8.1f} ms   ratio {t_both / t_np:5.2f}x np.save of both")
+    print(f"store read both (checked)             {t_read * 1e3:8.1f} ms   ratio {t_read / t_load:5.2f}x np.load")
 
-    mb = traj.nbytes / 2**20
-    print(f"data: trajectory {traj.shape} float32 ({mb:.1f} MiB) + 1000 appended blocks of 100 rows")
-    print(f"np.save trajectory            {t_np_save1 * 1e3:8.1f} ms")
-    print(f"run.write trajectory          {t_write * 1e3:8.1f} ms   ratio {t_write / t_np_save1:5.2f}x np.save")
-    print(f"store.append 1000 x 100 rows  {t_append * 1e3:8.1f} ms")
-    print(f"np.save both arrays           {t_np_save * 1e3:8.1f} ms")
-    print(f"whole run: create + write + append + finish {t_both * 1e3:6.1f} ms   ratio {t_both / t_np_save:5.2f}x np.save")
-    print(f"np.load both                  {t_np_load * 1e3:8.1f} ms")
-    print(f"store read both               {t_read * 1e3:8.1f} ms   ratio {t_read / t_np_load:5.2f}x np.load")
-    writer.__exit__(None, None, None)
-    shutil.rmtree(base)
+
+def many_runs(store: Store, n: int) -> None:
+    """Fill ``store`` with ``n`` complete runs: one written, the rest copies of its folder."""
+    with store.new_run("bench.many", {"i": 0}) as run:
+        run.write("x", np.arange(10.0), dims=("t",))
+        run.metrics["m"] = 1.0
+    src = store.local_path / "runs" / run.id
+    for i in range(1, n):
+        shutil.copytree(src, src.with_name(f"{run.id[:-6]}{i:06x}"))
+
+
+def listing_section(base: Path) -> None:
+    store = Store(base / "many.zarr")
+    many_runs(store, 2000)
+    t0 = time.perf_counter()
+    n = len(Store(store.path).runs())
+    t_runs = time.perf_counter() - t0
+    exe = Path(sys.executable).with_name("workbench")
+    t0 = time.perf_counter()
+    out = subprocess.run([str(exe), "ls", "--store", store.path], capture_output=True, text=True, check=True)
+    t_cli = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([str(exe), "--version"], capture_output=True, check=True)
+    t_start = time.perf_counter() - t0
+    assert n == 2000 and out.stdout.count("complete") == 2000
+    print(f"Store.runs() on {n} runs               {t_runs * 1e3:8.1f} ms   (goal < 1 s)")
+    print(f"`workbench ls` on {n} runs (process)   {t_cli * 1e3:8.1f} ms   (of which starting the command "
+          f"`workbench --version`: {t_start * 1e3:.0f} ms)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def s3_section(base: Path, repeat: int, traj: np.ndarray) -> None:
+    import s3fs
+
+    port = _free_port()
+    recording = base / "requests.jsonl"
+    exe = Path(sys.executable).with_name("moto_server")
+    env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(recording)}
+    server = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        opts = {"endpoint_url": endpoint, "key": "bench", "secret": "bench"}
+        s3fs.S3FileSystem(**opts).mkdir("bench")
+        store = Store("s3://bench/many.zarr", storage_options=opts)
+        with store.new_run("bench.many", {"i": 0}) as run:
+            run.write("x", np.arange(10.0), dims=("t",))
+        meta = store._backend.read(f"runs/{run.id}/zarr.json")
+        fs = s3fs.S3FileSystem(**opts)
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda i: fs.pipe_file(f"bench/many.zarr/runs/{run.id[:-6]}{i:06x}/zarr.json", meta),
+                          range(1, 1000)))
+
+        def call(what):
+            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/recorder/{what}", method="POST")).read()
+
+        call("reset-recording")
+        call("start-recording")
+        t0 = time.perf_counter()
+        n = len(Store("s3://bench/many.zarr", storage_options=opts).runs())
+        t_ls = time.perf_counter() - t0
+        call("stop-recording")
+        requests = sum(1 for line in recording.read_text().splitlines() if line.strip())
+        print(f"S3 (moto) Store(url).runs() on {n} runs {t_ls * 1e3:8.1f} ms, {requests} requests "
+              f"(goal < 2 s, < 1100 requests)")
+
+        counter = iter(range(10**6))
+        s3_writer = Store("s3://bench/io.zarr", storage_options=opts).new_run("bench.io", {}).__enter__()
+        local_writer = Store(base / "io.zarr").new_run("bench.io", {}).__enter__()
+
+        def w_s3():
+            s3_writer.write(f"t{next(counter)}", traj, dims=("time", "dim"))
+
+        def w_local():
+            local_writer.write(f"t{next(counter)}", traj, dims=("time", "dim"))
+
+        t_w_s3, t_w_local = interleaved([w_s3, w_local], repeat)
+        s3_writer.__exit__(None, None, None)
+        local_writer.__exit__(None, None, None)
+        s3_reader = Store("s3://bench/io.zarr", storage_options=opts).open(s3_writer.id)
+        local_reader = Store(base / "io.zarr").open(local_writer.id)
+        name = s3_reader.arrays[0]
+        t_r_s3, t_r_local = interleaved([lambda: s3_reader[name], lambda: local_reader[local_reader.arrays[0]]],
+                                        repeat)
+        assert np.array_equal(s3_reader[name], traj)
+        print(f"S3 (moto) write 1e6x3 float32         {t_w_s3 * 1e3:8.1f} ms   local {t_w_local * 1e3:6.1f} ms   "
+              f"ratio {t_w_s3 / t_w_local:5.2f}x (goal <= 3)")
+        print(f"S3 (moto) read  1e6x3 float32         {t_r_s3 * 1e3:8.1f} ms   local {t_r_local * 1e3:6.1f} ms   "
+              f"ratio {t_r_s3 / t_r_local:5.2f}x (goal <= 3)")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--dir", default=None, help="Directory on the disk to measure (default: temp dir).")
+    parser.add_argument("--no-s3", action="store_true", help="Skip the object-storage section.")
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(dir=args.dir))
+    rng = np.random.default_rng(0)
+    traj = rng.standard_normal((1_000_000, 3)).astype(np.float32)
+    blocks = [rng.standard_normal((100, 3)).astype(np.float32) for _ in range(1000)]
+    try:
+        local_section(base, args.repeat, traj, blocks)
+        listing_section(base)
+        if not args.no_s3:
+            s3_section(base, args.repeat, traj)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

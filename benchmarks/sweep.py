@@ -67,7 +67,7 @@ def main():
 
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=40)
+                           dashboard_address="127.0.0.1:0", silence_logs=40)
     client = Client(cluster)
     client.run(lambda: __import__("reservoirs.experiments"))  # warm imports like a running cluster
     t_start = time.perf_counter() - t0

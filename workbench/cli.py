@@ -1,6 +1,6 @@
 """The ``workbench`` command.
 
-Sub-commands: ``run``, ``experiments``, ``ls``, ``show``, ``gc``, ``sweep``, ``reproduce``.
+Sub-commands: ``run``, ``experiments``, ``ls``, ``show``, ``gc``, ``verify``, ``sweep``, ``reproduce``.
 Packages above ``workbench`` add commands through the entry-point group
 ``workbench.commands`` (e.g. ``apps`` adds ``serve``), so this module never imports them.
 
@@ -20,7 +20,7 @@ import click
 
 from .experiment import RunFailedError
 from .registry import experiments, get_experiment
-from .store import Store
+from .store import Store, parse_storage_options, storage_options_from_env
 
 __all__ = ["main", "parse_assignments", "load_config"]
 
@@ -84,14 +84,39 @@ def main():
     """Neuro-inspired reservoir and sparse-coding workbench."""
 
 
-store_option = click.option("--store", "store_path", default=None, metavar="PATH",
-                            help="Store path or fsspec URL (default $WORKBENCH_STORE or ./workbench.zarr).")
+_STORAGE_OPTIONS_KEY = "workbench.storage_options"
 
 
-def _open_store(path) -> Store:
+def _remember_storage_options(ctx, param, value):
+    ctx.meta[_STORAGE_OPTIONS_KEY] = tuple(value or ())
+    return value
+
+
+_store_path_option = click.option("--store", "store_path", default=None, metavar="PATH",
+                                  help="Store path or fsspec URL (default $WORKBENCH_STORE or ./workbench.zarr).")
+_storage_option = click.option("--storage-option", multiple=True, metavar="KEY=VALUE", expose_value=False,
+                               callback=_remember_storage_options,
+                               help="fsspec storage option of the store, e.g. endpoint_url=http://host:9000 "
+                                    "(repeatable; dotted keys nest; default $WORKBENCH_STORAGE_OPTIONS).")
+
+
+def store_option(func):
+    """``--store PATH`` and ``--storage-option KEY=VALUE`` (read by :func:`_open_store`)."""
+    return _store_path_option(_storage_option(func))
+
+
+def _open_store(path, must_exist: bool = False) -> Store:
+    """The store of ``--store``/``--storage-option``; one ``error:`` line and exit 2 when it
+    cannot be opened (or, with ``must_exist``, does not exist: nothing is created)."""
+    ctx = click.get_current_context(silent=True)
+    items = ctx.meta.get(_STORAGE_OPTIONS_KEY, ()) if ctx is not None else ()
     try:
-        return Store(path)
-    except ValueError as exc:
+        options = {**storage_options_from_env(), **parse_storage_options(items)} if items else None
+        store = Store(path, storage_options=options)
+        if must_exist:
+            store.require_exists()
+        return store
+    except (ValueError, OSError) as exc:
         _fail(str(exc))
 
 
@@ -164,8 +189,8 @@ def experiments_cmd(verbose):
 @click.option("--status", type=click.Choice(["running", "complete", "failed", "stale", "corrupt"]), default=None)
 @store_option
 def ls_cmd(kind, status, store_path):
-    """List runs, newest first."""
-    store = _open_store(store_path)
+    """List runs, newest first (damaged runs are listed ``corrupt`` with the reason)."""
+    store = _open_store(store_path, must_exist=True)
     records = store.runs(kind=kind, status=status)
     if not records:
         click.echo("no runs")
@@ -173,7 +198,9 @@ def ls_cmd(kind, status, store_path):
     for rec in records:
         metrics = ", ".join(f"{k}={_fmt(v)}" for k, v in list(rec.metrics.items())[:4]
                             if isinstance(v, (int, float, str)))
-        click.echo(f"{rec.id:48s} {rec.status:9s} {rec.created[:19]}  {metrics}")
+        if rec.status == "corrupt":
+            metrics = rec.reason or ""
+        click.echo(f"{rec.id:48s} {rec.status:9s} {rec.created[:19]:19s}  {metrics}")
 
 
 @main.command("show")
@@ -181,11 +208,11 @@ def ls_cmd(kind, status, store_path):
 @store_option
 def show_cmd(run_id, store_path):
     """Show a run's parameters, metrics, arrays and figures."""
-    store = _open_store(store_path)
+    store = _open_store(store_path, must_exist=True)
     try:
         run = store.open(run_id)
     except (KeyError, ValueError) as exc:
-        _fail(str(exc).strip("'\""))
+        _fail(str(exc.args[0]) if exc.args else str(exc))
     click.echo(f"run      {run.id}\nkind     {run.kind}\nstatus   {run.status}\nseed     {run.seed}")
     click.echo(f"created  {run.attrs.get('created')}\nfinished {run.attrs.get('finished')}")
     if run.attrs.get("error"):
@@ -194,25 +221,53 @@ def show_cmd(run_id, store_path):
     for key, value in run.metrics.items():
         click.echo(f"  metric {key} = {_fmt(value)}")
     for name in run.arrays:
-        shape, dtype = run.array_info(name)
-        click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}")
+        try:
+            shape, dtype = run.array_info(name)
+            click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}")
+        except OSError as exc:  # damaged metadata of one array: say so, show the rest
+            click.echo(f"  array  {name} DAMAGED: {exc}")
     for name in run.figures:
         click.echo(f"  figure {name}")
 
 
 @main.command("gc")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--force", is_flag=True, help="Also remove runs whose writer still holds its lease (it then fails).")
 @store_option
-def gc_cmd(dry_run, store_path):
-    """Remove stale and failed runs."""
-    store = _open_store(store_path)
+def gc_cmd(dry_run, force, store_path):
+    """Remove stale, failed and corrupt runs, abandoned dataset entries and dead claims."""
+    store = _open_store(store_path, must_exist=True)
+    removed = store.gc(force=force, dry_run=dry_run)
     if dry_run:
-        for rec in store.runs():
-            if rec.status in ("stale", "failed", "corrupt"):
-                click.echo(f"would remove {rec.id} ({rec.status})")
+        for item in removed:
+            click.echo(f"would remove {item}")
         return
-    removed = store.gc()
-    click.echo(f"removed {len(removed)} run(s)")
+    runs = [r for r in removed if "/" not in r]
+    click.echo(f"removed {len(runs)} run(s)" + (f" and {len(removed) - len(runs)} dataset entries/claims"
+                                                 if len(removed) > len(runs) else ""))
+
+
+@main.command("verify")
+@click.argument("run_ids", nargs=-1)
+@store_option
+def verify_cmd(run_ids, store_path):
+    """Check runs (all by default): metadata, manifest, every chunk's checksum. Exit 1 if damaged."""
+    store = _open_store(store_path, must_exist=True)
+    try:
+        report = store.verify(list(run_ids) or None)
+    except ValueError as exc:
+        _fail(str(exc))
+    damaged = 0
+    for run_id, problems in report.items():
+        if problems:
+            damaged += 1
+            for problem in problems:
+                click.echo(f"{run_id}  DAMAGED  {problem}")
+        else:
+            click.echo(f"{run_id}  ok")
+    click.echo(f"{len(report)} run(s) checked, {damaged} damaged")
+    if damaged:
+        sys.exit(1)
 
 
 @main.command("sweep")

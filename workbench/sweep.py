@@ -5,15 +5,25 @@ points, validates every point before anything runs, skips points already ``compl
 store (so an interrupted sweep resumes where it stopped), and runs the rest as Dask tasks.
 Each task builds the experiment in the worker and writes its own run, so no two processes
 ever write the same run group. A point that fails is recorded as a ``failed`` run and the
-others go on; a worker killed mid-task leaves a ``stale`` run that the next attempt (Dask
-reschedules the task) or the next resume replaces.
+others go on.
 
-The store must be reachable by every worker: a shared path or an fsspec URL. A ``memory://``
-store lives in one process, so sweeps on it run in threads of the calling process.
+Each point runs once. Before a task starts a point it claims it in the store
+(``claims/points/<key>``, a lease-held claim naming the sweep and the worker, see
+:class:`workbench.store.lease.Claim`); the claim records the run as soon as it is created
+and, when the run ends, its id and status. A second task for the same point (a second
+sweep of the same grid on the same store, or Dask re-running a task after its worker died)
+waits while the claim is held, then finds the point done and skips it. A task that takes
+over the claim of a dead worker finds the run it left: complete (the worker died after
+finishing) is reused; stale (it died mid-run) is removed and the point runs again.
+
+The store must be reachable by every worker: a shared path or an fsspec URL, whose storage
+options travel with each task. A ``memory://`` store lives in one process, so sweeps on it
+run in threads of the calling process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -25,8 +35,10 @@ from typing import Any
 from .experiment import Experiment, RunFailedError
 from .registry import get_experiment
 from .store import Store
+from .store.common import hostname
+from .store.lease import Claim
 
-__all__ = ["SweepPoint", "expand_grid", "parse_grid", "run_point", "run_points", "sweep"]
+__all__ = ["SweepPoint", "expand_grid", "parse_grid", "point_key", "run_point", "run_points", "sweep"]
 
 
 @dataclass(frozen=True)
@@ -117,21 +129,102 @@ def expand_grid(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iter
     return points
 
 
-def run_point(experiment, params: Mapping[str, Any], store_path: str, tags: Mapping | None = None) -> dict:
-    """Run one point into the store (executed inside a Dask worker).
+def point_key(kind: str, params: Mapping[str, Any]) -> str:
+    """Name of a point's claim: a hash of its experiment kind and full parameters."""
+    text = json.dumps({"kind": kind, "params": params}, sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:24]
 
-    Returns ``{"run_id", "status", "error", "metrics"}``; a failure inside the experiment is
-    recorded as a failed run and reported, not raised.
+
+def _worker_name() -> str:
+    try:
+        from dask.distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"{hostname()}:{os.getpid()}"
+
+
+class _ClaimedStore:
+    """The store, seen by one point's experiment: the new run is recorded in the point's claim."""
+
+    def __init__(self, store: Store, claim: Claim):
+        self._store = store
+        self._claim = claim
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def new_run(self, *args, **kw):
+        writer = self._store.new_run(*args, **kw)
+        writer.on_open.append(lambda run_id: self._claim.update(run_id=run_id))
+        return writer
+
+
+def _complete_run(store: Store, run_id: Any):
+    """The reader of ``run_id`` when it is a complete run in ``store``, else None."""
+    if not isinstance(run_id, str):
+        return None
+    try:
+        rec = store.open(run_id)
+    except (KeyError, ValueError):
+        return None
+    return rec if rec.status == "complete" else None
+
+
+def _skipped(rec) -> dict:
+    return {"run_id": rec.id, "status": "complete", "error": None, "metrics": rec.metrics, "skipped": True}
+
+
+def run_point(experiment, params: Mapping[str, Any], store_path: str, tags: Mapping | None = None,
+              storage_options: Mapping[str, Any] | None = None, resume: bool = True) -> dict:
+    """Run one point into the store, once (executed inside a Dask worker).
+
+    The point is claimed first (see the module docstring): while another task holds the
+    claim this one waits; a point already complete is not run again (``skipped``).
+
+    Returns ``{"run_id", "status", "error", "metrics", "skipped"}``; a failure inside the
+    experiment is recorded as a failed run and reported, not raised.
     """
     cls = _resolve(experiment)
     exp = cls.from_params(params)
-    store = Store(store_path)
+    store = Store(store_path, storage_options=dict(storage_options or {}))
+    info = {"kind": cls.kind, "sweep": (tags or {}).get("sweep"), "worker": _worker_name()}
+    claim = Claim(store._backend, "points", point_key(cls.kind, exp.to_params()), info)
+    delay = 0.05
+    while True:
+        gen, entry = claim.latest()
+        if resume and isinstance(entry, dict) and entry.get("state") == "released":
+            rec = _complete_run(store, entry.get("run_id"))
+            if rec is not None:
+                return _skipped(rec)
+        won, previous = claim.try_acquire()
+        if won:
+            break
+        time.sleep(delay)
+        delay = min(1.0, delay * 1.5)
+    result: dict = {"run_id": None, "status": "failed", "error": "not run", "metrics": {}, "skipped": False}
     try:
-        run_id = exp.run(store, tags=tags)
-    except RunFailedError as exc:
-        return {"run_id": exc.run_id, "status": "failed", "error": str(exc.error), "metrics": {}}
-    rec = store.open(run_id)
-    return {"run_id": run_id, "status": rec.status, "error": None, "metrics": rec.metrics}
+        left = previous.get("run_id") if isinstance(previous, dict) else None
+        rec = _complete_run(store, left)
+        if rec is not None and resume:
+            result = _skipped(rec)
+            return result
+        if left and isinstance(previous, dict) and previous.get("state") == "held":
+            try:  # the run of a worker that died mid-point: its lease has expired
+                store.delete(left)
+            except (KeyError, ValueError):
+                pass
+        try:
+            run_id = exp.run(_ClaimedStore(store, claim), tags=tags)
+        except RunFailedError as exc:
+            result = {"run_id": exc.run_id, "status": "failed", "error": str(exc.error), "metrics": {},
+                      "skipped": False}
+            return result
+        rec = store.open(run_id)
+        result = {"run_id": run_id, "status": rec.status, "error": None, "metrics": rec.metrics, "skipped": False}
+        return result
+    finally:
+        claim.release(run_id=result["run_id"], status=result["status"])
 
 
 def _completed(store: Store, kind: str) -> dict[str, Any]:
@@ -141,7 +234,11 @@ def _completed(store: Store, kind: str) -> dict[str, Any]:
     return done
 
 
-def _client(scheduler: str | None, workers: int | None, in_process: bool):
+#: Where a local cluster serves its dashboard: this machine only, any free port.
+DASHBOARD_ADDRESS = "127.0.0.1:0"
+
+
+def _client(scheduler: str | None, workers: int | None, in_process: bool, dashboard_address: str | None):
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
@@ -149,22 +246,24 @@ def _client(scheduler: str | None, workers: int | None, in_process: bool):
     n = workers or os.cpu_count() or 1
     if in_process:
         cluster = LocalCluster(n_workers=1, threads_per_worker=n, processes=False,
-                               dashboard_address=":0")
+                               dashboard_address=dashboard_address)
     else:
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=40)
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=dashboard_address, silence_logs=40)
     return Client(cluster), cluster
 
 
 def run_points(points: list[SweepPoint], store: Store, *, scheduler: str | None = None,
                workers: int | None = None, resume: bool = True, tags: Mapping | None = None,
                progress: Callable[[dict], None] | None = None, client=None,
-               experiments: Mapping[str, type[Experiment]] | None = None) -> list[dict]:
+               experiments: Mapping[str, type[Experiment]] | None = None,
+               dashboard_address: str | None = DASHBOARD_ADDRESS) -> list[dict]:
     """Run ``points`` on Dask, one run each; return one result dict per point, in order.
 
     Each result has ``run_id``, ``status`` (``complete`` or ``failed``), ``error``,
     ``metrics`` and ``skipped`` (already complete in the store, not run again).
     ``experiments`` maps kinds to classes that are not in the registry (sent by value).
+    ``dashboard_address`` is where a local cluster serves its dashboard (None: no dashboard).
     """
     experiments = dict(experiments or {})
     done: dict[str, dict[str, Any]] = {}
@@ -186,7 +285,8 @@ def run_points(points: list[SweepPoint], store: Store, *, scheduler: str | None 
     if not todo:
         return [results[i] for i in range(len(points))]
     in_process = store.path.startswith("memory://")
-    own_client, cluster = (client, None) if client is not None else _client(scheduler, workers, in_process)
+    own_client, cluster = (client, None) if client is not None else _client(scheduler, workers, in_process,
+                                                                                    dashboard_address)
     try:
         from dask.distributed import as_completed
 
@@ -196,8 +296,8 @@ def run_points(points: list[SweepPoint], store: Store, *, scheduler: str | None 
             # The class travels by reference (workers import only its module, not every
             # registered package); classes outside the registry go by value (cloudpickle).
             target = experiments.get(point.kind) or get_experiment(point.kind)
-            fut = own_client.submit(run_point, target, point.params, store.path, tags, pure=False, retries=1,
-                                    key=f"{point.kind}-{i}-{time.time_ns():x}")
+            fut = own_client.submit(run_point, target, point.params, store.path, tags, store.storage_options,
+                                    resume, pure=False, retries=1, key=f"{point.kind}-{i}-{time.time_ns():x}")
             futures[fut] = i
         for fut in as_completed(futures):
             i = futures[fut]
@@ -205,10 +305,11 @@ def run_points(points: list[SweepPoint], store: Store, *, scheduler: str | None 
                 res = fut.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker or task: recorded, not raised
                 res = {"run_id": None, "status": "failed", "error": f"{type(exc).__name__}: {exc}", "metrics": {}}
-            res["skipped"] = False
+            res.setdefault("skipped", False)
             results[i] = res
             counts["running"] -= 1
             counts["done" if res["status"] == "complete" else "failed"] += 1
+            counts["skipped"] += bool(res["skipped"])
             if progress:
                 progress(dict(counts))
     finally:
@@ -222,7 +323,8 @@ def run_points(points: list[SweepPoint], store: Store, *, scheduler: str | None 
 def sweep(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iterable[int] = 1, *,
           base: Mapping[str, Any] | None = None, store: Store | str | None = None,
           scheduler: str | None = None, workers: int | None = None, resume: bool = True,
-          name: str | None = None, progress: Callable[[dict], None] | None = None, client=None):
+          name: str | None = None, progress: Callable[[dict], None] | None = None, client=None,
+          dashboard_address: str | None = DASHBOARD_ADDRESS):
     """Run ``experiment`` over ``grid`` × ``seeds`` on Dask; return a table of results.
 
     Parameters
@@ -249,6 +351,8 @@ def sweep(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iterable[i
         Called with ``{"done", "failed", "running", "skipped", "total"}`` after each change.
     client : dask.distributed.Client, optional
         Use this client (overrides ``scheduler``/``workers``).
+    dashboard_address : str or None, default ``"127.0.0.1:0"``
+        Where a local cluster serves its dashboard (this machine only); None for none.
 
     Returns
     -------
@@ -263,7 +367,8 @@ def sweep(experiment, grid: Mapping[str, Iterable[Any]], seeds: int | Iterable[i
     tags = {"sweep": name or f"{cls.kind}-{time.strftime('%Y%m%dT%H%M%S')}"}
     extra = {} if _registered(cls) else {cls.kind: cls}
     results = run_points(points, store, scheduler=scheduler, workers=workers, resume=resume, tags=tags,
-                         progress=progress, client=client, experiments=extra)
+                         progress=progress, client=client, experiments=extra,
+                         dashboard_address=dashboard_address)
     rows = []
     for point, res in zip(points, results):
         row = dict(point.grid_values)

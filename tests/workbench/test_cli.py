@@ -63,8 +63,9 @@ def test_bad_parameters_exit_2_and_write_nothing(cli_store, args, message):
 def test_unknown_experiment_and_run(cli_store):
     res = CliRunner().invoke(main, ["run", "nope", "--store", cli_store])
     assert res.exit_code == 2 and "unknown experiment 'nope'" in res.output
+    Store(cli_store).create()
     res = CliRunner().invoke(main, ["show", "nope", "--store", cli_store])
-    assert res.exit_code == 2 and "no run 'nope'" in res.output
+    assert res.exit_code == 2 and res.output == f"error: no run 'nope' in store '{cli_store}'\n"
 
 
 def test_experiments_lists_parameters(cli_store):

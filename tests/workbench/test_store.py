@@ -52,7 +52,7 @@ def test_complete_run_roundtrip(memory_store):
 
 
 def test_append_streams_in_whole_chunks(memory_store, monkeypatch):
-    import workbench.store as st
+    import workbench.store.common as st
 
     monkeypatch.setattr(st, "CHUNK_BYTES", 8 * 3 * 64)  # 64 rows of 3 float64 per chunk
     with memory_store.new_run("demo", {}) as run:
@@ -282,7 +282,7 @@ def test_raw_chunk_writes_match_zarr(tmp_path, monkeypatch, shape, dtype):
     """Chunks written directly on a local store equal zarr's own files, edge chunk included."""
     import zarr
 
-    import workbench.store as st
+    import workbench.store.common as st
 
     monkeypatch.setattr(st, "CHUNK_BYTES", 3 * 2 * np.prod(shape[1:], dtype=int) * np.dtype(dtype).itemsize + 1)
     arr = (np.arange(np.prod(shape)) % 251).astype(dtype).reshape(shape)
@@ -293,8 +293,10 @@ def test_raw_chunk_writes_match_zarr(tmp_path, monkeypatch, shape, dtype):
     # zarr itself writes the same array into a sibling: byte-identical chunk files
     ref = zarr.open_group(tmp_path / "raw.zarr", mode="r+")[f"runs/{run.id}"]
     za = ref["x"]
-    twin = ref.create_array("twin", shape=za.shape, dtype=za.dtype, chunks=za.chunks, compressors=None,
-                            dimension_names=za.metadata.dimension_names)
+    from zarr.codecs import Crc32cCodec
+
+    twin = ref.create_array("twin", shape=za.shape, dtype=za.dtype, chunks=za.chunks, compressors=[Crc32cCodec()],
+                            dimension_names=za.metadata.dimension_names, config={"write_empty_chunks": True})
     twin[...] = arr
     run_dir = tmp_path / "raw.zarr" / "runs" / run.id
     ours = sorted(p.relative_to(run_dir / "x") for p in (run_dir / "x").rglob("*") if p.is_file())
