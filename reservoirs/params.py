@@ -146,7 +146,7 @@ class HomeostasisParams(ParamGroup):
         reservoir. Returns the target arrays and the traces (empty for one-step / none).
         """
         n = reservoirs[0].n_neurons
-        seeds = np.random.SeedSequence(seed).spawn(len(rates))
+        seeds = _sequence(seed).spawn(len(rates))
         targets = [self.adaptation_targets(kind, r, n, np.random.default_rng(s))
                    for r, s in zip(rates, seeds)]
         traces = []
@@ -236,7 +236,7 @@ class TaskSuiteParams(TaskLengthParams):
         """``{"mc": MemoryCapacityTask, "narma": Narma10Task}`` with seeds spawned from ``seed``."""
         from .tasks import MemoryCapacityTask, Narma10Task
 
-        mc_seed, narma_seed = np.random.SeedSequence(seed).spawn(2)
+        mc_seed, narma_seed = _sequence(seed).spawn(2)
         return {"mc": MemoryCapacityTask(self.k_max, self.mc_steps, self.washout, _int(mc_seed)),
                 "narma": Narma10Task(self.narma_steps, self.washout, _int(narma_seed))}
 
@@ -352,6 +352,11 @@ class IStdpParams(ParamGroup):
         kind = "homogeneous" if condition == "homogeneous" else "lognormal"
         rates = target_rates(n_exc, self.target_rate, kind, cv=self.target_cv, seed=seed)
         return InhibitorySTDP(target_rate=rates, eta=self.eta)
+
+
+def _sequence(seed) -> np.random.SeedSequence:
+    """``seed`` as a :class:`numpy.random.SeedSequence` (an int or already one)."""
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
 def _int(seq: np.random.SeedSequence) -> int:
