@@ -52,6 +52,7 @@ def _opt_num(low, high, doc, low_inclusive=True, high_inclusive=True):
 class ModelParams(ParamGroup):
     """Size of the AL-RNN (Brenner et al. 2024, eq. 2: M latent units, the last P ReLU)."""
 
+    # Latent units (the dendrites' ``M`` counts patterns on a union segment).
     M = param.Integer(20, bounds=(1, 4096), doc="Number of latent units M.")
 
 

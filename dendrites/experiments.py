@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import numpy as np
 import param
-from matplotlib.figure import Figure
 
-from workbench.experiment import Experiment
+from workbench.experiment import Experiment, defaults
 
-from . import simulate, theory
-from .detectors import PatternDetectorLayer
+from .params import (ActiveParams, ActivesParams, MonteCarloParams, NsParams, PopulationParams,
+                     SegmentParams, SValuesParams, TargetParams, ThetaParams, ThetasParams)
+
+
+def _modules():
+    """Theory, simulation and matplotlib, imported when a run starts (not at registration)."""
+    from matplotlib.figure import Figure
+
+    from . import simulate, theory
+
+    return theory, simulate, Figure
 
 __all__ = [
     "DetectorCapacity",
@@ -29,11 +37,16 @@ __all__ = [
 
 # -- shared helpers ---------------------------------------------------------------------------
 
-class _TheoryWithSimulation(Experiment):
+class _TheoryWithSimulation(MonteCarloParams, Experiment):
     """Base of the figure experiments: theory curve plus Monte-Carlo points (not registered)."""
 
-    min_hits = param.Number(10.0, bounds=(0.0, None),
-                            doc="Simulate only where theory predicts at least this many events.")
+    __abstract = True
+
+    def memory_estimate(self):
+        # Monte-Carlo batches are bounded by the simulator; the work scales with n_samples.
+        out = super().memory_estimate()
+        out["n_samples"] = 64.0 * min(float(self.n_samples), 1e6)
+        return out
 
     def _simulate_points(self, points, simulate_one, progress, start, stop):
         """Run ``simulate_one(*args, n_samples, seed)`` where theory expects ``>= min_hits``
@@ -47,13 +60,18 @@ class _TheoryWithSimulation(Experiment):
         rows = []
         for j, i in enumerate(chosen):
             p, args = points[i]
-            est = simulate_one(*args, self.n_samples, self.seed * 100_003 + i)
+            est = simulate_one(*args, self.n_samples, _point_seed(self.seed, i))
             rows.append((i, est.estimate[0], est.low[0], est.high[0], bool(est.contains([p])[0])))
             progress(start + (stop - start) * (j + 1) / len(chosen), f"simulated {j + 1}/{len(chosen)}")
         if not rows:
             return (np.empty(0, np.int64),) + (np.empty(0),) * 3 + (np.empty(0, bool),)
         i, est, lo, hi, ok = map(np.asarray, zip(*rows))
         return i.astype(np.int64), est, lo, hi, ok.astype(bool)
+
+
+def _point_seed(seed, i):
+    """Seed of simulated point ``i``: child ``i`` of the run's :class:`numpy.random.SeedSequence`."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
 
 
 def _error_bars(ax, x, est, lo, hi, color, label):
@@ -96,7 +114,8 @@ def _check_pairs(actives, ns):
 
 # -- Fig. A/B: false matches vs n --------------------------------------------------------------
 
-class FalseMatchVsN(_TheoryWithSimulation):
+@defaults(actives=[64, 128, 256])
+class FalseMatchVsN(SegmentParams, ThetaParams, ActivesParams, _TheoryWithSimulation):
     """False-match probability vs population size n (Fig. A, simulated points of Fig. B).
 
     Theory: eq. §2.4 for each ``a`` over ``n = n_min, n_min + n_step, ...`` and the dense
@@ -105,19 +124,13 @@ class FalseMatchVsN(_TheoryWithSimulation):
     """
 
     kind = "dendrites.false_match_vs_n"
-    s = param.Integer(24, bounds=(1, None), doc="Synapses per segment.")
-    theta = param.Integer(12, bounds=(1, None), doc="NMDA threshold (<= s).")
-    actives = param.List([64, 128, 256], item_type=int, doc="Active cells a of the solid curves.")
     n_min = param.Integer(300, bounds=(1, None), doc="Smallest population size.")
     n_max = param.Integer(19_900, bounds=(1, None), doc="Largest population size.")
     n_step = param.Integer(200, bounds=(1, None), doc="Step of n.")
     dense_fraction = param.Number(0.25, bounds=(0.0, 1.0), doc="a/n of the dense (dashed) curve; 0 omits it.")
-    n_samples = param.Integer(1_000_000, bounds=(1_000, None),
-                              doc="Monte-Carlo tests per simulated point (paper: 1e8).")
 
     def validate(self):
-        if self.theta > self.s:
-            raise ValueError(f"theta must be <= s={self.s}, got {self.theta}")
+        super().validate()
         if self.n_max < self.n_min:
             raise ValueError(f"n_max must be >= n_min={self.n_min}, got {self.n_max}")
         if not self.actives or max(self.actives) > self.n_min or min(self.actives) < 1:
@@ -126,6 +139,7 @@ class FalseMatchVsN(_TheoryWithSimulation):
             raise ValueError(f"s must be <= n_min={self.n_min}, got {self.s}")
 
     def execute(self, run, progress):
+        theory, simulate, Figure = _modules()
         ns = np.arange(self.n_min, self.n_max + 1, self.n_step)
         acts = np.asarray(self.actives)
         p = theory.false_match_probability(ns[None, :], acts[:, None], self.s, self.theta)
@@ -166,16 +180,18 @@ class FalseMatchVsN(_TheoryWithSimulation):
 
 # -- Fig. C: false matches vs s ---------------------------------------------------------------
 
-class FalseMatchVsS(_TheoryWithSimulation):
-    """False-match probability vs synapses per segment with θ = s/2 (Fig. C)."""
+@defaults(s_values=list(range(2, 31, 2)), actives=[32, 32, 512, 4000], ns=[2000, 4000, 16_000, 16_000])
+class FalseMatchVsS(SValuesParams, ActivesParams, NsParams, _TheoryWithSimulation):
+    """False-match probability vs synapses per segment with θ = s/2 (Fig. C).
+
+    One curve per pair ``(actives[k], ns[k])``, over the segment sizes ``s_values``
+    (θ = s // 2).
+    """
 
     kind = "dendrites.false_match_vs_s"
-    s_values = param.List(list(range(2, 31, 2)), item_type=int, doc="Segment sizes s (θ = s // 2).")
-    actives = param.List([32, 32, 512, 4000], item_type=int, doc="Active cells a, one per curve.")
-    ns = param.List([2000, 4000, 16_000, 16_000], item_type=int, doc="Population sizes n, one per curve.")
-    n_samples = param.Integer(1_000_000, bounds=(1_000, None), doc="Monte-Carlo tests per simulated point.")
 
     def validate(self):
+        super().validate()
         _check_pairs(self.actives, self.ns)
         if not self.s_values or min(self.s_values) < 2:
             raise ValueError(f"s_values must be >= 2 (θ = s // 2 >= 1), got {self.s_values}")
@@ -184,6 +200,7 @@ class FalseMatchVsS(_TheoryWithSimulation):
                 raise ValueError(f"actives must be in [1, n] and s_values <= n, got a={a}, n={n}")
 
     def execute(self, run, progress):
+        theory, simulate, Figure = _modules()
         s = np.asarray(self.s_values)
         thetas = s // 2
         acts, ns = np.asarray(self.actives), np.asarray(self.ns)
@@ -218,21 +235,20 @@ class FalseMatchVsS(_TheoryWithSimulation):
 
 # -- Fig. D: noise ------------------------------------------------------------------------------
 
-class NoiseTolerance(_TheoryWithSimulation):
-    """False negatives vs noise: v of a active cells replaced (Fig. D, eq. §2.5)."""
+@defaults(n=4000, a=128, s=30, thetas=[8, 12, 16], n_samples=500_000)
+class NoiseTolerance(PopulationParams, ActiveParams, SegmentParams, ThetasParams,
+                     _TheoryWithSimulation):
+    """False negatives vs noise: v of a active cells replaced (Fig. D, eq. §2.5).
+
+    The population size n is used by the simulation only (the theory does not depend on it).
+    """
 
     kind = "dendrites.noise"
-    a = param.Integer(128, bounds=(1, None), doc="Active cells of the stored pattern.")
-    s = param.Integer(30, bounds=(1, None), doc="Synapses on the segment (subsample of the pattern).")
-    thetas = param.List([8, 12, 16], item_type=int, doc="NMDA thresholds, one curve each.")
     noise_fractions = param.List([round(0.05 * k, 2) for k in range(1, 17)], item_type=float,
                                  doc="Noise levels v/a (v = round(fraction * a)).")
-    n = param.Integer(4000, bounds=(2, None), doc="Population size used by the simulation.")
-    n_samples = param.Integer(500_000, bounds=(1_000, None), doc="Monte-Carlo tests per simulated point.")
 
     def validate(self):
-        if self.s > self.a:
-            raise ValueError(f"s must be <= a={self.a}, got {self.s}")
+        super().validate()
         if not self.thetas or min(self.thetas) < 1 or max(self.thetas) > self.s:
             raise ValueError(f"thetas must be in [1, s={self.s}], got {self.thetas}")
         if not self.noise_fractions or min(self.noise_fractions) < 0 or max(self.noise_fractions) > 1:
@@ -241,6 +257,7 @@ class NoiseTolerance(_TheoryWithSimulation):
             raise ValueError(f"n must leave >= v cells outside the pattern, got n={self.n}")
 
     def execute(self, run, progress):
+        theory, simulate, Figure = _modules()
         v = np.array([int(np.floor(f * self.a + 0.5)) for f in self.noise_fractions])
         th = np.asarray(self.thetas)
         p = theory.false_negative_probability(self.a, self.s, th[:, None], v[None, :])
@@ -272,28 +289,24 @@ class NoiseTolerance(_TheoryWithSimulation):
 
 # -- Fig. E: union --------------------------------------------------------------------------------
 
-class UnionCapacity(_TheoryWithSimulation):
+@defaults(a=200, s=25, theta=15, ns=[1000, 10_000, 20_000], n_samples=200_000)
+class UnionCapacity(ActiveParams, SegmentParams, ThetaParams, NsParams, _TheoryWithSimulation):
     """False matches of a segment storing M patterns (Fig. E1) and its synapse count (E2)."""
 
     kind = "dendrites.union"
-    a = param.Integer(200, bounds=(1, None), doc="Active cells per pattern.")
-    s = param.Integer(25, bounds=(1, None), doc="Synapses per stored pattern.")
-    theta = param.Integer(15, bounds=(1, None), doc="NMDA threshold (<= s).")
-    ns = param.List([1000, 10_000, 20_000], item_type=int, doc="Population sizes, one curve each.")
     max_patterns = param.Integer(19, bounds=(1, 200), doc="Largest M.")
     synapse_counts = param.List([20, 25, 30], item_type=int, doc="s values of the synapse-count panel (E2).")
     synapse_n = param.Integer(1000, bounds=(1, None), doc="Population size of the synapse-count panel.")
-    n_samples = param.Integer(200_000, bounds=(1_000, None), doc="Monte-Carlo tests per simulated point.")
 
     def validate(self):
-        if not (self.theta <= self.s <= self.a):
-            raise ValueError(f"need theta <= s <= a, got theta={self.theta}, s={self.s}, a={self.a}")
+        super().validate()
         if not self.ns or min(self.ns) < self.a:
             raise ValueError(f"ns must be >= a={self.a}, got {self.ns}")
         if not self.synapse_counts or max(self.synapse_counts) > self.synapse_n:
             raise ValueError(f"synapse_counts must be <= synapse_n={self.synapse_n}")
 
     def execute(self, run, progress):
+        theory, simulate, Figure = _modules()
         m = np.arange(1, self.max_patterns + 1)
         ns = np.asarray(self.ns)
         p_paper = theory.union_false_match_probability(ns[:, None], self.a, self.s, self.theta, m[None, :])
@@ -343,7 +356,8 @@ class UnionCapacity(_TheoryWithSimulation):
 
 # -- Fig. F: optimal threshold --------------------------------------------------------------------
 
-class OptimalThreshold(_TheoryWithSimulation):
+@defaults(target=1e-9)
+class OptimalThreshold(TargetParams, _TheoryWithSimulation):
     """Median false-match rate per θ over the paper's grid (Fig. F, note §2.8).
 
     The simulated points check the grid's worst case ``(n_sim, round(sparsity_sim n_sim),
@@ -353,21 +367,20 @@ class OptimalThreshold(_TheoryWithSimulation):
     kind = "dendrites.optimal_threshold"
     theta_min = param.Integer(3, bounds=(1, None), doc="Smallest θ.")
     theta_max = param.Integer(24, bounds=(1, None), doc="Largest θ.")
-    target = param.Number(1e-9, bounds=(0.0, 1.0), inclusive_bounds=(False, False),
-                          doc="Error rate defining the optimum.")
     n_sim = param.Integer(10_000, bounds=(1, None), doc="n of the simulated configuration.")
     sparsity_sim = param.Number(0.03, bounds=(0.0, 1.0), inclusive_bounds=(False, True),
                                 doc="a/n of the simulated configuration.")
     s_sim = param.Integer(50, bounds=(1, None), doc="s of the simulated configuration.")
-    n_samples = param.Integer(1_000_000, bounds=(1_000, None), doc="Monte-Carlo tests per simulated point.")
 
     def validate(self):
+        super().validate()
         if self.theta_max < self.theta_min:
             raise ValueError(f"theta_max must be >= theta_min={self.theta_min}, got {self.theta_max}")
         if self.s_sim > self.n_sim:
             raise ValueError(f"s_sim must be <= n_sim={self.n_sim}, got {self.s_sim}")
 
     def execute(self, run, progress):
+        theory, simulate, Figure = _modules()
         scan = theory.optimal_threshold(range(self.theta_min, self.theta_max + 1), target=self.target)
         for name in ("thetas", "median", "mean", "minimum", "maximum"):
             run.write(name, getattr(scan, name), dims=("theta",))
@@ -403,7 +416,9 @@ class OptimalThreshold(_TheoryWithSimulation):
 
 # -- detectors: capacity vs θ and s -----------------------------------------------------------------
 
-class DetectorCapacity(Experiment):
+@defaults(n=1024, a=32, thetas=[6, 8, 10], s_values=[12, 16, 20], target=0.01)
+class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesParams, TargetParams,
+                       Experiment):
     """Patterns per neuron at a target false-positive rate, vs θ and s, simulated and theory.
 
     For each (θ, s) a :class:`PatternDetectorLayer` of independent neurons with
@@ -416,19 +431,23 @@ class DetectorCapacity(Experiment):
     """
 
     kind = "dendrites.detector_capacity"
-    n = param.Integer(1024, bounds=(2, None), doc="Population size.")
-    a = param.Integer(32, bounds=(1, None), doc="Active cells per pattern.")
-    thetas = param.List([6, 8, 10], item_type=int, doc="NMDA thresholds.")
-    s_values = param.List([12, 16, 20], item_type=int, doc="Synapses per stored pattern.")
     n_segments = param.Integer(4, bounds=(1, None), doc="Segments per neuron.")
     max_per_segment = param.Integer(12, bounds=(1, 200), doc="Largest number of patterns per segment.")
-    n_neurons = param.Integer(16, bounds=(1, None), doc="Independent neurons (repeats).")
+    # Independent detector neurons (repeats), not the reservoirs' network size.
+    n_neurons = param.Integer(16, bounds=(1, 100_000), doc="Independent neurons (repeats).")
+    # Random test patterns (the reservoir and AL-RNN ``n_test`` are test lengths in steps).
     n_test = param.Integer(2000, bounds=(10, None), doc="Random test patterns per step.")
+    # A fraction of the pattern's active cells (the flows' noise is observation noise).
     noise = param.Number(0.25, bounds=(0.0, 1.0), doc="Fraction of active cells replaced in recall tests.")
-    target = param.Number(0.01, bounds=(0.0, 1.0), inclusive_bounds=(False, False),
-                          doc="False-positive rate defining capacity.")
+
+    def memory_estimate(self):
+        out = super().memory_estimate()
+        patterns = float(self.n_test) + self.max_per_segment * self.n_neurons * self.n_segments
+        out["n"] = 2.0 * self.n * patterns + 8.0 * self.n * self.n_neurons * self.n_segments
+        return out
 
     def validate(self):
+        super().validate()
         if self.a > self.n // 2:
             raise ValueError(f"a must be <= n/2={self.n // 2}, got {self.a}")
         if not self.thetas or not self.s_values:
@@ -437,6 +456,9 @@ class DetectorCapacity(Experiment):
             raise ValueError(f"thetas must be >= 1 and s_values <= a={self.a}")
 
     def _measure(self, theta, s, rng, tests):
+        from . import simulate
+        from .detectors import PatternDetectorLayer
+
         layer = PatternDetectorLayer(self.n_neurons, self.n, theta, self.n_segments, s, seed=rng)
         fp, fn = np.zeros(self.max_per_segment), np.zeros(self.max_per_segment)
         v = int(round(self.noise * self.a))
@@ -458,6 +480,7 @@ class DetectorCapacity(Experiment):
         return fp, fn
 
     def execute(self, run, progress):
+        theory, simulate, Figure = _modules()
         rng = np.random.default_rng(self.seed)
         tests = simulate.random_sdrs(self.n, self.a, self.n_test, rng, dense=True)
         m = np.arange(1, self.max_per_segment + 1)

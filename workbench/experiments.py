@@ -13,11 +13,8 @@ import math
 
 import numpy as np
 import param
-from matplotlib.figure import Figure
-from scipy.ndimage import gaussian_filter1d
 
-from .experiment import Experiment
-from .systems import lorenz63, rossler
+from .experiment import Experiment, defaults
 from .validation import check_array, check_positive
 
 __all__ = [
@@ -67,6 +64,8 @@ def dominant_frequency(series, dt=1.0, smoothing=5.0):
     check_positive(smoothing, "smoothing", strict=False)
     power = np.abs(np.fft.rfft(x - x.mean(axis=0), axis=0)) ** 2
     if smoothing > 0:
+        from scipy.ndimage import gaussian_filter1d
+
         power = gaussian_filter1d(power, smoothing, axis=0, mode="reflect")
     freqs = np.fft.rfftfreq(x.shape[0], d=dt)
     return freqs[1 + np.argmax(power[1:], axis=0)]
@@ -107,6 +106,8 @@ def trajectory_summary(traj, dt, names=VARIABLES):
 
 def _attractor_figure(traj, title):
     """3-D line plot of a ``(T, 3)`` trajectory as a :class:`matplotlib.figure.Figure`."""
+    from matplotlib.figure import Figure
+
     stride = max(1, math.ceil(traj.shape[0] / _MAX_PLOT_POINTS))
     pts = traj[::stride]
     fig = Figure(figsize=(5.5, 5.0), dpi=100)
@@ -129,17 +130,28 @@ class _FlowExperiment(Experiment):
 
     __abstract = True
 
+    # Samples of a trajectory (the reservoirs' ``n_steps`` are task or simulation lengths).
     n_steps = param.Integer(100_000, bounds=(100, None), doc="Number of samples recorded.")
     transient = param.Integer(5000, bounds=(0, None),
                               doc="Samples integrated and discarded before recording.")
     zscore = param.Boolean(True, doc="Standardise each dimension to mean 0, std 1.")
+    # Observation noise (the AL-RNN's ``noise`` is training noise, another quantity).
     noise = param.Number(0.0, bounds=(0.0, None),
                          doc="Std of Gaussian observation noise, relative to each dimension's std.")
+    # The flow's sampling interval (the AL-RNN's ``dt`` is that of a data file).
+    dt = param.Number(0.01, bounds=(0.0, None), inclusive_bounds=(False, True),
+                      doc="Sampling interval.")
 
     #: Title of the attractor plot.
     title = ""
-    #: The system generator of :mod:`workbench.systems` (set by subclasses).
-    generator = None
+    #: The system generator: a name in :mod:`workbench.systems` (imported when the run
+    #: starts) or a callable (set by subclasses).
+    generator = ""
+
+    def memory_estimate(self):
+        out = super().memory_estimate()
+        out["n_steps"] = 8 * 3 * 6 * float(self.n_steps + self.transient)
+        return out
 
     def system_params(self) -> dict:
         """Keyword arguments of the system generator (the system's own parameters)."""
@@ -149,7 +161,10 @@ class _FlowExperiment(Experiment):
         def integration_progress(fraction, message=""):
             progress(0.9 * fraction, message)
 
-        traj = self.generator(n_steps=self.n_steps, dt=self.dt, transient=self.transient,
+        from . import systems
+
+        generate = self.generator if callable(self.generator) else getattr(systems, self.generator)
+        traj = generate(n_steps=self.n_steps, dt=self.dt, transient=self.transient,
                              zscore=self.zscore, noise=self.noise, seed=self.seed,
                              progress=integration_progress, **self.system_params())
         progress(0.9, "writing")
@@ -160,6 +175,7 @@ class _FlowExperiment(Experiment):
         run.save_figure("attractor", _attractor_figure(traj, self.title))
 
 
+@defaults(dt=0.01)
 class Lorenz63Experiment(_FlowExperiment):
     """Generate a Lorenz-63 trajectory with :func:`workbench.systems.lorenz63`.
 
@@ -169,10 +185,8 @@ class Lorenz63Experiment(_FlowExperiment):
 
     kind = "systems.lorenz63"
     title = "Lorenz-63"
-    generator = staticmethod(lorenz63)
+    generator = "lorenz63"
 
-    dt = param.Number(0.01, bounds=(0.0, None), inclusive_bounds=(False, True),
-                      doc="Sampling interval.")
     sigma = param.Number(10.0, bounds=(0.0, 100.0), inclusive_bounds=(False, True),
                          doc="Prandtl number σ.")
     rho = param.Number(28.0, bounds=(0.0, 500.0), inclusive_bounds=(False, True),
@@ -184,6 +198,7 @@ class Lorenz63Experiment(_FlowExperiment):
         return {"sigma": self.sigma, "rho": self.rho, "beta": self.beta}
 
 
+@defaults(dt=0.08)
 class RosslerExperiment(_FlowExperiment):
     """Generate a Rössler trajectory with :func:`workbench.systems.rossler`.
 
@@ -193,12 +208,11 @@ class RosslerExperiment(_FlowExperiment):
 
     kind = "systems.rossler"
     title = "Rössler"
-    generator = staticmethod(rossler)
+    generator = "rossler"
 
-    dt = param.Number(0.08, bounds=(0.0, None), inclusive_bounds=(False, True),
-                      doc="Sampling interval.")
     # Bounds keep the flow in the regime DOP853 integrates quickly; far outside them the
     # Rössler system becomes stiff or escapes to infinity.
+    # Rössler's a (the dendrites' ``a`` counts active cells).
     a = param.Number(0.2, bounds=(0.0, 0.5), doc="Parameter a (chaotic band ~0.1-0.4).")
     b = param.Number(0.2, bounds=(0.0, 2.0), doc="Parameter b.")
     c = param.Number(5.7, bounds=(0.5, 20.0), doc="Parameter c (chaotic for c > ~4.2).")
