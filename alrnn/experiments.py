@@ -352,7 +352,7 @@ class FitExperiment(_SingleReconstruction):
 
     The file is split into a training part (``train_fraction``) and a test part, both
     z-scored with the training statistics. Unset training parameters take the Lorenz-63
-    preset; the authors' ECG setting is M=100, P=2, tau=10, seq_len=50, noise=0.01.
+    preset; for the authors' ECG setting choose ``preset`` ``authors_ecg`` and set M to 100.
     """
 
     kind = "alrnn.fit"

@@ -113,8 +113,8 @@ class TrainingParams(ParamGroup):
         batch = float(self.batch_size or 16)
         window = float(self.seq_len or 300)
         pop = float(self.population or 4)
-        out["batch_size"] = out.get("batch_size", 0.0) + 8 * _F32 * pop * batch * (window + 1) * M
-        out["M"] = out.get("M", 0.0) + 12 * _F32 * pop * M * M
+        out["batch_size*seq_len*M"] = 8 * _F32 * pop * batch * (window + 1) * M
+        out["M"] = 12 * _F32 * pop * M * M
         return out
 
 
@@ -144,7 +144,6 @@ class DataParams(ParamGroup):
         # Generated series (float64, 3 dims, raw and z-scored) and the free runs on them.
         out = super().memory_estimate()
         if not self.data:
-            out["n_train"] = out.get("n_train", 0.0) + 8 * 3 * 4 * float(self.n_train)
-            out["n_test"] = out.get("n_test", 0.0) + 8 * (3 * 4 + float(getattr(self, "M", 20)) * 2) \
-                * 1.25 * float(self.n_test)
+            out["n_train"] = 8 * 3 * 4 * float(self.n_train)
+            out["n_test*M"] = 8 * (3 * 4 + float(getattr(self, "M", 20)) * 2) * 1.25 * float(self.n_test)
         return out

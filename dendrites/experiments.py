@@ -443,7 +443,7 @@ class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesPara
     def memory_estimate(self):
         out = super().memory_estimate()
         patterns = float(self.n_test) + self.max_per_segment * self.n_neurons * self.n_segments
-        out["n"] = 2.0 * self.n * patterns + 8.0 * self.n * self.n_neurons * self.n_segments
+        out["n*n_test"] = 2.0 * self.n * patterns + 8.0 * self.n * self.n_neurons * self.n_segments
         return out
 
     def validate(self):

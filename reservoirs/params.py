@@ -97,7 +97,7 @@ class NetworkParams(PopulationParams):
         # Two sparse magnitude matrices (E and I: value, index) and a few state vectors.
         out = super().memory_estimate()
         links = float(self.n_neurons) * float(self.in_degree)
-        out["n_neurons"] = out.get("n_neurons", 0.0) + 2 * 12 * links + 16 * _F64 * self.n_neurons
+        out["n_neurons*in_degree"] = 2 * 12 * links + 16 * _F64 * self.n_neurons
         return out
 
     def network_kwargs(self, seed, n_inputs: int = 1, **overrides) -> dict:
@@ -179,7 +179,7 @@ class AdaptStepsParams(ParamGroup):
     def memory_estimate(self) -> dict[str, float]:
         out = super().memory_estimate()
         n = float(getattr(self, "n_neurons", 1))
-        out["adapt_steps"] = out.get("adapt_steps", 0.0) + _F64 * self.adapt_steps * (n / 10 + 2)
+        out["adapt_steps*n_neurons"] = _F64 * self.adapt_steps * (n / 10 + 2)
         return out
 
 
@@ -202,7 +202,7 @@ class MemoryTaskParams(TaskLengthParams):
     def memory_estimate(self) -> dict[str, float]:
         out = super().memory_estimate()
         n = float(getattr(self, "n_neurons", 1))
-        out["n_steps"] = out.get("n_steps", 0.0) + 3 * _F64 * float(self.n_steps) * (n + self.k_max)
+        out["n_steps*n_neurons"] = 3 * _F64 * float(self.n_steps) * (n + self.k_max)
         return out
 
     def memory_task(self, seed):
@@ -228,8 +228,8 @@ class TaskSuiteParams(TaskLengthParams):
     def memory_estimate(self) -> dict[str, float]:
         out = super().memory_estimate()
         n = float(getattr(self, "n_neurons", 1)) * float(getattr(self, "batch_size", 1))
-        out["mc_steps"] = out.get("mc_steps", 0.0) + 3 * _F64 * float(self.mc_steps) * (n + self.k_max)
-        out["narma_steps"] = out.get("narma_steps", 0.0) + 3 * _F64 * float(self.narma_steps) * (n + 1)
+        out["mc_steps*n_neurons*batch_size"] = 3 * _F64 * float(self.mc_steps) * (n + self.k_max)
+        out["narma_steps*n_neurons*batch_size"] = 3 * _F64 * float(self.narma_steps) * (n + 1)
         return out
 
     def suite(self, seed) -> dict:
@@ -306,7 +306,7 @@ class SpikingNetworkParams(PopulationParams):
         # Synapses: p n^2 of them, brian2 keeps ~10 arrays of 8 bytes per synapse.
         out = super().memory_estimate()
         n = float(self.n_neurons)
-        out["n_neurons"] = out.get("n_neurons", 0.0) + 80 * self.connectivity * n * n + 400 * n
+        out["n_neurons*connectivity"] = 80 * self.connectivity * n * n + 400 * n
         return out
 
     def build_spiking_reservoir(self, seed, g=None, plasticity=None):

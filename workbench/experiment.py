@@ -156,7 +156,7 @@ def coerce_value(p: param.Parameter, name: str, raw: Any, *, finite: bool = True
             if text.startswith("["):
                 items = json.loads(text)
             else:
-                items = [json.loads(t) if t.strip() not in ("",) else None for t in text.split(",")]
+                items = [_list_item(t) for t in text.split(",")]
             if not isinstance(items, list):
                 raise ValueError("expected a list")
             items = [_check_number(p, name, v, finite) for v in items]
@@ -171,6 +171,16 @@ def coerce_value(p: param.Parameter, name: str, raw: Any, *, finite: bool = True
             raise ValueError(message) from None
         raise ValueError(f"parameter {name!r}: cannot read {raw!r} ({message})") from None
     return text
+
+
+def _list_item(text: str) -> Any:
+    """One item of a comma-separated list: JSON, else a float (``inf``, ``nan``), else None."""
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return float(text)
 
 
 def _check_text(name: str, text: str) -> None:
@@ -232,7 +242,10 @@ class ParamGroup(param.Parameterized):
         """Cross-parameter checks; raise ``ValueError`` naming the parameter(s)."""
 
     def memory_estimate(self) -> dict[str, float]:
-        """Bytes the parameters will need, keyed by the parameter that drives each part.
+        """Bytes the parameters will need, by part: ``{"n_steps*n_neurons": bytes, ...}``.
+
+        Each key names the parameters the part grows with (joined by ``*``), so a refusal
+        can name them with their values.
 
         Estimates are from the sizes alone (no allocation) and may be rough (within a small
         factor); they only have to catch absurd sizes before a run starts.
@@ -340,11 +353,11 @@ class Experiment(ParamGroup):
         total = sum(parts.values())
         limit = available_memory() if max_memory is None else int(max_memory)
         if total > limit:
-            name = max(parts, key=parts.get)
+            names = [n for n in max(parts, key=parts.get).split("*") if n in self.param]
+            shown = " x ".join(f"{n}={getattr(self, n)!r}" for n in names)
             source = "--max-memory" if max_memory is not None else "available memory"
-            raise ResourceError(f"parameter {name!r} = {getattr(self, name, '?')!r}: the run would need "
-                                f"about {format_bytes(total)}, more than the {source} "
-                                f"({format_bytes(limit)})")
+            raise ResourceError(f"parameters {shown}: the run would need about {format_bytes(total)}, "
+                                f"more than the {source} ({format_bytes(limit)})")
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "Experiment":

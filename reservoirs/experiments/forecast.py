@@ -46,7 +46,7 @@ class LorenzForecastExperiment(NetworkParams, BalanceParams, AdaptationParams, E
         out = super().memory_estimate()
         out["data_steps"] = 8 * 3 * 4 * float(self.data_steps)
         steps = float(self.washout + self.n_train + self.n_test + self.n_generate)
-        out["n_train"] = 3 * 8 * steps * self.n_neurons
+        out["n_train*n_neurons"] = 3 * 8 * steps * self.n_neurons
         return out
 
     def execute(self, run, progress):

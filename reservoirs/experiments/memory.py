@@ -83,7 +83,7 @@ class SimulateExperiment(NetworkParams, BalanceParams, Experiment):
 
     def memory_estimate(self):
         out = super().memory_estimate()
-        out["chunk_size"] = 3 * 8 * float(min(self.chunk_size, self.n_steps)) * self.n_neurons
+        out["chunk_size*n_neurons"] = 3 * 8 * float(min(self.chunk_size, self.n_steps)) * self.n_neurons
         return out
 
     def execute(self, run, progress):
