@@ -27,6 +27,7 @@ import numpy as np
 import param
 
 from workbench.experiment import Experiment, defaults
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 from workbench.validation import check_int
 
 from .params import DataParams, ModelParams, TrainingParams, preset_config
@@ -251,6 +252,7 @@ def _write_checkpoint(run, model):
     run.write("W", arrays["W"], dims=("latent", "latent_source"))
     run.write("h", arrays["h"], dims=("latent",))
     run.write("L", arrays["L"], dims=("latent", "dim"))
+    write_coordinate(run, "latent", np.arange(arrays["A"].shape[0]))
 
 
 def _fixed_point_errors(analysis, true_fps, N):
@@ -262,13 +264,14 @@ def _fixed_point_errors(analysis, true_fps, N):
     return d.min(axis=1)
 
 
-def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None):
+def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None, dt=1.0):
     from .figures import attractor_figure, training_curves_figure, transition_graph_figure
 
     model, an = rec.result.model, rec.analysis
     _write_checkpoint(run, model)
     run.write("test", test.astype(np.float32), dims=("time", "dim"))
     run.write("generated", rec.generated.astype(np.float32), dims=("time", "dim"))
+    write_coordinate(run, "time", np.arange(len(test)) * dt, "time")
     hist = rec.result.history
     m = run.metrics
     m.update({k: float(v) for k, v in rec.scores.items()})
@@ -297,8 +300,59 @@ def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None):
     run.save_figure("training_curves", training_curves_figure({**hist, "best_epoch": rec.result.best_epoch}))
 
 
+#: What a single reconstruction writes (:func:`_write_reconstruction`).
+RECONSTRUCTION_OUTPUTS = Outputs(
+    metrics=(Metric("d_stsp", "State-space divergence of the free run vs the test series."),
+             Metric("d_h", "Power-spectrum Hellinger distance of the free run vs the test series."),
+             Metric("pe", "Prediction error over the PE horizon on the test series."),
+             Metric("best_epoch", "Epoch of the best checkpoint."),
+             Metric("train_d_stsp", "Training-time D_stsp of the best checkpoint."),
+             Metric("train_d_h", "Training-time D_H of the best checkpoint."),
+             Metric("train_status", "How training ended (finished, stopped, ...)."),
+             Metric("train_seconds", "Training wall time.", "s"),
+             Metric("seconds", "Wall time of training, evaluation and analysis.", "s"),
+             Metric("lyapunov", "Largest Lyapunov exponent of the model, per unit time.", "1/time"),
+             Metric("epochs_run", "Last epoch evaluated."),
+             *(Metric(name, meaning, optional=True) for name, meaning in (
+                 ("n_regions", "Linear subregions visited by the free run."),
+                 ("n_regions_99", "Fewest regions holding >= 99 % of the free run."),
+                 ("regions", "Region labels, most visited first."),
+                 ("occupancy", "Share of the free run in each region."),
+                 ("fixed_points", "Fixed points with region, state and stability."),
+                 ("n_cycles", "Cycles found per period."),
+                 ("topological_entropy", "Topological entropy of the symbolic dynamics."),
+                 ("coverage_top", "Share of the free run in the system's target number of regions."),
+                 ("fixed_point_errors", "Distance of each true equilibrium to the nearest model "
+                                        "fixed point (z-scored units)."),
+                 ("targets_met", "D_stsp, D_H and the number of regions meet the system's targets.")))),
+    arrays=(Array("A", ("latent",), "Diagonal A of the best checkpoint."),
+            Array("W", ("latent", "latent_source"), "Connectivity W of the best checkpoint."),
+            Array("h", ("latent",), "Bias h of the best checkpoint."),
+            Array("L", ("latent", "dim"), "Initial-state map L of the best checkpoint."),
+            Array("test", ("time", "dim"), "Test series (z-scored)."),
+            Array("generated", ("time", "dim"), "Free run of the model from test[0]."),
+            Array("regions", ("time",), "Region rank visited at each generated step.", optional=True),
+            Array("transitions", ("region", "region_to"), "Transition counts between regions.",
+                  optional=True),
+            Array("fixed_points", ("region", "latent"), "Fixed points of the visited regions.",
+                  optional=True),
+            Array("fixed_point_radius", ("region",), "Spectral radius at each fixed point.",
+                  optional=True),
+            Array("fixed_point_real", ("region",), "Whether each fixed point lies in its region.",
+                  optional=True)),
+    coords=(Coordinate("time", "Time of each test step, i * dt.", "time"),
+            Coordinate("latent", "Latent unit (the last P are ReLU units).")),
+    figures=(Figure("training_curves", "Loss, D_stsp, D_H and PE during training"),
+             Figure("attractor", "Test series and free run coloured by region", optional=True),
+             Figure("transition_graph", "Transition graph of the linear subregions", optional=True)),
+    logs=("loss", "d_stsp", "d_h", "pe"),
+)
+
+
 class _SingleReconstruction(_Reconstruction):
     """One AL-RNN trained on one series (Lorenz-63, Rössler or a file)."""
+
+    outputs = RECONSTRUCTION_OUTPUTS
 
     P = param.Integer(2, bounds=(0, None), doc="Number of ReLU units P (the last P latent units).")
     symbolic_steps = param.Integer(100_000, bounds=(2, None),
@@ -318,7 +372,7 @@ class _SingleReconstruction(_Reconstruction):
             progress=lambda f, msg="", **kw: progress(0.9 * f, msg, **kw),
             should_stop=self.stop_event.is_set, on_eval=_streaming_callbacks(run))
         progress(0.95, "writing results")
-        _write_reconstruction(run, rec, test, true_fps, SYSTEMS.get(self.system_key() or ""))
+        _write_reconstruction(run, rec, test, true_fps, SYSTEMS.get(self.system_key() or ""), dt)
 
 
 class Lorenz63Experiment(_SingleReconstruction):
@@ -372,6 +426,20 @@ class PSweepExperiment(_Reconstruction):
     """
 
     kind = "alrnn.p_sweep"
+    outputs = Outputs(
+        metrics=(Metric("smallest_P", "Smallest P meeting the system's D_stsp and D_H targets."),
+                 Metric("table", "The per-P table as lists.")),
+        arrays=(Array("P_values", ("p",), "Number of ReLU units P."),
+                Array("d_stsp", ("p",), "Test D_stsp per P."),
+                Array("d_h", ("p",), "Test D_H per P."),
+                Array("pe", ("p",), "Test prediction error per P."),
+                Array("n_regions", ("p",), "Regions visited by the free run."),
+                Array("n_regions_99", ("p",), "Regions holding >= 99 % of the free run."),
+                Array("lyapunov", ("p",), "Largest Lyapunov exponent.", "1/time")),
+        coords=(Coordinate("p", "Number of ReLU units P."),),
+        figures=(Figure("p_sweep", "Reconstruction quality and regions against P"),),
+        logs=("d_stsp", "d_h", "pe"),
+    )
     system_name = param.Selector(default="lorenz63", objects=list(SYSTEMS),
                                  doc="Ground-truth system: its trajectories (unless data is set), "
                                      "training preset and targets.")
@@ -413,6 +481,7 @@ class PSweepExperiment(_Reconstruction):
         names = ("P", "d_stsp", "d_h", "pe", "n_regions", "n_regions_99", "lyapunov")
         for j, name in enumerate(names):
             run.write(name if name != "P" else "P_values", table[:, j], dims=("p",))
+        write_coordinate(run, "p", table[:, 0].astype(np.int64))
         ok = [int(r[0]) for r in rows if r[1] <= sys_.d_stsp_target and r[2] <= sys_.d_h_target]
         run.metrics["smallest_P"] = min(ok) if ok else None
         run.metrics["table"] = {name: table[:, j].tolist() for j, name in enumerate(names)}

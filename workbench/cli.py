@@ -206,13 +206,19 @@ def show_cmd(run_id, store_path):
     if run.attrs.get("error"):
         click.echo(f"error    {run.attrs['error']}")
     click.echo("params   " + json.dumps(run.params, sort_keys=True))
+    outputs = getattr(experiments().get(run.kind), "outputs", None)
+
+    def meaning(kind, name):
+        text = outputs.meaning(kind, name) if outputs is not None else ""
+        return f"  # {text}" if text else ""
+
     for key, value in run.metrics.items():
-        click.echo(f"  metric {key} = {_fmt(value)}")
+        click.echo(f"  metric {key} = {_fmt(value)}{meaning('metrics', key)}")
     for name in run.arrays:
         shape, dtype = run.array_info(name)
-        click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}")
+        click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}{meaning('arrays', name)}")
     for name in run.figures:
-        click.echo(f"  figure {name}")
+        click.echo(f"  figure {name}{meaning('figures', name)}")
 
 
 @main.command("gc")

@@ -15,6 +15,7 @@ import numpy as np
 import param
 
 from .experiment import Experiment, defaults
+from .outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 from .validation import check_array, check_positive
 
 __all__ = [
@@ -142,6 +143,19 @@ class _FlowExperiment(Experiment):
     dt = param.Number(0.01, bounds=(0.0, None), inclusive_bounds=(False, True),
                       doc="Sampling interval.")
 
+    outputs = Outputs(
+        metrics=(Metric("mean_{v}", "Mean of variable v (x, y or z) over the trajectory."),
+                 Metric("std_{v}", "Standard deviation of variable v (ddof 0)."),
+                 Metric("min_{v}", "Smallest value of variable v."),
+                 Metric("max_{v}", "Largest value of variable v."),
+                 Metric("dominant_frequency_{v}", "Frequency of the largest (smoothed) spectral "
+                        "peak of variable v.", "1/time")),
+        arrays=(Array("trajectory", ("time", "dim"), "The recorded trajectory (z-scored if "
+                      "zscore); dim: x, y, z."),),
+        coords=(Coordinate("time", "Time of each sample, i * dt (after the transient).", "time"),),
+        figures=(Figure("attractor", "3-D plot of the attractor"),),
+    )
+
     #: Title of the attractor plot.
     title = ""
     #: The system generator: a name in :mod:`workbench.systems` (imported when the run
@@ -170,6 +184,7 @@ class _FlowExperiment(Experiment):
         progress(0.9, "writing")
         run.write("trajectory", traj, dims=("time", "dim"),
                   attrs={"dt": self.dt, "variables": list(VARIABLES), "zscored": self.zscore})
+        write_coordinate(run, "time", np.arange(traj.shape[0]) * self.dt, "time")
         for key, value in trajectory_summary(traj, self.dt).items():
             run.metrics[key] = value
         run.save_figure("attractor", _attractor_figure(traj, self.title))

@@ -6,6 +6,7 @@ import numpy as np
 import param
 
 from workbench.experiment import Experiment
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from ..params import AdaptationParams, BalanceParams, NetworkParams
 
@@ -21,6 +22,16 @@ class LorenzForecastExperiment(NetworkParams, BalanceParams, AdaptationParams, E
     """
 
     kind = "reservoirs.lorenz_forecast"
+    outputs = Outputs(
+        metrics=(Metric("nrmse", "Teacher-forced one-step NRMSE on the test steps."),
+                 Metric("d_stsp", "State-space divergence D_stsp of the closed-loop run."),
+                 Metric("d_h", "Power-spectrum distance D_H of the closed-loop run."),
+                 Metric("alpha", "Ridge regularisation chosen for the readout.")),
+        arrays=(Array("true", ("time", "dim"), "Lorenz-63 trajectory after training (x, y, z)."),
+                Array("generated", ("time", "dim"), "Closed-loop generated trajectory.")),
+        coords=(Coordinate("time", "Time after the training window, i * 0.01.", "time"),),
+        figures=(Figure("attractor", "True and generated attractors"),),
+    )
 
     model = param.Selector(objects=["ei", "esn"], default="ei",
                            doc="E/I reservoir or the tanh echo-state baseline.")
@@ -73,6 +84,7 @@ class LorenzForecastExperiment(NetworkParams, BalanceParams, AdaptationParams, E
         result = LorenzTask(data, self.n_train, self.n_test, self.n_generate, self.washout)(res)
         run.write("true", result.true, dims=("time", "dim"))
         run.write("generated", result.generated, dims=("time", "dim"))
+        write_coordinate(run, "time", np.arange(result.true.shape[0]) * 0.01, "time")
         run.metrics["nrmse"] = result.nrmse
         run.metrics["d_stsp"] = result.d_stsp
         run.metrics["d_h"] = result.d_h

@@ -7,6 +7,7 @@ import numpy as np
 import param
 
 from workbench.experiment import Experiment
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from ..params import (AdaptationParams, AdaptStepsParams, BalanceParams, MemoryTaskParams,
                       NetworkParams)
@@ -28,6 +29,27 @@ class MemoryCapacityExperiment(NetworkParams, BalanceParams, AdaptationParams, A
     """
 
     kind = "reservoirs.memory_capacity"
+    outputs = Outputs(
+        metrics=(Metric("mc", "Memory capacity: sum over delays of the squared correlation r_k^2."),
+                 Metric("mean_rate", "Mean rate of all neurons during the task."),
+                 Metric("mean_ei_ratio", "Mean ratio of inhibitory to excitatory input."),
+                 Metric("rate_error", "Mean |rate - target| after adaptation.", optional=True)),
+        arrays=(Array("delays", ("lag",), "Delays k of the MC curve.", "steps"),
+                Array("mc_per_delay", ("lag",), "Squared correlation r_k^2 of the delay-k readout."),
+                Array("rates", ("neuron",), "Mean rate of each neuron during the task."),
+                Array("ei_ratio", ("neuron",), "Inhibitory / excitatory input of each neuron."),
+                Array("targets", ("neuron",), "Target rate of each neuron.", optional=True),
+                Array("adapt_mean_rate", ("time",), "Mean rate during adaptation.", optional=True),
+                Array("inhibitory_gain", ("block", "neuron"), "Inhibitory gain a_i recorded "
+                      "every block of adaptation steps.", optional=True)),
+        coords=(Coordinate("lag", "Delay k.", "steps"),
+                Coordinate("neuron", "Neuron index (excitatory first, as built)."),
+                Coordinate("time", "Adaptation step.", "steps", optional=True)),
+        figures=(Figure("mc_curve", "Memory curve r_k^2 against delay k"),
+                 Figure("rates_histogram", "Histogram of neuron rates (and targets)"),
+                 Figure("ei_ratio", "E/I input ratio per neuron"),
+                 Figure("inhibitory_gain", "Inhibitory gains during adaptation", optional=True)),
+    )
 
     def execute(self, run, progress):
         from ..figures import (adaptation_trace_figure, ei_ratio_figure, mc_curve_figure,
@@ -48,6 +70,8 @@ class MemoryCapacityExperiment(NetworkParams, BalanceParams, AdaptationParams, A
         run.write("mc_per_delay", mc.per_delay, dims=("lag",))
         run.write("rates", rates, dims=("neuron",))
         run.write("ei_ratio", ratio, dims=("neuron",))
+        write_coordinate(run, "lag", mc.delays, "steps")
+        write_coordinate(run, "neuron", np.arange(rates.size))
         run.metrics["mc"] = mc.total
         run.metrics["mean_rate"] = float(rates.mean())
         run.metrics["mean_ei_ratio"] = float(np.nanmean(ratio))
@@ -58,6 +82,7 @@ class MemoryCapacityExperiment(NetworkParams, BalanceParams, AdaptationParams, A
             run.metrics["rate_error"] = float(np.mean(np.abs(rates - tgt)))
         if traces:
             run.write("adapt_mean_rate", traces[0].mean_rate, dims=("time",))
+            write_coordinate(run, "time", np.arange(traces[0].mean_rate.size), "steps")
             run.write("inhibitory_gain", traces[0].inhibitory_gain, dims=("block", "neuron"))
             run.save_figure("inhibitory_gain", adaptation_trace_figure(traces[0]))
         run.save_figure("mc_curve", mc_curve_figure(mc.delays, mc.per_delay))
@@ -73,6 +98,15 @@ class SimulateExperiment(NetworkParams, BalanceParams, Experiment):
     """
 
     kind = "reservoirs.simulate"
+    outputs = Outputs(
+        metrics=(Metric("mean_rate", "Mean rate over neurons and steps."),),
+        arrays=(Array("states", ("time", "neuron"), "Rate of every neuron at every step."),
+                Array("mean_rate", ("time",), "Mean rate over neurons at each step."),
+                Array("rates", ("neuron",), "Mean rate of each neuron over the run.")),
+        coords=(Coordinate("time", "Step of the simulation.", "steps"),
+                Coordinate("neuron", "Neuron index.")),
+        figures=(Figure("rates_histogram", "Histogram of neuron rates"),),
+    )
 
     # Steps of a free simulation (not a task length: the memory task's ``n_steps`` is another
     # quantity with its own rule).
@@ -104,5 +138,7 @@ class SimulateExperiment(NetworkParams, BalanceParams, Experiment):
             progress(done / self.n_steps, f"{done} steps")
         rates = total / self.n_steps
         run.write("rates", rates, dims=("neuron",))
+        write_coordinate(run, "time", np.arange(self.n_steps), "steps")
+        write_coordinate(run, "neuron", np.arange(self.n_neurons))
         run.metrics["mean_rate"] = float(rates.mean())
         run.save_figure("rates_histogram", rates_histogram_figure(rates))

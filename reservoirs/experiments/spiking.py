@@ -18,6 +18,7 @@ import numpy as np
 import param
 
 from workbench.experiment import Experiment, defaults
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from ..params import SPIKING_CONDITIONS, IStdpParams, MemoryTaskParams, SpikingNetworkParams
 
@@ -81,6 +82,37 @@ class SpikingMemoryCapacityExperiment(_SpikingExperiment):
     """
 
     kind = "reservoirs.spiking_memory_capacity"
+    outputs = Outputs(
+        metrics=(Metric("activity_ok", "Activity stayed between the silent and runaway limits."),
+                 Metric("activity", "Activity report (rates, CV, synchrony) of the last segment."),
+                 Metric("rate_exc", "Mean excitatory rate of the last segment.", "Hz"),
+                 Metric("rate_inh", "Mean inhibitory rate of the last segment.", "Hz"),
+                 Metric("simulated_s", "Biological time simulated.", "s"),
+                 Metric("wall_s", "Wall time of the run.", "s"),
+                 Metric("target", "brian2 code-generation target used."),
+                 Metric("mc", "Memory capacity (None when the activity was flagged)."),
+                 Metric("flag", "Why the activity was flagged.", optional=True),
+                 Metric("rate_error", "Mean |rate - target| of excitatory neurons.", "Hz", optional=True),
+                 Metric("target_rate_mean", "Mean iSTDP target rate.", "Hz", optional=True)),
+        arrays=(Array("rates", ("neuron",), "Rate of each excitatory neuron (last segment).", "Hz"),
+                Array("spike_times", ("spike",), "Spike times of the first 2 s.", "s"),
+                Array("spike_neurons", ("spike",), "Neuron of each spike."),
+                Array("population_rate", ("time",), "Excitatory population rate in 5 ms bins.", "Hz"),
+                Array("targets", ("neuron",), "iSTDP target rate of each excitatory neuron.", "Hz",
+                      optional=True),
+                Array("weight_times", ("sample",), "Times of the weight samples.", "s", optional=True),
+                Array("weights", ("sample", "synapse"), "Sampled inhibitory weights during iSTDP.",
+                      optional=True),
+                Array("delays", ("lag",), "Delays k of the MC curve.", "steps", optional=True),
+                Array("mc_per_delay", ("lag",), "Squared correlation r_k^2.", optional=True)),
+        coords=(Coordinate("neuron", "Excitatory neuron index."),
+                Coordinate("time", "Start of each population-rate bin.", "s"),
+                Coordinate("lag", "Delay k.", "steps", optional=True)),
+        figures=(Figure("raster", "Spike raster"),
+                 Figure("rates", "Rates (and targets) of excitatory neurons"),
+                 Figure("weights", "Inhibitory weights during iSTDP", optional=True),
+                 Figure("mc_curve", "Spiking reservoir MC", optional=True)),
+    )
 
     g = param.Number(None, allow_None=True, bounds=(0.0, 1000.0),
                      doc="Inhibitory strength w_inh / w_exc (None: the synapse type's default).")
@@ -112,6 +144,8 @@ class SpikingMemoryCapacityExperiment(_SpikingExperiment):
         run.write("spike_neurons", segment.spike_neurons[shown], dims=("spike",))
         times, pop = segment.population_rate(5e-3, "exc")
         run.write("population_rate", pop, dims=("time",), attrs={"bin_s": 5e-3})
+        write_coordinate(run, "time", np.asarray(times)[:len(pop)], "s")
+        write_coordinate(run, "neuron", np.arange(rates.size))
         run.save_figure("raster", raster_figure(segment))
         targets = res.target_rates
         if targets is not None:
@@ -130,6 +164,7 @@ class SpikingMemoryCapacityExperiment(_SpikingExperiment):
             return
         run.write("delays", mc.delays, dims=("lag",))
         run.write("mc_per_delay", mc.per_delay, dims=("lag",))
+        write_coordinate(run, "lag", mc.delays, "steps")
         run.metrics["mc"] = mc.total
         run.save_figure("mc_curve", mc_curve_figure(mc.delays, mc.per_delay,
                                                     title="Spiking reservoir MC"))
@@ -139,6 +174,24 @@ class SpikingBalanceExperiment(_SpikingExperiment):
     """MC against ``g`` without plasticity and after homogeneous / heterogeneous iSTDP."""
 
     kind = "reservoirs.spiking_balance"
+    outputs = Outputs(
+        metrics=(Metric("activity_ok", "Every run's activity stayed within the limits."),
+                 Metric("n_flagged", "Runs whose activity was flagged (MC not scored)."),
+                 Metric("balanced_g", "g at which mean excitation and inhibition cancel."),
+                 Metric("mc_{condition}", "MC at each g (None where flagged)."),
+                 Metric("best_mc_{condition}", "Largest MC of the condition.", optional=True),
+                 Metric("best_g_{condition}", "g of the largest MC.", optional=True),
+                 Metric("mc_range_{condition}", "Largest minus smallest MC over g.", optional=True)),
+        arrays=(Array("mc", ("condition", "g"), "Memory capacity (NaN where flagged); attrs "
+                      "conditions name the rows."),
+                Array("rate_exc", ("condition", "g"), "Mean excitatory rate.", "Hz"),
+                Array("rate_error", ("condition", "g"), "Mean |rate - target| (NaN without iSTDP).",
+                      "Hz"),
+                Array("activity_ok", ("condition", "g"), "1 where the activity stayed in limits.")),
+        coords=(Coordinate("g", "Inhibitory strength g = w_inh / w_exc."),),
+        figures=(Figure("mc_vs_g", "MC against g per plasticity condition"),),
+        logs=("mc", "rate_exc"),
+    )
 
     g_values = param.List([2.0, 3.0, 4.0, 5.56, 8.0], item_type=(int, float), bounds=(1, None),
                           doc="Inhibitory strengths g = w_inh / w_exc to sweep.")

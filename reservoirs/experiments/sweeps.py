@@ -11,6 +11,7 @@ import numpy as np
 import param
 
 from workbench.experiment import Experiment, defaults
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from ..params import (AdaptStepsParams, BatchParams, HomeostasisParams, NetworkParams,
                       SeedsParams, TaskSuiteParams)
@@ -27,6 +28,25 @@ class BalanceSweepExperiment(NetworkParams, SeedsParams, TaskSuiteParams, BatchP
     """
 
     kind = "reservoirs.balance_sweep"
+    outputs = Outputs(
+        metrics=(Metric("best_balance_mc", "Balance beta of the largest seed-mean MC."),
+                 Metric("best_mc", "Largest seed-mean memory capacity."),
+                 Metric("best_balance_narma", "Balance beta of the smallest seed-mean NARMA-10 NRMSE."),
+                 Metric("best_narma_nrmse", "Smallest seed-mean NARMA-10 NRMSE."),
+                 Metric("excitatory_mc", "Best MC with beta <= 0.8 (excitation-dominated).", optional=True),
+                 Metric("excitatory_mc_deficit_pct", "MC deficit of the excitation-dominated regime.",
+                        "%", optional=True),
+                 Metric("excitatory_narma_nrmse", "Best NRMSE with beta <= 0.8.", optional=True),
+                 Metric("excitatory_narma_excess_pct", "NRMSE excess of the excitation-dominated "
+                        "regime.", "%", optional=True)),
+        arrays=(Array("balances", ("balance",), "Global balances beta swept."),
+                Array("mc", ("seed", "balance"), "Memory capacity per realisation and beta."),
+                Array("narma_nrmse", ("seed", "balance"), "NARMA-10 NRMSE per realisation and beta."),
+                Array("mean_rate", ("seed", "balance"), "Mean rate during the MC task.")),
+        coords=(Coordinate("balance", "Global balance beta."),
+                Coordinate("seed", "Network seed of each realisation (spawned from seed).")),
+        figures=(Figure("balance_sweep", "MC and NARMA-10 NRMSE against beta"),),
+    )
 
     balance_min = param.Number(0.5, bounds=(0.0, None), inclusive_bounds=(False, True),
                                doc="Smallest beta.")
@@ -58,6 +78,8 @@ class BalanceSweepExperiment(NetworkParams, SeedsParams, TaskSuiteParams, BatchP
             narma[s] = [x.nrmse for x in scores]
             progress((s + 1) / self.n_seeds, f"seed {s} done")
         run.write("balances", balances, dims=("balance",))
+        write_coordinate(run, "balance", balances)
+        write_coordinate(run, "seed", np.array(self.realisation_seeds(), dtype=np.int64))
         run.write("mc", mc, dims=("seed", "balance"))
         run.write("narma_nrmse", narma, dims=("seed", "balance"))
         run.write("mean_rate", rates, dims=("seed", "balance"))
@@ -101,6 +123,41 @@ class AdaptationExperiment(NetworkParams, SeedsParams, HomeostasisParams, AdaptS
     """
 
     kind = "reservoirs.adaptation"
+    outputs = Outputs(
+        metrics=(Metric("{task}_{method}_improvement_pct_max", "Best adaptive vs best global score "
+                        "at each input scaling, largest over scalings (task mc or narma).", "%"),
+                 Metric("{task}_{method}_improvement_pct_overall", "Overall best adaptive vs overall "
+                        "best global score.", "%"),
+                 Metric("{task}_{method}_mean_loss_pct", "Mean relative loss from the method's own "
+                        "best over the grid (smaller: more robust).", "%"),
+                 Metric("{task}_{method}_best", "Best seed-mean score of the method."),
+                 Metric("{task}_{method}_rate_error_mean", "Mean |rate - target| over the grid."),
+                 Metric("{task}_{method}_rate_error_max", "Largest mean |rate - target| on the grid.")),
+        arrays=(Array("target_rates", ("rate",), "Target rates rho of the grid."),
+                Array("input_scalings", ("scaling",), "Input scalings sigma_in of the grid."),
+                Array("balances", ("balance",), "Global balances of the baseline."),
+                *(Array(f"{t}_global", ("seed", "scaling", "balance"),
+                        f"{t} score of the globally tuned baseline.") for t in ("mc", "narma")),
+                *(Array(f"{t}_{m}", ("seed", "scaling", "rate"), f"{t} score after {m} adaptation.")
+                  for t in ("mc", "narma") for m in ("homogeneous", "heterogeneous", "one_step")),
+                *(Array(f"{t}_{m}_rate_error", ("seed", "scaling", "rate"),
+                        f"Mean |rate - target| after {m} adaptation ({t} drive).")
+                  for t in ("mc", "narma") for m in ("homogeneous", "heterogeneous", "one_step")),
+                Array("example_mean_rate", ("time",), "Mean rate during one homogeneous adaptation "
+                      "(rho nearest 0.5).", optional=True),
+                Array("example_inhibitory_gain", ("block", "neuron"), "Inhibitory gains of that "
+                      "adaptation.", optional=True)),
+        coords=(Coordinate("rate", "Target rate rho."),
+                Coordinate("scaling", "Input scaling sigma_in."),
+                Coordinate("balance", "Global balance beta."),
+                Coordinate("seed", "Network seed of each realisation (spawned from seed)."),
+                Coordinate("time", "Adaptation step.", "steps", optional=True)),
+        figures=(Figure("mc_vs_target", "Memory capacity against the target rate"),
+                 Figure("narma_vs_target", "NARMA-10 NRMSE against the target rate"),
+                 Figure("inhibitory_gain", "Inhibitory gains during adaptation", optional=True),
+                 Figure("rates_histogram", "Rates and heterogeneous targets", optional=True),
+                 Figure("ei_ratio", "E/I input ratio per neuron", optional=True)),
+    )
 
     target_rates = param.List([0.2, 0.35, 0.5, 0.65, 0.8], item_type=float,
                               doc="Target rates rho (means of the Beta targets).")
@@ -177,6 +234,10 @@ class AdaptationExperiment(NetworkParams, SeedsParams, HomeostasisParams, AdaptS
         run.write("target_rates", rates_grid, dims=("rate",))
         run.write("input_scalings", sig, dims=("scaling",))
         run.write("balances", bal, dims=("balance",))
+        write_coordinate(run, "rate", rates_grid)
+        write_coordinate(run, "scaling", sig)
+        write_coordinate(run, "balance", bal)
+        write_coordinate(run, "seed", np.array(self.realisation_seeds(), dtype=np.int64))
         for key, arr in out.items():
             dims = ("seed", "scaling", "balance" if key[1] == "global" else "rate")
             run.write("_".join(key), arr, dims=dims)
@@ -191,6 +252,7 @@ class AdaptationExperiment(NetworkParams, SeedsParams, HomeostasisParams, AdaptS
         if "homogeneous" in example:
             trace, net = example["homogeneous"]
             run.write("example_mean_rate", trace.mean_rate, dims=("time",))
+            write_coordinate(run, "time", np.arange(trace.mean_rate.size), "steps")
             run.write("example_inhibitory_gain", trace.inhibitory_gain, dims=("block", "neuron"))
             run.save_figure("inhibitory_gain", adaptation_trace_figure(trace))
             ratios = {"adapted ρ=0.5": net.ei_input_ratio()}
