@@ -50,10 +50,10 @@ class ActiveParams(ParamGroup):
     a = param.Integer(300, bounds=(1, None), doc="Active cells per pattern a (a <= n).")
 
     def validate(self) -> None:
-        super().validate()
         n = getattr(self, "n", None)
         if n is not None and self.a > n:
             raise ValueError(f"a must be in [1, n={n}], got {self.a}")
+        super().validate()
 
 
 class SegmentParams(ParamGroup):
@@ -62,10 +62,10 @@ class SegmentParams(ParamGroup):
     s = param.Integer(24, bounds=(1, 128), doc="Synapses per segment s (s <= a).")
 
     def validate(self) -> None:
-        super().validate()
         a = getattr(self, "a", None)
         if a is not None and self.s > a:
             raise ValueError(f"s must be in [1, a={a}], got {self.s}")
+        super().validate()
 
 
 class ThetaParams(ParamGroup):
@@ -74,10 +74,10 @@ class ThetaParams(ParamGroup):
     theta = param.Integer(12, bounds=(1, 128), doc="NMDA threshold θ (θ <= s).")
 
     def validate(self) -> None:
-        super().validate()
         s = getattr(self, "s", None)
         if s is not None and self.theta > s:
             raise ValueError(f"theta must be in [1, s={s}], got {self.theta}")
+        super().validate()
 
 
 class UnionParams(ParamGroup):
@@ -93,10 +93,10 @@ class NoiseBitsParams(ParamGroup):
                       doc="Noise bits v of the false-negative curve (v <= a, v <= n - a).")
 
     def validate(self) -> None:
-        super().validate()
         n, a = getattr(self, "n", None), getattr(self, "a", None)
         if n is not None and a is not None and self.v > min(a, n - a):
             raise ValueError(f"v must be in [0, min(a, n - a)={min(a, n - a)}], got {self.v}")
+        super().validate()
 
 
 class SDRParams(PopulationParams, ActiveParams, SegmentParams, ThetaParams, UnionParams,
@@ -104,10 +104,10 @@ class SDRParams(PopulationParams, ActiveParams, SegmentParams, ThetaParams, Unio
     """One SDR configuration ``(n, a, s, θ, M, v)`` (the Dendrites page)."""
 
     def validate(self) -> None:
-        super().validate()
         if self.M * self.s > MAX_UNION_WORK:
             raise ValueError(f"M * s must be <= {MAX_UNION_WORK} (cost of the exact union "
                              f"mixture), got M={self.M}, s={self.s}")
+        super().validate()
 
 
 class MonteCarloParams(ParamGroup):
