@@ -1,16 +1,11 @@
 """Registered AL-RNN experiments: reconstruct Lorenz-63 / Rössler / any series, sweep P.
 
 Each experiment trains an AL-RNN (:func:`alrnn.train.train`), evaluates the best checkpoint
-with the lab protocol on a separate test series (note ``research/alrnn.md`` §3.6), analyses
-its symbolic dynamics (§5) and writes into the run:
-
-* arrays ``A``, ``W``, ``h``, ``L`` (best checkpoint, rewritten whenever a better one is
-  found during training), ``test`` and ``generated`` (observed series), ``regions`` (region
-  rank per generated step), ``transitions``, ``fixed_points``, ``fixed_point_radius``,
-  ``fixed_point_real``;
-* training curves through ``run.log(epoch, loss=, d_stsp=, d_h=, pe=)``;
-* metrics ``d_stsp``, ``d_h``, ``pe``, ``n_regions``, ``n_regions_99``, ``lyapunov``, ...;
-* figures ``attractor``, ``transition_graph``, ``training_curves``.
+with the lab protocol on a separate test series (the AL-RNN research note, §3.6), analyses
+its symbolic dynamics (§5) and writes into the run what :data:`RECONSTRUCTION_OUTPUTS`
+declares (the best checkpoint is rewritten whenever a better one is found during training,
+and the training curves are logged as it goes). Parameters are the groups of
+:mod:`alrnn.params`; JAX is imported when a run starts.
 
 Training stops early, keeping the best checkpoint, when :meth:`request_stop` is called (or
 ``stop_event`` is set) from another thread.

@@ -2,7 +2,7 @@
 
 ``reservoirs.memory_capacity`` and ``reservoirs.simulate`` (:mod:`.memory`),
 ``reservoirs.balance_sweep`` (claim T1) and ``reservoirs.adaptation`` (claims T2-T5 of
-``research/ei_reservoir.md`` §6) (:mod:`.sweeps`), ``reservoirs.lorenz_forecast``
+the E/I reservoir research note §6) (:mod:`.sweeps`), ``reservoirs.lorenz_forecast``
 (closed-loop Lorenz-63, beside the AL-RNN, :mod:`.forecast`); the spiking reservoir's
 experiments are in :mod:`.spiking` (their own entry point). Parameters are the groups of
 :mod:`reservoirs.params`; heavy modules (the compiled kernel, brian2, matplotlib) are imported
