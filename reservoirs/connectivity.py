@@ -24,6 +24,7 @@ __all__ = [
     "draw_magnitudes",
     "fixed_split_edges",
     "graph_edges",
+    "graph_matrices",
     "input_matrix",
     "mean_weights",
 ]
@@ -242,3 +243,51 @@ def input_matrix(n_neurons, n_inputs, input_fraction, input_scaling, rng):
     rows = rng.permutation(n_neurons)[:n_in]
     win[rows] = rng.uniform(-input_scaling / 2, input_scaling / 2, size=(n_in, n_inputs))
     return win
+
+
+def graph_matrices(graph, strength, weight_cv, rng):
+    """Cell types and ``A^E, A^I`` from a typed :class:`networkx.DiGraph`.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        Node attribute ``type`` = ``"E"`` or ``"I"`` on every node; edge ``u -> v`` means ``u``
+        projects onto ``v``; optional edge attribute ``weight`` (a magnitude; a negative
+        weight is accepted on an inhibitory neuron's edge and read as its magnitude).
+    strength, weight_cv : float
+        Magnitudes of edges without ``weight`` are drawn as :func:`draw_magnitudes`.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    types : ndarray of bool, shape (n,)
+        In ``list(graph.nodes)`` order.
+    A_E, A_I : scipy.sparse.csr_matrix
+    """
+    if not isinstance(graph, nx.DiGraph):
+        raise ValueError(f"graph must be a networkx.DiGraph, got {type(graph).__name__}")
+    nodes = list(graph.nodes)
+    n = len(nodes)
+    if n < 2 or graph.number_of_edges() == 0:
+        raise ValueError("graph must have at least 2 nodes and 1 edge")
+    index = {node: i for i, node in enumerate(nodes)}
+    kinds = [graph.nodes[v].get("type") for v in nodes]
+    bad = [v for v, t in zip(nodes, kinds) if t not in ("E", "I")]
+    if bad:
+        raise ValueError(f"graph node attribute 'type' must be 'E' or 'I'; node {bad[0]!r} "
+                         f"has {graph.nodes[bad[0]].get('type')!r}")
+    types = np.array([t == "E" for t in kinds])
+    edges = list(graph.edges(data="weight"))
+    pre = np.array([index[a] for a, _, _ in edges], dtype=np.int64)
+    post = np.array([index[b] for _, b, _ in edges], dtype=np.int64)
+    given = np.array([np.nan if w is None else float(w) for _, _, w in edges])
+    drawn = draw_magnitudes(pre, types, pre.shape[0] / n, strength, weight_cv, rng)
+    magnitudes = np.where(np.isnan(given), drawn, given)
+    neg = (magnitudes < 0) & types[pre]
+    if np.any(neg) or not np.all(np.isfinite(magnitudes)):
+        k = int(np.flatnonzero(neg | ~np.isfinite(magnitudes))[0])
+        raise ValueError(f"edge weight must be a finite magnitude >= 0 on excitatory edges; "
+                         f"edge {edges[k][0]!r}->{edges[k][1]!r} has {edges[k][2]!r}")
+    magnitudes = np.abs(magnitudes)
+    a_e, a_i = dale_matrices(pre, post, types, magnitudes)
+    return types, a_e, a_i

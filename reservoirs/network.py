@@ -16,29 +16,25 @@ The model holds no store or GUI; it takes arrays and returns arrays.
 
 Two ways of applying ``beta`` (``balance_mode``; the paper's is not known):
 
-* ``"multiplicative"`` (default): ``W = A^E - beta A^I``. The mean inhibitory drive scales
-  by ``beta``, and so does every inhibitory entry's spread: the variance of the entries of an
-  inhibitory column of ``W`` is ``beta^2 p (mu_I^2 + sigma_I^2) - (beta p mu_I)^2`` (``p`` the
-  link density), which carries most of the matrix's variance (80 % at 4:1 neurons and 1:4
-  strengths) and sets the bulk radius of its spectrum (Rajan & Abbott 2006). Raising ``beta``
-  thus also raises the effective coupling.
-* ``"mean_shift"``: ``W = A^E - A^I - (beta - 1) (m_I / N_I) 1 1_I^T``, with ``m_I`` the mean
-  total inhibitory in-strength ``<sum_j A^I_ij>_i`` at construction and ``1_I`` the
-  indicator of the ``N_I`` inhibitory neurons. Every entry of an inhibitory column moves by the
-  same constant, so each column's variance (hence the bulk spectrum) is exactly that of
-  ``beta = 1``, while the neuron-averaged inhibitory drive at uniform rates ``r`` is
-  ``beta m_I r`` exactly, as in the multiplicative mode. The shift is a dense rank-one
-  (mean-field) term, applied in the kernels as ``x_i += kappa sum_{j in I} r_j`` with
-  ``kappa = -(beta - 1) m_I / N_I``; the sparse links stay those of ``beta = 1``. For
-  ``beta < 1`` it removes part of the mean inhibition (Dale's law then holds for the total
-  inhibitory drive, not link by link).
+* ``"multiplicative"`` (default): ``W = A^E - beta A^I``. The spread of every inhibitory
+  entry scales with ``beta`` too; inhibitory columns carry most of the variance of ``W``
+  (80 % at 4:1 neurons and 1:4 strengths), which sets the bulk radius of its spectrum (Rajan
+  & Abbott 2006), so raising ``beta`` also raises the effective coupling.
+* ``"mean_shift"``: ``W = A^E - A^I + kappa 1 1_I^T``, ``kappa = -(beta - 1) m_I / N_I``
+  with ``m_I = <sum_j A^I_ij>_i`` the mean total inhibitory in-strength at construction and
+  ``1_I`` the indicator of the ``N_I`` inhibitory neurons. Every entry of an inhibitory column
+  moves by the same constant: each column's variance (hence the bulk spectrum) stays exactly
+  that of ``beta = 1``, while the neuron-averaged inhibitory drive at uniform rates ``r`` is
+  ``beta m_I r`` exactly, as in the multiplicative mode. The kernels add this dense rank-one
+  (mean-field) term as ``x_i += kappa sum_{j in I} r_j``; the sparse links stay those of
+  ``beta = 1``. For ``beta < 1`` it removes mean inhibition (Dale's law then holds for the
+  total inhibitory drive, not link by link).
 """
 
 from __future__ import annotations
 
 import copy
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
@@ -53,7 +49,7 @@ from .adaptation import (
 from .base import RateReservoir
 from .connectivity import (
     TOPOLOGIES, cell_types, dale_matrices, draw_magnitudes, fixed_split_edges, graph_edges,
-    input_matrix,
+    graph_matrices, input_matrix,
 )
 from .dynamics import RateSystem
 
@@ -245,33 +241,9 @@ class EIReservoir(RateReservoir):
         EIReservoir
             Neuron ``i`` is the ``i``-th node of ``list(graph.nodes)``.
         """
-        if not isinstance(graph, nx.DiGraph):
-            raise ValueError(f"graph must be a networkx.DiGraph, got {type(graph).__name__}")
-        nodes = list(graph.nodes)
-        n = len(nodes)
-        if n < 2 or graph.number_of_edges() == 0:
-            raise ValueError("graph must have at least 2 nodes and 1 edge")
-        index = {node: i for i, node in enumerate(nodes)}
-        kinds = [graph.nodes[v].get("type") for v in nodes]
-        bad = [v for v, t in zip(nodes, kinds) if t not in ("E", "I")]
-        if bad:
-            raise ValueError(f"graph node attribute 'type' must be 'E' or 'I'; node {bad[0]!r} "
-                             f"has {graph.nodes[bad[0]].get('type')!r}")
-        types = np.array([t == "E" for t in kinds])
-        edges = list(graph.edges(data="weight"))
-        pre = np.array([index[a] for a, _, _ in edges], dtype=np.int64)
-        post = np.array([index[b] for _, b, _ in edges], dtype=np.int64)
-        given = np.array([np.nan if w is None else float(w) for _, _, w in edges])
         rng = check_seed(seed)
-        drawn = draw_magnitudes(pre, types, pre.shape[0] / n, strength, weight_cv, rng)
-        magnitudes = np.where(np.isnan(given), drawn, given)
-        neg = (magnitudes < 0) & types[pre]
-        if np.any(neg) or not np.all(np.isfinite(magnitudes)):
-            k = int(np.flatnonzero(neg | ~np.isfinite(magnitudes))[0])
-            raise ValueError(f"edge weight must be a finite magnitude >= 0 on excitatory edges; "
-                             f"edge {edges[k][0]!r}->{edges[k][1]!r} has {edges[k][2]!r}")
-        magnitudes = np.abs(magnitudes)
-        a_e, a_i = dale_matrices(pre, post, types, magnitudes)
+        types, a_e, a_i = graph_matrices(graph, strength, weight_cv, rng)
+        n = types.shape[0]
         if input_weights is None:
             win = input_matrix(n, check_int(n_inputs, "n_inputs", 1), input_fraction,
                                input_scaling, rng)
@@ -338,14 +310,11 @@ class EIReservoir(RateReservoir):
 
     @property
     def mean_shift(self) -> float:
-        """``kappa = -(beta - 1) m_I / N_I``: the rank-one entry added to every inhibitory
-        column in ``"mean_shift"`` mode (0 in ``"multiplicative"`` mode)."""
-        if self._mode != "mean_shift":
-            return 0.0
-        return -(self._balance - 1.0) * self._shift_unit
+        """``kappa`` of the ``"mean_shift"`` mode (0 in ``"multiplicative"`` mode)."""
+        return self.shift_scale(self._balance) if self._mode == "mean_shift" else 0.0
 
     def shift_scale(self, balance) -> float:
-        """``kappa`` of this network at another ``balance`` (``"mean_shift"`` mode)."""
+        """``kappa = -(beta - 1) m_I / N_I`` at ``beta = balance`` (module docstring)."""
         return -(float(balance) - 1.0) * self._shift_unit
 
     def dense_weights(self, balance=None) -> np.ndarray:
@@ -355,8 +324,7 @@ class EIReservoir(RateReservoir):
         if balance is not None and self._mode == "multiplicative":
             w[:, ~self._types] *= float(balance) / self._balance
         if self._mode == "mean_shift":
-            w[:, ~self._types] += self.mean_shift if balance is None else \
-                self.shift_scale(balance)
+            w[:, ~self._types] += self.shift_scale(self._balance if balance is None else balance)
         return w
 
     def _shift_input(self, rates):
