@@ -524,4 +524,5 @@ EXPERIMENTS = [
     AdaptationExperiment,
     LorenzForecastExperiment,
     SimulateExperiment,
+    __import__("reservoirs.balance_map", fromlist=["x"]).BalanceMapExperiment,
 ]
