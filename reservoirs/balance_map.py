@@ -35,10 +35,7 @@ import numpy as np
 import param
 
 from workbench.experiment import Experiment, defaults
-from workbench.readout import RidgeReadout
-from workbench.systems import mackey_glass, narma10
 
-from .map_analysis import TASK_LABELS, verdicts
 from .params import (
     AdaptStepsParams, BatchParams, HomeostasisParams, NetworkParams, SeedsParams,
     TaskLengthParams,
@@ -59,6 +56,8 @@ def _readout(x, y):
     """Ridge readouts for all columns of ``y`` from one Gram matrix of ``x`` (train rows),
     penalty per target chosen on the last 20 % of the training rows; predictions on the
     test rows."""
+    from workbench.readout import RidgeReadout
+
     n_train = int(round(TRAIN_FRACTION * x.shape[0]))
     fit = RidgeReadout(alpha_per_target=True, cv=0.2).fit(x[:n_train], y[:n_train])
     return y[n_train:], fit.predict(x[n_train:])
@@ -87,6 +86,8 @@ def score_memory(states, u, k_max, washout):
         affine recoding of the reservoir's input, so one run serves both tasks): the readout
         maps the state after ``u(t)`` to ``y(t+1)``.
     """
+    from workbench.systems import narma10
+
     u = u[:, 0]
     _, y_narma = narma10(u.shape[0], u=(u + 1.0) / 4.0)
     start = max(washout, k_max)
@@ -119,6 +120,8 @@ def _unit_inputs(p, seed):
     drive = np.random.default_rng(s_drive).uniform(-1, 1, (p["adapt_steps"], 1))
     mg = None
     if {"mg1", "mg10"} & set(p["tasks"]):
+        from workbench.systems import mackey_glass
+
         mg_seed = int(np.random.default_rng(s_mg).integers(2**31))
         mg = mackey_glass(p["task_steps"] + max(_MG_HORIZONS), zscore=True, seed=mg_seed)
     return u, drive, mg
@@ -353,6 +356,8 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
         for key in ("radius", "population_rate", "entropy", "rate_error"):
             run.write(key, stack(key), dims=full)
         run.write("ei_ratio", stack("ei_ratio"), dims=full + ("neuron",))
+        from .map_analysis import TASK_LABELS, verdicts
+
         summary, regions = verdicts(score, self.tasks, self.conditions,
                                     np.asarray(self.balances), np.asarray(self.target_rates))
         for key, value in summary.items():

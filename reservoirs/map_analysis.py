@@ -12,7 +12,6 @@ the mean of per-seed values (the network realisations are independent).
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["TASK_LABELS", "higher_is_better", "t_interval", "verdicts"]
 
@@ -41,6 +40,8 @@ def t_interval(values, axis=-1):
     (mean, low, high) : ndarrays
         NaN bounds with fewer than two finite values.
     """
+    from scipy import stats
+
     x = np.asarray(values, dtype=float)
     n = np.sum(np.isfinite(x), axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
