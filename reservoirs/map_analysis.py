@@ -11,6 +11,8 @@ the mean of per-seed values (the network realisations are independent).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 __all__ = ["TASK_LABELS", "higher_is_better", "t_interval", "verdicts"]
@@ -44,7 +46,8 @@ def t_interval(values, axis=-1):
 
     x = np.asarray(values, dtype=float)
     n = np.sum(np.isfinite(x), axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)       # fewer than two seeds
         mean = np.nanmean(x, axis=axis)
         sem = np.nanstd(x, axis=axis, ddof=1) / np.sqrt(n)
         half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sem

@@ -77,15 +77,27 @@ def test_score_memory_of_a_delay_line():
     assert e1 < 1e-3 and e10 < 1e-2                     # a sine is linear in two lags
 
 
+@pytest.mark.parametrize("kw, word", [
+    (dict(balance_modes=["additive"]), "balance_modes"),
+    (dict(ei_splits=["random", "random"]), "ei_splits"),
+    (dict(task_steps=150), "task_steps"),
+    (dict(target_rates=[1.5]), "target_rates"),
+    (dict(couplings=[]), "couplings"),
+    (dict(ei_splits=["fixed"], topology="small_world"), "ei_splits"),
+])
+def test_validation_names_the_parameter(kw, word, tmp_path):
+    store = Store(str(tmp_path / "s.zarr"))
+    with pytest.raises(ValueError, match=word):
+        BalanceMapExperiment(**{**SMALL, **kw}).run(store)
+    assert not store.runs()
+
+
 def test_bad_parameters_exit_2_and_write_nothing(tmp_path):
     exe = str(Path(sys.executable).parent / "workbench")
     store = tmp_path / "s.zarr"
-    for setting, word in (('balance_modes=["additive"]', "balance_modes"),
-                          ("task_steps=150", "task_steps"),
-                          ('target_rates=[1.5]', "target_rates")):
-        out = subprocess.run([exe, "run", "reservoirs.balance_map", "--set", setting,
-                              "--store", str(store)], capture_output=True, text=True,
-                             timeout=120)
-        assert out.returncode == 2, out.stderr
-        assert out.stderr.strip().startswith("error:") and word in out.stderr
+    out = subprocess.run([exe, "run", "reservoirs.balance_map", "--set",
+                          'balance_modes=["additive"]', "--store", str(store)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip().startswith("error:") and "balance_modes" in out.stderr
     assert not store.exists() or not Store(str(store)).runs()
