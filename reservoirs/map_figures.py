@@ -9,6 +9,7 @@ seed-means of the global condition (:mod:`reservoirs.operating_point`).
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 __all__ = ["heatmap_figure", "regions_figure"]
@@ -77,14 +78,15 @@ def heatmap_figure(score, radius, entropy, conditions, axes_coords, balances, la
             for q, (img, what, cmap) in enumerate(maps):
                 ax = grid[r, k + q * len(sigmas)]
                 kw = {}
-                if what == "adaptive gain":
-                    span = np.nanmax(np.abs(np.log(img[np.isfinite(img)] + 1e-300)),
-                                     initial=0.1)
-                    kw = dict(vmin=np.exp(-span), vmax=np.exp(span))
-                im = ax.imshow(img, origin="lower", aspect="auto", cmap=cmap,
-                               extent=(balances[0], balances[-1], -0.5, couplings.size - 0.5),
-                               **kw)
-                _overlay(ax, balances, y, rad[i, j, :, k], ent[i, j, :, k])
+                if what == "adaptive gain":       # 1 (no gain) white, > 1 blue, < 1 red
+                    finite = img[np.isfinite(img)]
+                    lo = min(float(finite.min(initial=1.0)), 0.99)
+                    hi = max(float(finite.max(initial=1.0)), 1.01)
+                    kw = dict(norm=TwoSlopeNorm(1.0, lo, hi))
+                x = np.arange(balances.size)      # cells at grid indices (beta may be uneven)
+                im = ax.imshow(img, origin="lower", aspect="auto", cmap=cmap, **kw)
+                _overlay(ax, x, y, rad[i, j, :, k], ent[i, j, :, k])
+                ax.set_xticks(x, [f"{b:g}" for b in balances], rotation=90)
                 ax.set_yticks(y, [f"{c:g}" for c in couplings])
                 ax.set_title(f"{what}\n{name}, σ_in={sig:g}", fontsize=7)
                 ax.set_xlabel("β", fontsize=7)
