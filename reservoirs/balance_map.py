@@ -14,7 +14,9 @@ reached by the adaptation rule from that beta; heterogeneous Beta targets with m
 Every reservoir is scored on memory capacity and NARMA-10 from one run (one Gram matrix for
 all delays and both targets) and on Mackey-Glass 1- and 10-step prediction from a second run;
 its operating point (Jacobian radius, population rate, rate entropy, per-neuron E/I input
-ratio, :mod:`reservoirs.operating_point`) is recorded from the first run.
+ratio, :mod:`reservoirs.operating_point`) is recorded from the first run. Adapted networks
+are adapted once (``adapt_steps`` of ``U(-1, 1)`` drive, the memory task's statistics, then
+frozen) and score every task, Mackey-Glass included [A].
 
 Work is split into units, one per (balance_mode, ei_split, coupling, sigma_in, seed): the
 global betas of a unit run as one shared-matrix batch (:func:`reservoirs.batch.run_balances`),
