@@ -12,6 +12,10 @@ Run: ``python benchmarks/reservoir.py`` (needs ``pip install reservoirpy==0.4.2`
    looping reservoirpy's ``memory_capacity`` over the same 32 reservoirs. Target: >= 10x.
 3. N = 2000 for 100 000 steps streamed into an on-disk store (``reservoirs.simulate``) in a
    child process: peak RSS against the 1.6 GB the states would need in RAM.
+4. ``--numba``: the two time loops of the C kernel (one network in the SELL layout, N = 500,
+   20 000 steps; a 32-network shared-matrix batch, N = 500, 2 000 steps) against the same
+   loops compiled by numba ``@njit(cache=True)`` (``benchmarks/numba_kernels.py``), with the
+   same inputs; only this measurement runs with ``--numba``.
 
 BLAS is limited to one thread for both libraries. Measurements 1 and 2 alternate ours and
 the peer ``REPEATS`` times and print the medians of the wall-clock seconds, their ratio, and
@@ -187,7 +191,76 @@ def bench_memory(n_neurons=2000, n_steps=100_000):
           f"all states in RAM would be {full:.0f} MiB")
 
 
+def bench_numba(steps=20_000, batch_steps=2000, n_balances=32):
+    import numba_kernels as nk
+    import scipy.sparse as sp
+
+    from reservoirs import compiled
+    from reservoirs.dynamics import _row_scaled
+
+    lib = compiled.kernel()
+    res = EIReservoir(N, gain=4.0, strength=2.0, seed=0)
+    u = np.random.default_rng(0).uniform(-1, 1, (steps, 1))
+    w = res.weights
+    scale = -res.gain * np.ones(N)
+    data = _row_scaled(w, scale)
+    layout = compiled.SellLayout(w)
+    values = layout.values(data)
+    win, bias = res.input_weights * scale[:, None], -scale * res.threshold
+    indices = layout.indices
+
+    def c_single():
+        state = np.full(N, 0.5)
+        out = np.empty((steps, N))
+        compiled.run_rate(lib, layout, data, u, win, bias, None, "sigmoid", state, out)
+        return out
+
+    def nb_single():
+        state = np.full(N, 0.5)
+        out = np.empty((steps, N))
+        nk.rate_run(N, layout.off.size - 1, steps, layout.off, indices, values, u, win, bias,
+                    state, out)
+        return out
+
+    betas = np.linspace(0.5, 2.0, n_balances)
+    parts = sp.hstack([res.excitatory, res.inhibitory], format="csr")
+    parts.sort_indices()
+    pdata = _row_scaled(parts, scale)
+    scales = np.vstack([np.ones_like(betas), -betas / res.balance])
+    ub = u[:batch_steps]
+
+    def c_batch():
+        return compiled.run_shared(lib, parts, pdata, scales, ub, win, bias, None, "sigmoid",
+                                   np.full((N, n_balances), 0.5))
+
+    def nb_batch():
+        state = np.full(N * n_balances, 0.5)
+        z = np.empty(2 * N * n_balances)
+        y = np.empty(N * n_balances)
+        nk.shared_run(N, 2, n_balances, batch_steps, parts.indptr.astype(np.int32),
+                      parts.indices.astype(np.int32), pdata, scales, ub, win, bias, state, z, y)
+        return state.reshape(N, n_balances)
+
+    nb_single(), nb_batch()                              # compile (or load the cache)
+    for name, c_fn, nb_fn, work in (("one network, SELL step loop", c_single, nb_single,
+                                     f"N={N}, {steps} steps"),
+                                    ("shared-matrix batch", c_batch, nb_batch,
+                                     f"{n_balances} networks, N={N}, {batch_steps} steps")):
+        (t_c, cpu_c, out_c, _), (t_nb, cpu_nb, out_nb, _) = interleaved(
+            lambda: (c_fn(), {}), lambda: (nb_fn(), {}))
+        diff = float(np.abs(out_c - out_nb).max())
+        print(f"[4] {name} ({work}; max |C - numba| {diff:.1e})")
+        print(f"    C kernel {t_c:7.3f} s ({cpu_c:.3f} s CPU)   numba {t_nb:7.3f} s "
+              f"({cpu_nb:.3f} s CPU)   numba / C = {t_nb / t_c:.2f} wall, "
+              f"{cpu_nb / cpu_c:.2f} CPU")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--numba":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        with threadpool_limits(1):
+            bench_numba()
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--memory-child":
         with threadpool_limits(1):
             memory_child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

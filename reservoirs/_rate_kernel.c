@@ -1,10 +1,14 @@
 /* Compiled time loop of the discrete-time rate networks (reservoirs/dynamics.py).
  *
  * Implements, for every step t, with the sign s and gain c of the activation folded into the
- * rows of W, of W_in and of the bias by the caller (reservoirs/compiled.py),
+ * rows of W, of W_in, of the bias and of the low-rank rows p by the caller
+ * (reservoirs/compiled.py),
  *
- *     x = s c (W_in u(t) - theta) + s c W r(t),   r(t+1) = (1 - a) r(t) + a g(x),
+ *     x = s c (W_in u(t) - theta) + s c p (q . r(t)) + s c W r(t),
+ *     r(t+1) = (1 - a) r(t) + a g(x),
  *
+ * where the optional rank-one term p q^T (one per network of a stack) is the mean-field shift of
+ * the inhibitory drive (reservoirs/network.py, balance_mode "mean_shift"),
  * g(y) = 1 / (1 + exp(y)) for the logistic sigmoid (f(x) = g(-x)) and g = tanh. The sum of
  * each row starts from the drive and runs in the stored order of the CSR row, as scipy's
  * csr_matvec(s) do in the numpy path; the two paths agree to rounding (exp, fused
@@ -90,12 +94,17 @@ static inline double drive_of(int64_t i, int64_t d_in, const double *u, const do
  * chunks. */
 static void sell_matvec(int64_t m, int64_t n_chunks, const int64_t *off, const int32_t *indices,
                         const double *data, int64_t d_in, const double *u, const double *win,
-                        const double *bias, const double *r, double *x)
+                        const double *bias, const double *lr_p, const double *dots,
+                        int64_t group, const double *r, double *x)
 {
     for (int64_t c = 0; c < n_chunks; c++) {
         double acc[LANES];
-        for (int l = 0; l < LANES; l++)
-            acc[l] = c * LANES + l < m ? drive_of(c * LANES + l, d_in, u, win, bias) : 0.0;
+        for (int l = 0; l < LANES; l++) {
+            const int64_t i = c * LANES + l;
+            acc[l] = i < m ? drive_of(i, d_in, u, win, bias) : 0.0;
+            if (lr_p && i < m)
+                acc[l] += lr_p[i] * dots[i / group];
+        }
         const double *v = data + off[c];
         const int32_t *ix = indices + off[c];
         const int64_t width = (off[c + 1] - off[c]) / LANES;
@@ -120,16 +129,27 @@ static void sell_matvec(int64_t m, int64_t n_chunks, const int64_t *off, const i
  * updated in place. W in the SELL layout (off: n_chunks + 1 offsets); u: (steps, d_in)
  * input, win: (m, d_in) and bias: (m,) folded (s c W_in and -s c theta).
  * out: (steps, m) receiving r(t+1), or NULL (states discarded; `work` then holds 2 m
- * doubles). leak: (m,) values a, or NULL for a = 1. */
+ * doubles). leak: (m,) values a, or NULL for a = 1.
+ * lr_p, lr_q: (m,) rank-one term, one per block of `group` neurons (x_i += p_i q_G . r_G for
+ * the block G holding i), or NULL; dots: m / group doubles of scratch. */
 void rate_run(int64_t m, int64_t n_chunks, int64_t steps, const int64_t *off,
               const int32_t *indices, const double *data, int64_t d_in, const double *u,
               const double *win, const double *bias, const double *leak, int act,
-              double *state, double *out, double *work)
+              double *state, double *out, double *work, const double *lr_p,
+              const double *lr_q, int64_t group, double *dots)
 {
     const double *r = state;
     for (int64_t t = 0; t < steps; t++) {
         double *x = out ? out + t * m : work + (t & 1) * m;
-        sell_matvec(m, n_chunks, off, indices, data, d_in, u + t * d_in, win, bias, r, x);
+        if (lr_p)
+            for (int64_t g = 0; g < m / group; g++) {
+                double acc = 0.0;
+                for (int64_t j = g * group; j < (g + 1) * group; j++)
+                    acc += lr_q[j] * r[j];
+                dots[g] = acc;
+            }
+        sell_matvec(m, n_chunks, off, indices, data, d_in, u + t * d_in, win, bias, lr_p, dots,
+                    group, r, x);
         activate(x, m, act);
         if (leak)
             for (int64_t i = 0; i < m; i++)
@@ -145,16 +165,25 @@ void rate_run(int64_t m, int64_t n_chunks, int64_t steps, const int64_t *off,
 static void shared_matvec(int64_t n, int64_t batch, const int32_t *indptr,
                           const int32_t *indices, const double *data, const double *z,
                           int64_t d_in, const double *u, const double *win,
-                          const double *bias, double *y)
+                          const double *bias, const double *lr_p, const double *dots,
+                          double *y)
 {
     for (int64_t i = 0; i < n; i++) {
         const double di = drive_of(i, d_in, u, win, bias);
+        const double pi = lr_p ? lr_p[i] : 0.0;
         for (int64_t q = 0; q < batch; q += 4 * LANES) {
             const int64_t tiles = (batch - q) / LANES < 4 ? (batch - q) / LANES : 4;
 #ifdef __AVX512F__
             const __mmask8 k1 = tiles > 1 ? 0xFF : 0, k2 = tiles > 2 ? 0xFF : 0,
                            k3 = tiles > 3 ? 0xFF : 0;
             __m512d a0 = _mm512_set1_pd(di), a1 = a0, a2 = a0, a3 = a0;
+            if (lr_p) {
+                const __m512d p = _mm512_set1_pd(pi);
+                a0 = _mm512_fmadd_pd(p, _mm512_loadu_pd(dots + q), a0);
+                a1 = _mm512_fmadd_pd(p, _mm512_maskz_loadu_pd(k1, dots + q + LANES), a1);
+                a2 = _mm512_fmadd_pd(p, _mm512_maskz_loadu_pd(k2, dots + q + 2 * LANES), a2);
+                a3 = _mm512_fmadd_pd(p, _mm512_maskz_loadu_pd(k3, dots + q + 3 * LANES), a3);
+            }
             for (int32_t p = indptr[i]; p < indptr[i + 1]; p++) {
                 const __m512d w = _mm512_set1_pd(data[p]);
                 const double *zj = z + (int64_t)indices[p] * batch + q;
@@ -172,7 +201,7 @@ static void shared_matvec(int64_t n, int64_t batch, const int32_t *indptr,
             const int64_t width = tiles * LANES;
             double *yi = y + i * batch + q;
             for (int64_t b = 0; b < width; b++)
-                yi[b] = di;
+                yi[b] = lr_p ? di + pi * dots[q + b] : di;
             for (int32_t p = indptr[i]; p < indptr[i + 1]; p++) {
                 const double w = data[p];
                 const double *zj = z + (int64_t)indices[p] * batch + q;
@@ -191,15 +220,27 @@ static void shared_matvec(int64_t n, int64_t batch, const int32_t *indptr,
  * out: r_b(t+1) for b < used written at out[b * sb + t * st + i] (element strides), or NULL.
  * z: K n batch doubles, y: n batch doubles of scratch. Per step Z = [R diag(s_1); ...;
  * R diag(s_K)] and Y = d 1^T + [M_1 ... M_K] Z: each stored link is read once per step
- * for the whole batch. */
+ * for the whole batch.
+ * lr_p, lr_q: (n,) and lr_s: (batch,) rank-one term of network b, W_b += lr_s[b] p q^T, or
+ * NULL; dots: batch doubles of scratch. */
 void shared_run(int64_t n, int64_t n_parts, int64_t batch, int64_t used, int64_t steps,
                 const int32_t *indptr, const int32_t *indices, const double *data,
                 const double *scales, int64_t d_in, const double *u, const double *win,
                 const double *bias, const double *leak, int act,
-                double *state, double *out, int64_t sb, int64_t st, double *z, double *y)
+                double *state, double *out, int64_t sb, int64_t st, double *z, double *y,
+                const double *lr_p, const double *lr_q, const double *lr_s, double *dots)
 {
     const int64_t nb = n * batch;
     for (int64_t t = 0; t < steps; t++) {
+        if (lr_p) {
+            for (int64_t b = 0; b < batch; b++)
+                dots[b] = 0.0;
+            for (int64_t j = 0; j < n; j++)
+                for (int64_t b = 0; b < batch; b++)
+                    dots[b] += lr_q[j] * state[j * batch + b];
+            for (int64_t b = 0; b < batch; b++)
+                dots[b] *= lr_s[b];
+        }
         for (int64_t k = 0; k < n_parts; k++) {
             const double *s = scales + k * batch;
             double *zk = z + k * nb;
@@ -207,7 +248,8 @@ void shared_run(int64_t n, int64_t n_parts, int64_t batch, int64_t used, int64_t
                 for (int64_t b = 0; b < batch; b++)
                     zk[i * batch + b] = state[i * batch + b] * s[b];
         }
-        shared_matvec(n, batch, indptr, indices, data, z, d_in, u + t * d_in, win, bias, y);
+        shared_matvec(n, batch, indptr, indices, data, z, d_in, u + t * d_in, win, bias, lr_p,
+                      dots, y);
         activate(y, nb, act);
         for (int64_t i = 0; i < n; i++) {
             double *yi = y + i * batch, *ri = state + i * batch;

@@ -155,7 +155,9 @@ def run_balances(reservoir: EIReservoir, balances, u, washout=0) -> np.ndarray:
         [W_1 r_1, \\dots, W_B r_B] = [A^E,\\; A^I_0]
         \\begin{bmatrix} R \\\\ -R\\,\\mathrm{diag}(\\beta/\\beta_0) \\end{bmatrix},
 
-    one CSR x dense product per step (:class:`reservoirs.dynamics.SharedSystem`).
+    one CSR x dense product per step (:class:`reservoirs.dynamics.SharedSystem`). In
+    ``"mean_shift"`` mode the sparse parts keep scales ``(1, -1)`` and copy ``b`` gets the
+    rank-one term ``kappa_b 1 1_I^T`` with ``kappa_b = -(beta_b - 1) m_I / N_I``.
     """
     if not isinstance(reservoir, EIReservoir):
         raise ValueError(f"reservoir must be an EIReservoir, got {type(reservoir).__name__}")
@@ -166,9 +168,16 @@ def run_balances(reservoir: EIReservoir, balances, u, washout=0) -> np.ndarray:
     system = reservoir._system
     parts = sp.hstack([reservoir.excitatory, reservoir.inhibitory], format="csr")
     parts.sort_indices()
-    scales = np.vstack([np.ones_like(betas), -betas / reservoir.balance])
+    lowrank = None
+    if reservoir.balance_mode == "mean_shift":
+        scales = np.vstack([np.ones_like(betas), -np.ones_like(betas)])
+        lowrank = (np.ones(reservoir.n_neurons), (~reservoir.cell_types).astype(float),
+                   np.array([reservoir.shift_scale(b) for b in betas]))
+    else:
+        scales = np.vstack([np.ones_like(betas), -betas / reservoir.balance])
     shared = SharedSystem(parts=parts, scales=scales, input_weights=system.input_weights,
                           threshold=system.threshold, gain=system.gain, leak=system.leak,
                           activation=system.activation,
-                          state=np.repeat(system.state[:, None], betas.size, axis=1))
+                          state=np.repeat(system.state[:, None], betas.size, axis=1),
+                          lowrank=lowrank)
     return shared.run(arr, washout)

@@ -1,7 +1,27 @@
 """Claims of Srinivasan, Plenz & Girvan 2025 checked by ``workbench reproduce``.
 
-The pass criteria are those of the reproduction table in ``research/ei_reservoir.md`` §6
-(direction and order of magnitude, since the paper's exact protocol is unknown).
+The paper's protocol is not known in detail, so each criterion asks for the direction and
+the order of magnitude of a claim, decided with 95 % intervals over network realisations
+where the experiment has them (``reservoirs.balance_map``, :mod:`reservoirs.map_analysis`):
+
+* T1 (balanced or slightly over-inhibited is best, excitation-dominated clearly worse): on
+  one network setting (``reservoirs.balance_sweep``: best beta in [0.95, 1.55] and beta <= 0.8
+  worse by >= 10 % for MC and NARMA-10), and across the map (``T1_map``: the paper says
+  "characteristically", so T1 must hold in at least half of the settings of both tasks).
+* T2 (adaptation beats the globally tuned reservoir, "up to +130 %"): on the map, homogeneous
+  adaptation started from the untuned beta = 1 against the global beta tuned per setting. The
+  ratio (MC adaptive / MC global; NRMSE global / NRMSE adaptive, since an error cannot fall by
+  more than 100 %) must have its lower 95 % bound above 1 in some setting for MC and for a
+  prediction task (direction), and its largest mean must reach 1.5 on some task (+50 %,
+  within a factor 3 of +130 %: the order of magnitude). The ratio against the untuned beta = 1
+  is reported beside it. The former criterion (largest seed-mean gain >= 13 %) had no
+  uncertainty and a threshold an order of magnitude below the claim.
+* T3 (heterogeneous targets are more robust): on the map, the mean loss from each
+  condition's own best across target rates and starting betas must be smaller for the
+  heterogeneous condition (95 % interval of the per-seed difference below 0) in at least half
+  of the settings, for MC and for NARMA-10 (the claim covers linear and nonlinear tasks).
+* T4 (one-step design comparable to iteration) and T5 (rates reach their targets) keep the
+  thresholds of the reproduction table (within 5 %; mean ``|rbar - rho| < 0.05``).
 """
 
 from __future__ import annotations
@@ -32,22 +52,35 @@ def _t1(run):
             f"NARMA error +{excess:.0f} %"), ok
 
 
+def _t1_map(run):
+    m = run.metrics
+    mc, narma = m["mc_t1_share"], m["narma_t1_share"]
+    return f"T1 holds in {100 * mc:.0f} % of settings (MC), {100 * narma:.0f} % (NARMA-10)", \
+        mc >= 0.5 and narma >= 0.5
+
+
+def _ratio(m, task, base):
+    key = f"{task}_t2_{base}_max"
+    return f"{m[key]:.2f} [{m[key + '_lo']:.2f}, {m[key + '_hi']:.2f}]"
+
+
 def _t2(run):
     m = run.metrics
-    gain_mc, gain_narma = m["mc_homogeneous_improvement_pct_max"], m["narma_homogeneous_improvement_pct_max"]
-    overall_mc, overall_narma = m["mc_homogeneous_improvement_pct_overall"], m["narma_homogeneous_improvement_pct_overall"]
-    ok = overall_mc >= 0 and overall_narma >= 0 and max(gain_mc, gain_narma) >= 13.0
-    return (f"largest gain MC +{gain_mc:.1f} %, NARMA error −{gain_narma:.1f} %; "
-            f"best vs best MC {overall_mc:+.1f} %, NARMA {overall_narma:+.1f} %"), ok
+    tasks = [t for t in ("mc", "narma", "mg1", "mg10") if f"{t}_t2_share" in m]
+    prediction = [t for t in tasks if t != "mc"]
+    direction = m.get("mc_t2_share", 0) > 0 and any(m[f"{t}_t2_share"] > 0 for t in prediction)
+    size = max(m[f"{t}_t2_tuned_max"] for t in tasks) >= 1.5
+    text = "; ".join(f"{t}: ×{_ratio(m, t, 'tuned')} vs tuned β (holds in "
+                     f"{100 * m[f'{t}_t2_share']:.0f} %), ×{_ratio(m, t, 'untuned')} vs β = 1"
+                     for t in tasks)
+    return "best setting, 95 % CI: " + text, bool(direction and size)
 
 
 def _t3(run):
     m = run.metrics
-    het = (m["mc_heterogeneous_mean_loss_pct"], m["narma_heterogeneous_mean_loss_pct"])
-    hom = (m["mc_homogeneous_mean_loss_pct"], m["narma_homogeneous_mean_loss_pct"])
-    ok = het[0] < hom[0] and het[1] < hom[1]
-    return (f"mean loss from own best: heterogeneous MC {het[0]:.0f} % / NARMA {het[1]:.0f} %, "
-            f"homogeneous {hom[0]:.0f} % / {hom[1]:.0f} %"), ok
+    mc, narma = m["mc_t3_share"], m["narma_t3_share"]
+    return (f"heterogeneous more robust in {100 * mc:.0f} % of settings (MC), "
+            f"{100 * narma:.0f} % (NARMA-10)"), mc >= 0.5 and narma >= 0.5
 
 
 def _t4(run):
@@ -69,6 +102,14 @@ def _lorenz(run):
     m = run.metrics
     return f"one-step NRMSE {m['nrmse']:.2g}; closed loop D_stsp {m['d_stsp']:.2f}, D_H {m['d_h']:.3f}", None
 
+
+_MAP_FULL = {"n_neurons": 300, "balances": [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5],
+             "couplings": [8.0, 16.0], "input_scalings": [0.5, 1.0], "ei_splits": ["random"],
+             "tasks": ["mc", "narma"], "n_seeds": 10}
+_MAP_QUICK = {"n_neurons": 100, "balances": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0], "couplings": [8.0],
+              "input_scalings": [0.5], "balance_modes": ["multiplicative"], "ei_splits": ["random"],
+              "tasks": ["mc", "narma"], "target_rates": [0.3, 0.5], "n_seeds": 3,
+              "task_steps": 1500, "k_max": 50, "adapt_steps": 1000}
 
 _SPIKING_QUICK = {"n_neurons": 200, "g_values": [3.0, 5.56], "n_steps": 600, "k_max": 20,
                   "adapt_duration": 1000.0}
@@ -99,12 +140,16 @@ CLAIMS = [
     Claim("reservoirs.T1", PAPER, "Global E/I balance: performance peaks at β ≈ 1 or slightly above; "
           "excitation-dominated is clearly worse", "peak at β ∈ [1, 1.5]; β ≤ 0.8 clearly worse",
           "reservoirs.balance_sweep", _t1, params=_SWEEP_FULL, quick_params=_SWEEP_QUICK, figure="balance_sweep"),
-    Claim("reservoirs.T2", PAPER, "Local homeostatic adaptation (homogeneous ρ) beats the best global β",
-          "up to +130 %", "reservoirs.adaptation", _t2, params=_ADAPT_FULL, quick_params=_ADAPT_QUICK,
-          figure="mc_vs_target"),
-    Claim("reservoirs.T3", PAPER, "Heterogeneous targets ρ_i ~ Beta are more robust across the sweep",
-          "more robust", "reservoirs.adaptation", _t3, params=_ADAPT_FULL, quick_params=_ADAPT_QUICK,
-          figure="narma_vs_target"),
+    Claim("reservoirs.T1_map", PAPER, "Balanced or slightly over-inhibited is best, across the "
+          "map of coupling, input scaling and model choices", "characteristically",
+          "reservoirs.balance_map", _t1_map, params=_MAP_FULL, quick_params=_MAP_QUICK,
+          figure="map_mc"),
+    Claim("reservoirs.T2", PAPER, "Local homeostatic adaptation (homogeneous ρ, from β = 1) beats the "
+          "globally tuned β", "up to +130 %", "reservoirs.balance_map", _t2, params=_MAP_FULL,
+          quick_params=_MAP_QUICK, figure="map_narma"),
+    Claim("reservoirs.T3", PAPER, "Heterogeneous targets ρ_i ~ Beta are more robust across the map",
+          "more robust", "reservoirs.balance_map", _t3, params=_MAP_FULL, quick_params=_MAP_QUICK,
+          figure="regions"),
     Claim("reservoirs.T4", PAPER, "The one-step Ω design is comparable to iterative adaptation",
           "comparable", "reservoirs.adaptation", _t4, params=_ADAPT_FULL, quick_params=_ADAPT_QUICK),
     Claim("reservoirs.T5", PAPER, "After adaptation the firing rates match their targets",

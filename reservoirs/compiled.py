@@ -23,9 +23,10 @@ __all__ = ["LANES", "SellLayout", "kernel", "run_rate", "run_shared"]
 _SOURCE = Path(__file__).with_name("_rate_kernel.c")
 _P, _I, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
 _SIGNATURES = {
-    "rate_run": (None, [_I, _I, _I, _P, _P, _P, _I, _P, _P, _P, _P, _INT, _P, _P, _P]),
+    "rate_run": (None, [_I, _I, _I, _P, _P, _P, _I, _P, _P, _P, _P, _INT, _P, _P, _P,
+                        _P, _P, _I, _P]),
     "shared_run": (None, [_I, _I, _I, _I, _I, _P, _P, _P, _P, _I, _P, _P, _P, _P, _INT, _P, _P,
-                          _I, _I, _P, _P]),
+                          _I, _I, _P, _P, _P, _P, _P, _P]),
 }
 _ACTIVATION = {"sigmoid": 0, "tanh": 1}
 
@@ -93,7 +94,8 @@ class SellLayout:
         return out
 
 
-def run_rate(lib, layout, data, u, input_weights, bias, leak, activation, state, out=None):
+def run_rate(lib, layout, data, u, input_weights, bias, leak, activation, state, out=None,
+             lowrank=None):
     """Advance one network ``u.shape[0]`` steps (``rate_run`` in the C source).
 
     Parameters
@@ -117,8 +119,18 @@ def run_rate(lib, layout, data, u, input_weights, bias, leak, activation, state,
         ``r(t)``; overwritten with the final state.
     out : ndarray, shape (L, m), optional
         Receives ``r(t+1)`` row by row; None discards the states.
+    lowrank : (ndarray, ndarray, int), optional
+        ``(p, q, group)``: folded ``s c p`` and ``q`` of shape ``(m,)``; every block of
+        ``group`` neurons gets ``x_G += p_G (q_G . r_G)`` (one rank-one term per network of
+        a stack).
     """
     m = state.shape[0]
+    p = q = dots = None
+    group = 1
+    if lowrank is not None:
+        p, q, group = np.ascontiguousarray(lowrank[0]), np.ascontiguousarray(lowrank[1]), \
+            int(lowrank[2])
+        dots = np.empty(m // group)
     values = layout.values(data)
     u, input_weights = np.ascontiguousarray(u), np.ascontiguousarray(input_weights)
     work = np.empty(2 * m) if out is None else None
@@ -127,11 +139,14 @@ def run_rate(lib, layout, data, u, input_weights, bias, leak, activation, state,
                  _ptr(u, np.float64), _ptr(input_weights, np.float64), _ptr(bias, np.float64),
                  None if leak is None else _ptr(leak, np.float64), _ACTIVATION[activation],
                  _ptr(state, np.float64), None if out is None else _ptr(out, np.float64),
-                 None if work is None else _ptr(work, np.float64))
+                 None if work is None else _ptr(work, np.float64),
+                 None if p is None else _ptr(p, np.float64),
+                 None if q is None else _ptr(q, np.float64), group,
+                 None if dots is None else _ptr(dots, np.float64))
 
 
 def run_shared(lib, parts, data, scales, u, input_weights, bias, leak, activation, state,
-               out=None):
+               out=None, lowrank=None):
     """Advance a batch of networks sharing ``[M_1 ... M_K]`` (``shared_run`` in the C source).
 
     Parameters
@@ -148,6 +163,9 @@ def run_shared(lib, parts, data, scales, u, input_weights, bias, leak, activatio
         Column ``b`` = ``r_b(t)``.
     out : ndarray, shape (B, L, n), optional
         Receives ``r_b(t+1)`` (any strides whose last one is one element).
+    lowrank : (ndarray, ndarray, ndarray), optional
+        ``(p, q, s)``: folded ``s c p`` and ``q`` of shape ``(n,)``, ``s`` of shape ``(B,)``;
+        network ``b`` gets ``W_b += s_b p q^T``.
 
     Returns
     -------
@@ -165,6 +183,12 @@ def run_shared(lib, parts, data, scales, u, input_weights, bias, leak, activatio
     u, input_weights = np.ascontiguousarray(u), np.ascontiguousarray(input_weights)
     z = np.empty(scales.shape[0] * n * padded)
     y = np.empty(n * padded)
+    p = q = s_p = None
+    if lowrank is not None:
+        p, q = np.ascontiguousarray(lowrank[0]), np.ascontiguousarray(lowrank[1])
+        s_p = np.zeros(padded)
+        s_p[:bsz] = lowrank[2]
+    dots = np.empty(padded)
     sb = st = 0
     if out is not None:
         if out.dtype != np.float64 or out.strides[2] != out.itemsize:
@@ -176,5 +200,8 @@ def run_shared(lib, parts, data, scales, u, input_weights, bias, leak, activatio
                    _ptr(input_weights, np.float64), _ptr(bias, np.float64),
                    None if leak is None else _ptr(leak, np.float64), _ACTIVATION[activation],
                    _ptr(state_p, np.float64), None if out is None else out.ctypes.data, sb, st,
-                   _ptr(z, np.float64), _ptr(y, np.float64))
+                   _ptr(z, np.float64), _ptr(y, np.float64),
+                   None if p is None else _ptr(p, np.float64),
+                   None if q is None else _ptr(q, np.float64),
+                   None if s_p is None else _ptr(s_p, np.float64), _ptr(dots, np.float64))
     return state_p[:, :bsz].copy()

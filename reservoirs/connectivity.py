@@ -22,7 +22,9 @@ __all__ = [
     "cell_types",
     "dale_matrices",
     "draw_magnitudes",
+    "fixed_split_edges",
     "graph_edges",
+    "graph_matrices",
     "input_matrix",
     "mean_weights",
 ]
@@ -61,6 +63,49 @@ def _fixed_indegree_edges(n, k, rng):
     for i in range(n):
         choice = rng.choice(n - 1, size=k, replace=False)
         pre[i] = choice + (choice >= i)
+    return pre.ravel(), np.repeat(np.arange(n, dtype=np.int64), k)
+
+
+def fixed_split_edges(types, in_degree, rng):
+    """Exactly ``k_E`` excitatory and ``k_I`` inhibitory presynaptic partners per neuron.
+
+    Parameters
+    ----------
+    types : ndarray of bool, shape (n,)
+        True for excitatory neurons.
+    in_degree : int
+        ``k``; split as ``k_E = round(f_E k)``, ``k_I = k - k_E`` with ``f_E`` the excitatory
+        share of ``types``.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    pre, post : ndarray of int
+        ``k`` links into every neuron, no self-links, no duplicates.
+
+    Notes
+    -----
+    With :func:`graph_edges` (``"random"``) each presynaptic partner is excitatory with
+    probability ``f_E``, so the inhibitory in-degree is binomial, ``k_I ~ B(k, f_I)``: at
+    ``k = 50``, ``f_I = 0.2`` its coefficient of variation is ``sqrt(f_E / (k f_I)) = 0.28``.
+    Fixing the split removes this spread of the per-neuron E/I balance (an option of ours [A]:
+    the paper's construction is not known in this detail).
+    """
+    types = np.asarray(types, dtype=bool)
+    n = types.shape[0]
+    k = check_int(in_degree, "in_degree", 1, n - 1)
+    k_e = int(round(types.mean() * k))
+    k_i = k - k_e
+    exc, inh = np.flatnonzero(types), np.flatnonzero(~types)
+    if k_e > exc.size - 1 or k_i > inh.size - 1:
+        raise ValueError(f"in_degree {k} split as {k_e} E + {k_i} I needs more than "
+                         f"{exc.size} excitatory and {inh.size} inhibitory neurons")
+    pre = np.empty((n, k), dtype=np.int64)
+    for i in range(n):
+        pool_e = exc[exc != i] if types[i] else exc
+        pool_i = inh if types[i] else inh[inh != i]
+        pre[i, :k_e] = rng.choice(pool_e, size=k_e, replace=False)
+        pre[i, k_e:] = rng.choice(pool_i, size=k_i, replace=False)
     return pre.ravel(), np.repeat(np.arange(n, dtype=np.int64), k)
 
 
@@ -198,3 +243,51 @@ def input_matrix(n_neurons, n_inputs, input_fraction, input_scaling, rng):
     rows = rng.permutation(n_neurons)[:n_in]
     win[rows] = rng.uniform(-input_scaling / 2, input_scaling / 2, size=(n_in, n_inputs))
     return win
+
+
+def graph_matrices(graph, strength, weight_cv, rng):
+    """Cell types and ``A^E, A^I`` from a typed :class:`networkx.DiGraph`.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        Node attribute ``type`` = ``"E"`` or ``"I"`` on every node; edge ``u -> v`` means ``u``
+        projects onto ``v``; optional edge attribute ``weight`` (a magnitude; a negative
+        weight is accepted on an inhibitory neuron's edge and read as its magnitude).
+    strength, weight_cv : float
+        Magnitudes of edges without ``weight`` are drawn as :func:`draw_magnitudes`.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    types : ndarray of bool, shape (n,)
+        In ``list(graph.nodes)`` order.
+    A_E, A_I : scipy.sparse.csr_matrix
+    """
+    if not isinstance(graph, nx.DiGraph):
+        raise ValueError(f"graph must be a networkx.DiGraph, got {type(graph).__name__}")
+    nodes = list(graph.nodes)
+    n = len(nodes)
+    if n < 2 or graph.number_of_edges() == 0:
+        raise ValueError("graph must have at least 2 nodes and 1 edge")
+    index = {node: i for i, node in enumerate(nodes)}
+    kinds = [graph.nodes[v].get("type") for v in nodes]
+    bad = [v for v, t in zip(nodes, kinds) if t not in ("E", "I")]
+    if bad:
+        raise ValueError(f"graph node attribute 'type' must be 'E' or 'I'; node {bad[0]!r} "
+                         f"has {graph.nodes[bad[0]].get('type')!r}")
+    types = np.array([t == "E" for t in kinds])
+    edges = list(graph.edges(data="weight"))
+    pre = np.array([index[a] for a, _, _ in edges], dtype=np.int64)
+    post = np.array([index[b] for _, b, _ in edges], dtype=np.int64)
+    given = np.array([np.nan if w is None else float(w) for _, _, w in edges])
+    drawn = draw_magnitudes(pre, types, pre.shape[0] / n, strength, weight_cv, rng)
+    magnitudes = np.where(np.isnan(given), drawn, given)
+    neg = (magnitudes < 0) & types[pre]
+    if np.any(neg) or not np.all(np.isfinite(magnitudes)):
+        k = int(np.flatnonzero(neg | ~np.isfinite(magnitudes))[0])
+        raise ValueError(f"edge weight must be a finite magnitude >= 0 on excitatory edges; "
+                         f"edge {edges[k][0]!r}->{edges[k][1]!r} has {edges[k][2]!r}")
+    magnitudes = np.abs(magnitudes)
+    a_e, a_i = dale_matrices(pre, post, types, magnitudes)
+    return types, a_e, a_i

@@ -124,6 +124,11 @@ class RateSystem:
         ``f``.
     state : ndarray, shape (M,)
         Current ``r(t)``; advanced by :meth:`blocks` and :meth:`run`.
+    lowrank : (ndarray, ndarray, int), optional
+        ``(p, q, n)``: a rank-one term per network of ``n`` neurons, so that block ``G``
+        (neurons ``g n .. (g+1) n - 1``) has ``W_G + p_G q_G^T`` (the mean-field inhibitory
+        shift of :class:`reservoirs.EIReservoir` with ``balance_mode="mean_shift"``); ``p``
+        and ``q`` have shape ``(M,)``. Never changed by plasticity hooks.
     """
 
     weights: sp.csr_matrix
@@ -133,6 +138,7 @@ class RateSystem:
     leak: np.ndarray
     activation: str
     state: np.ndarray
+    lowrank: tuple | None = None
     _leaky: bool = field(init=False, repr=False)
     _layout: compiled.SellLayout | None = field(default=None, init=False, repr=False)
 
@@ -143,6 +149,13 @@ class RateSystem:
     def size(self) -> int:
         """Number of neurons ``M``."""
         return self.weights.shape[0]
+
+    def _lowrank_term(self, r, scale=None):
+        """``p_G (q_G . r_G)`` for every block ``G`` (times ``scale``), shape ``(M,)``."""
+        p, q, n = self.lowrank
+        dots = (q * r).reshape(-1, n).sum(axis=1)
+        term = p * np.repeat(dots, n)
+        return term if scale is None else term * scale
 
     def _advance(self, u, sink, hook=None):
         """Advance through ``u`` (shape ``(L, d)``), writing ``r(t+1)`` into ``sink[t]``.
@@ -171,6 +184,8 @@ class RateSystem:
                 x.fill(0.0)
                 matvec(m, m, indptr, indices, data, r, x)
                 x += drive[t]
+                if self.lowrank is not None:
+                    x += self._lowrank_term(r)
                 if gain is not None:
                     x *= gain
                 act(x, x)
@@ -204,8 +219,11 @@ class RateSystem:
         if lib is not None and (sink is None or sink.flags.c_contiguous):
             self._layout = compiled.SellLayout.reuse(self._layout, w)
             state = self.state.copy()
+            lowrank = None if self.lowrank is None else \
+                (scale * self.lowrank[0], self.lowrank[1], self.lowrank[2])
             compiled.run_rate(lib, self._layout, data, u, self.input_weights * scale[:, None],
-                              -scale * self.threshold, leak, self.activation, state, sink)
+                              -scale * self.threshold, leak, self.activation, state, sink,
+                              lowrank)
             self.state = state
             return
         drive = _input_drive(u, self.input_weights, self.threshold)
@@ -219,6 +237,8 @@ class RateSystem:
                     x = drive[t]
                 else:
                     x = sink[t]
+                if self.lowrank is not None:
+                    x += self._lowrank_term(r, scale)
                 matvec(m, m, indptr, indices, data, r, x)
                 g(x, x)
                 if leak is not None:
@@ -291,6 +311,10 @@ class SharedSystem:
         As in :class:`RateSystem` (shapes ``(n, d)`` and ``(n,)``).
     state : ndarray, shape (n, B)
         Column ``b`` is ``r_b(t)``.
+    lowrank : (ndarray, ndarray, ndarray), optional
+        ``(p, q, s)`` with ``p, q`` of shape ``(n,)`` and ``s`` of shape ``(B,)``: network ``b``
+        has ``W_b + s_b p q^T`` (the mean-field inhibitory shift of ``balance_mode =
+        "mean_shift"``).
 
     Notes
     -----
@@ -312,6 +336,7 @@ class SharedSystem:
     leak: np.ndarray
     activation: str
     state: np.ndarray
+    lowrank: tuple | None = None
 
     @property
     def size(self) -> int:
@@ -339,12 +364,14 @@ class SharedSystem:
         matvecs, indptr, indices = _sparsetools.csr_matvecs, w.indptr, w.indices
         data = _row_scaled(w, scale)
         lib = compiled.kernel()
+        lowrank = None if self.lowrank is None else \
+            (scale * self.lowrank[0], self.lowrank[1], np.asarray(self.lowrank[2], dtype=float))
         if lib is not None:
             self.state = compiled.run_shared(lib, w, data, self.scales, u,
                                              self.input_weights * scale[:, None],
                                              -scale * self.threshold,
                                              self.leak if leaky else None, self.activation,
-                                             self.state, sink)
+                                             self.state, sink, lowrank)
             return
         drive = _input_drive(u, self.input_weights, self.threshold)
         drive *= scale
@@ -359,11 +386,14 @@ class SharedSystem:
         with np.errstate(over="ignore"):
             for t in range(drive.shape[0]):
                 y[...] = drive[t][:, None]
+                if lowrank is not None:
+                    y += np.outer(lowrank[0], (lowrank[1] @ r) * lowrank[2])
                 matvecs(n, n_parts * n, bsz, indptr, indices, data, zflat, yflat)
                 g(y, y)
                 if leaky:
                     y *= leak
                     y += keep * r
+                if leaky or lowrank is not None:
                     r[...] = y
                 for k in range(n_parts):
                     np.multiply(y, self.scales[k], out=zs[k])
@@ -423,7 +453,18 @@ def stack_systems(systems: list[RateSystem]) -> RateSystem:
         raise ValueError(f"systems must share one activation, got {sorted(acts)}")
     if len(dims) != 1:
         raise ValueError(f"systems must share the input dimension, got {sorted(dims)}")
+    lowrank = None
+    if any(s.lowrank is not None for s in systems):
+        sizes = {s.size for s in systems}
+        if len(sizes) != 1:
+            raise ValueError("systems with a rank-one term must all have the same size")
+        n = sizes.pop()
+        zero = np.zeros(n)
+        lowrank = (np.concatenate([zero if s.lowrank is None else s.lowrank[0] for s in systems]),
+                   np.concatenate([zero if s.lowrank is None else s.lowrank[1] for s in systems]),
+                   n)
     return RateSystem(
+        lowrank=lowrank,
         weights=_stack_csr([s.weights for s in systems]),
         input_weights=np.vstack([s.input_weights for s in systems]),
         threshold=np.concatenate([s.threshold for s in systems]),

@@ -13,13 +13,28 @@ with ``A^E, A^I >= 0`` link magnitudes typed by the presynaptic neuron, ``beta``
 inhibition-to-excitation balance (``beta = 1`` balanced, ``< 1`` excitation-dominated, ``> 1``
 over-inhibited; §1.3, our reconstruction [A]) and leak ``a = 1`` (no leak) by default [A].
 The model holds no store or GUI; it takes arrays and returns arrays.
+
+Two ways of applying ``beta`` (``balance_mode``; the paper's is not known):
+
+* ``"multiplicative"`` (default): ``W = A^E - beta A^I``. The spread of every inhibitory
+  entry scales with ``beta`` too; inhibitory columns carry most of the variance of ``W``
+  (80 % at 4:1 neurons and 1:4 strengths), which sets the bulk radius of its spectrum (Rajan
+  & Abbott 2006), so raising ``beta`` also raises the effective coupling.
+* ``"mean_shift"``: ``W = A^E - A^I + kappa 1 1_I^T``, ``kappa = -(beta - 1) m_I / N_I``
+  with ``m_I = <sum_j A^I_ij>_i`` the mean total inhibitory in-strength at construction and
+  ``1_I`` the indicator of the ``N_I`` inhibitory neurons. Every entry of an inhibitory column
+  moves by the same constant: each column's variance (hence the bulk spectrum) stays exactly
+  that of ``beta = 1``, while the neuron-averaged inhibitory drive at uniform rates ``r`` is
+  ``beta m_I r`` exactly, as in the multiplicative mode. The kernels add this dense rank-one
+  (mean-field) term as ``x_i += kappa sum_{j in I} r_j``; the sparse links stay those of
+  ``beta = 1``. For ``beta < 1`` it removes mean inhibition (Dale's law then holds for the
+  total inhibitory drive, not link by link).
 """
 
 from __future__ import annotations
 
 import copy
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
@@ -33,11 +48,17 @@ from .adaptation import (
 )
 from .base import RateReservoir
 from .connectivity import (
-    TOPOLOGIES, cell_types, dale_matrices, draw_magnitudes, graph_edges, input_matrix,
+    TOPOLOGIES, cell_types, dale_matrices, draw_magnitudes, fixed_split_edges, graph_edges,
+    graph_matrices, input_matrix,
 )
 from .dynamics import RateSystem
 
-__all__ = ["EIReservoir"]
+__all__ = ["BALANCE_MODES", "EI_SPLITS", "EIReservoir"]
+
+#: How the global balance ``beta`` acts (module docstring).
+BALANCE_MODES = ("multiplicative", "mean_shift")
+#: How each neuron's presynaptic partners split into E and I.
+EI_SPLITS = ("random", "fixed")
 
 
 def _check_dynamics(gain, leak_rate, initial_rate, balance):
@@ -60,9 +81,22 @@ class EIReservoir(RateReservoir):
         ``k``, links into each neuron (default 50, [T]).
     excitatory_fraction : float
         ``f_E`` in (0, 1); 0.8 gives E:I = 4:1 ([S]).
-    strength : float
+    strength : float, optional
         ``J`` > 0, mean total excitatory in-strength; ``mu_E = J/(k f_E)``,
         ``mu_I = (f_E/f_I) mu_E`` ([T] uses J = 1; exposed as a hyperparameter [A]).
+        Default 1, or ``coupling / gain`` when ``coupling`` is given (not both).
+    coupling : float, optional
+        ``c J`` > 0, the one knob of the recurrent coupling: the recurrent part of the sigmoid's
+        argument is ``c J`` times a fixed random matrix, while the input part ``c W^in u``
+        keeps its scale. Sets ``J = coupling / c``. (The Jacobian radius at the operating point
+        is the other candidate knob; it depends on ``beta``, the input and the seed, so it is
+        recorded per reservoir instead: :mod:`reservoirs.operating_point`.)
+    balance_mode : {"multiplicative", "mean_shift"}
+        How ``beta`` acts (module docstring); default ``"multiplicative"``.
+    ei_split : {"random", "fixed"}
+        ``"random"`` (default): each presynaptic partner is E with probability ``f_E``;
+        ``"fixed"``: exactly ``round(f_E k)`` E and the rest I partners per neuron
+        (:func:`reservoirs.connectivity.fixed_split_edges`; random topology only).
     weight_cv : float
         Coefficient of variation of link magnitudes, ``|N(mu, (cv mu)^2)|`` (issue 3: 0.2).
     balance : float
@@ -93,30 +127,46 @@ class EIReservoir(RateReservoir):
     """
 
     def __init__(self, n_neurons=500, n_inputs=1, *, in_degree=50, excitatory_fraction=0.8,
-                 strength=1.0, weight_cv=0.2, balance=1.0, gain=10.0, threshold=0.0,
+                 strength=None, weight_cv=0.2, balance=1.0, gain=10.0, threshold=0.0,
                  leak_rate=1.0, input_fraction=0.3, input_scaling=0.5, topology="random",
-                 rewiring=0.1, initial_rate=0.5, seed=None):
+                 rewiring=0.1, initial_rate=0.5, seed=None, coupling=None,
+                 balance_mode="multiplicative", ei_split="random"):
         n = check_int(n_neurons, "n_neurons", 10)
         d = check_int(n_inputs, "n_inputs", 1)
         check_range(excitatory_fraction, "excitatory_fraction", 0, 1,
                     low_inclusive=False, high_inclusive=False)
+        if coupling is not None:
+            if strength is not None:
+                raise ValueError("give either strength or coupling (= gain * strength), not both")
+            check_positive(coupling, "coupling")
+            check_positive(gain, "gain")
+            strength = coupling / gain
+        strength = 1.0 if strength is None else strength
         check_positive(strength, "strength")
         check_positive(weight_cv, "weight_cv", strict=False)
         check_choice(topology, "topology", TOPOLOGIES)
+        check_choice(ei_split, "ei_split", EI_SPLITS)
+        if ei_split == "fixed" and topology != "random":
+            raise ValueError(f"ei_split='fixed' needs topology='random', got {topology!r}")
         rng = check_seed(seed)
         types = cell_types(n, excitatory_fraction, rng)
-        pre, post = graph_edges(n, in_degree, topology, rewiring=rewiring, rng=rng)
+        if ei_split == "fixed":
+            pre, post = fixed_split_edges(types, check_int(in_degree, "in_degree", 1, n - 1), rng)
+        else:
+            pre, post = graph_edges(n, in_degree, topology, rewiring=rewiring, rng=rng)
         mean_k = pre.shape[0] / n
         magnitudes = draw_magnitudes(pre, types, mean_k, strength, weight_cv, rng)
         a_e, a_i = dale_matrices(pre, post, types, magnitudes)
         win = input_matrix(n, d, input_fraction, input_scaling, rng)
+        self._ei_split = ei_split
         self._setup(a_e, a_i, types, win, balance=balance, gain=gain, threshold=threshold,
-                    leak_rate=leak_rate, initial_rate=initial_rate)
+                    leak_rate=leak_rate, initial_rate=initial_rate, balance_mode=balance_mode)
 
     # -- alternative constructors -------------------------------------------------------------
     @classmethod
     def from_matrices(cls, excitatory, inhibitory, input_weights, *, balance=1.0, gain=10.0,
-                      threshold=0.0, leak_rate=1.0, initial_rate=0.5, cell_types=None):
+                      threshold=0.0, leak_rate=1.0, initial_rate=0.5, cell_types=None,
+                      balance_mode="multiplicative"):
         """Build a reservoir from magnitude matrices.
 
         Parameters
@@ -126,9 +176,8 @@ class EIReservoir(RateReservoir):
             law: a presynaptic neuron (column) may have links in only one of them.
         input_weights : array_like, shape (n, d) or (n,)
             ``W^in``.
-        balance, gain, threshold, leak_rate, initial_rate
-            As in :class:`EIReservoir`. ``inhibitory`` is taken at ``beta = 1`` and scaled by
-            ``balance``.
+        balance, gain, threshold, leak_rate, initial_rate, balance_mode
+            As in :class:`EIReservoir`. ``inhibitory`` is taken at ``beta = 1``.
         cell_types : array_like of bool, optional
             True for excitatory neurons; inferred from the columns when omitted (neurons with
             no outgoing links count as excitatory).
@@ -161,8 +210,9 @@ class EIReservoir(RateReservoir):
             if np.any(has_e & ~types) or np.any(has_i & types):
                 raise ValueError("cell_types contradicts the columns of excitatory/inhibitory")
         self = cls.__new__(cls)
+        self._ei_split = "given"
         self._setup(a_e, a_i, types, win, balance=balance, gain=gain, threshold=threshold,
-                    leak_rate=leak_rate, initial_rate=initial_rate)
+                    leak_rate=leak_rate, initial_rate=initial_rate, balance_mode=balance_mode)
         return self
 
     @classmethod
@@ -191,33 +241,9 @@ class EIReservoir(RateReservoir):
         EIReservoir
             Neuron ``i`` is the ``i``-th node of ``list(graph.nodes)``.
         """
-        if not isinstance(graph, nx.DiGraph):
-            raise ValueError(f"graph must be a networkx.DiGraph, got {type(graph).__name__}")
-        nodes = list(graph.nodes)
-        n = len(nodes)
-        if n < 2 or graph.number_of_edges() == 0:
-            raise ValueError("graph must have at least 2 nodes and 1 edge")
-        index = {node: i for i, node in enumerate(nodes)}
-        kinds = [graph.nodes[v].get("type") for v in nodes]
-        bad = [v for v, t in zip(nodes, kinds) if t not in ("E", "I")]
-        if bad:
-            raise ValueError(f"graph node attribute 'type' must be 'E' or 'I'; node {bad[0]!r} "
-                             f"has {graph.nodes[bad[0]].get('type')!r}")
-        types = np.array([t == "E" for t in kinds])
-        edges = list(graph.edges(data="weight"))
-        pre = np.array([index[a] for a, _, _ in edges], dtype=np.int64)
-        post = np.array([index[b] for _, b, _ in edges], dtype=np.int64)
-        given = np.array([np.nan if w is None else float(w) for _, _, w in edges])
         rng = check_seed(seed)
-        drawn = draw_magnitudes(pre, types, pre.shape[0] / n, strength, weight_cv, rng)
-        magnitudes = np.where(np.isnan(given), drawn, given)
-        neg = (magnitudes < 0) & types[pre]
-        if np.any(neg) or not np.all(np.isfinite(magnitudes)):
-            k = int(np.flatnonzero(neg | ~np.isfinite(magnitudes))[0])
-            raise ValueError(f"edge weight must be a finite magnitude >= 0 on excitatory edges; "
-                             f"edge {edges[k][0]!r}->{edges[k][1]!r} has {edges[k][2]!r}")
-        magnitudes = np.abs(magnitudes)
-        a_e, a_i = dale_matrices(pre, post, types, magnitudes)
+        types, a_e, a_i = graph_matrices(graph, strength, weight_cv, rng)
+        n = types.shape[0]
         if input_weights is None:
             win = input_matrix(n, check_int(n_inputs, "n_inputs", 1), input_fraction,
                                input_scaling, rng)
@@ -227,6 +253,7 @@ class EIReservoir(RateReservoir):
             if win.shape[0] != n:
                 raise ValueError(f"input_weights must have {n} rows, got {win.shape}")
         self = cls.__new__(cls)
+        self._ei_split = "given"
         self._setup(a_e, a_i, types, win, balance=balance, gain=gain, threshold=threshold,
                     leak_rate=leak_rate, initial_rate=initial_rate)
         return self
@@ -242,13 +269,16 @@ class EIReservoir(RateReservoir):
         return m
 
     def _setup(self, a_e, a_i, types, win, *, balance, gain, threshold, leak_rate,
-               initial_rate):
+               initial_rate, balance_mode="multiplicative"):
         _check_dynamics(gain, leak_rate, initial_rate, balance)
+        check_choice(balance_mode, "balance_mode", BALANCE_MODES)
         n = a_e.shape[0]
         theta = check_array(threshold, "threshold", ndim=(0, 1))
         if theta.ndim == 1 and theta.shape[0] != n:
             raise ValueError(f"threshold must be a scalar or have shape ({n},), got {theta.shape}")
-        w = (a_e - balance * a_i).tocsr()
+        self._mode = balance_mode
+        scale = balance if balance_mode == "multiplicative" else 1.0
+        w = (a_e - scale * a_i).tocsr()
         w.sum_duplicates()
         w.sort_indices()
         self._types = np.asarray(types, dtype=bool).copy()
@@ -261,6 +291,45 @@ class EIReservoir(RateReservoir):
             threshold=np.broadcast_to(theta, (n,)).astype(float),
             gain=np.full(n, float(gain)), leak=np.full(n, float(leak_rate)),
             activation="sigmoid", state=self._initial.copy())
+        n_inh = int((~self._types).sum())
+        #: m_I / N_I: the mean total inhibitory in-strength per inhibitory neuron at beta = 1.
+        self._shift_unit = float(a_i.sum()) / n / max(n_inh, 1)
+        if balance_mode == "mean_shift":
+            self._system.lowrank = (np.full(n, self.mean_shift), (~self._types).astype(float), n)
+
+    # -- model choices -------------------------------------------------------------------------
+    @property
+    def balance_mode(self) -> str:
+        """``"multiplicative"`` or ``"mean_shift"`` (module docstring)."""
+        return self._mode
+
+    @property
+    def ei_split(self) -> str:
+        """``"random"``, ``"fixed"``, or ``"given"`` (built from matrices or a graph)."""
+        return self._ei_split
+
+    @property
+    def mean_shift(self) -> float:
+        """``kappa`` of the ``"mean_shift"`` mode (0 in ``"multiplicative"`` mode)."""
+        return self.shift_scale(self._balance) if self._mode == "mean_shift" else 0.0
+
+    def shift_scale(self, balance) -> float:
+        """``kappa = -(beta - 1) m_I / N_I`` at ``beta = balance`` (module docstring)."""
+        return -(float(balance) - 1.0) * self._shift_unit
+
+    def dense_weights(self, balance=None) -> np.ndarray:
+        """The full recurrent matrix ``W`` (dense), rank-one mean shift included; at
+        ``balance`` instead of the current one when given."""
+        w = self._system.weights.toarray()
+        if balance is not None and self._mode == "multiplicative":
+            w[:, ~self._types] *= float(balance) / self._balance
+        if self._mode == "mean_shift":
+            w[:, ~self._types] += self.shift_scale(self._balance if balance is None else balance)
+        return w
+
+    def _shift_input(self, rates):
+        """``kappa sum_{j in I} r_j``: the mean-field term of the drive of every neuron."""
+        return self.mean_shift * float(np.sum(rates[~self._types]))
 
     # -- parameters ----------------------------------------------------------------------------
     @property
@@ -271,8 +340,12 @@ class EIReservoir(RateReservoir):
     @balance.setter
     def balance(self, value):
         check_positive(value, "balance")
-        self._system.weights.data[self._inhibitory] *= float(value) / self._balance
-        self._balance = float(value)
+        if self._mode == "multiplicative":
+            self._system.weights.data[self._inhibitory] *= float(value) / self._balance
+            self._balance = float(value)
+        else:
+            self._balance = float(value)
+            self._system.lowrank[0][:] = self.mean_shift
 
     @property
     def gain(self) -> float:
@@ -308,7 +381,9 @@ class EIReservoir(RateReservoir):
 
     @property
     def inhibitory(self) -> sp.csr_matrix:
-        """Current inhibitory magnitudes ``beta A^I`` (CSR copy; includes adaptation)."""
+        """Current inhibitory link magnitudes (CSR copy; includes adaptation): ``beta A^I``
+        in ``"multiplicative"`` mode, ``A^I`` in ``"mean_shift"`` mode (whose rank-one term is
+        :attr:`mean_shift`)."""
         return self._part(self._inhibitory, -1.0)
 
     def inhibitory_strength(self) -> np.ndarray:
@@ -327,7 +402,8 @@ class EIReservoir(RateReservoir):
         -------
         ndarray, shape (n,)
             ``sum_j beta A^I_ij rbar_j / sum_j A^E_ij rbar_j`` (1 = locally balanced; NaN when
-            a neuron gets no excitatory input).
+            a neuron gets no excitatory input). In ``"mean_shift"`` mode the inhibitory input
+            is ``sum_j A^I_ij rbar_j - kappa sum_{j in I} rbar_j``.
         """
         if rates is None:
             if self._rates is None:
@@ -335,7 +411,7 @@ class EIReservoir(RateReservoir):
             rates = self._rates
         rates = check_array(rates, "rates", shape=(self.n_neurons,))
         exc = self.excitatory @ rates
-        inh = self.inhibitory @ rates
+        inh = self.inhibitory @ rates - self._shift_input(rates)
         out = np.full(self.n_neurons, np.nan)
         np.divide(inh, exc, out=out, where=exc > 0)
         return out
@@ -405,7 +481,8 @@ class EIReservoir(RateReservoir):
         -----
         ``Omega_i = (sum_j A^E_ij rho_j + W^in_i <u> - theta_i - Sig^{-1}(rho_i)) /
         sum_j A^I_ij rho_j`` with ``Sig^{-1}(rho) = ln(rho/(1-rho))/c``, clipped at 0
-        (research note §3.4; :func:`one_step_factors`).
+        (research note §3.4; :func:`one_step_factors`). In ``"mean_shift"`` mode the fixed
+        mean-field term ``kappa sum_{j in I} rho_j`` joins the numerator.
         """
         targets = check_targets(target_rate, self.n_neurons)
         ubar = check_array(u_mean, "u_mean", ndim=(0, 1))
@@ -413,7 +490,8 @@ class EIReservoir(RateReservoir):
         if ubar.shape != (self.n_inputs,):
             raise ValueError(f"u_mean must be a scalar or have shape ({self.n_inputs},), "
                              f"got {ubar.shape}")
-        omega = one_step_factors(self.excitatory @ targets, self.inhibitory @ targets,
+        omega = one_step_factors(self.excitatory @ targets + self._shift_input(targets),
+                                 self.inhibitory @ targets,
                                  self._system.input_weights @ ubar, self._system.threshold,
                                  targets, self._system.gain)
         w = self._system.weights

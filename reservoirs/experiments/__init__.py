@@ -3,7 +3,8 @@
 ``reservoirs.memory_capacity`` and ``reservoirs.simulate`` (:mod:`.memory`),
 ``reservoirs.balance_sweep`` (claim T1) and ``reservoirs.adaptation`` (claims T2-T5 of
 the E/I reservoir research note §6) (:mod:`.sweeps`), ``reservoirs.lorenz_forecast``
-(closed-loop Lorenz-63, beside the AL-RNN, :mod:`.forecast`); the spiking reservoir's
+(closed-loop Lorenz-63, beside the AL-RNN, :mod:`.forecast`), ``reservoirs.balance_map``
+(:mod:`reservoirs.balance_map`); the spiking reservoir's
 experiments are in :mod:`.spiking` (their own entry point). Parameters are the groups of
 :mod:`reservoirs.params`; heavy modules (the compiled kernel, brian2, matplotlib) are imported
 when a run starts, so the registry reads these declarations at once.
@@ -11,6 +12,7 @@ when a run starts, so the registry reads these declarations at once.
 
 from __future__ import annotations
 
+from ..balance_map import BalanceMapExperiment
 from .common import score_balances, score_batch
 from .forecast import LorenzForecastExperiment
 from .memory import MemoryCapacityExperiment, SimulateExperiment
@@ -18,6 +20,7 @@ from .sweeps import AdaptationExperiment, BalanceSweepExperiment, adaptation_sum
 
 __all__ = [
     "AdaptationExperiment",
+    "BalanceMapExperiment",
     "BalanceSweepExperiment",
     "EXPERIMENTS",
     "LorenzForecastExperiment",
@@ -36,4 +39,5 @@ EXPERIMENTS = [
     AdaptationExperiment,
     LorenzForecastExperiment,
     SimulateExperiment,
+    BalanceMapExperiment,
 ]

@@ -55,3 +55,18 @@ def test_run_balances_validates():
         run_balances(base, [1.0], np.zeros(5), washout=5)
     with pytest.raises(ValueError, match="EIReservoir"):
         run_balances(EchoStateNetwork(40, in_degree=8, seed=0), [1.0], np.zeros(5))
+
+
+@pytest.mark.parametrize("split", ["random", "fixed"])
+def test_run_balances_mean_shift_equals_copies(split):
+    base = EIReservoir(64, in_degree=12, gain=4.0, coupling=8.0, balance_mode="mean_shift",
+                       ei_split=split, seed=7)
+    u = np.random.default_rng(3).uniform(-1, 1, (120, 1))
+    balances = [0.6, 1.0, 1.8]
+    fast = run_balances(base, balances, u, washout=20)
+    for net, states in zip(with_balances(base, balances), fast):
+        assert net.balance_mode == "mean_shift"
+        np.testing.assert_allclose(states, net.run(u, washout=20), rtol=0, atol=1e-12)
+    nets = with_balances(base, balances)
+    batch = run_batch(nets, u, washout=20)
+    np.testing.assert_allclose(batch, fast, rtol=0, atol=1e-12)

@@ -136,3 +136,21 @@ def test_portable_build_equals_vector_build():
                             np.full((77, 11), 0.3), out)
         shared.append(out)
     np.testing.assert_allclose(shared[0], shared[1], rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("leak", [1.0, 0.4])
+def test_mean_shift_rank_one_term_matches_numpy_path(monkeypatch, leak):
+    res = EIReservoir(203, in_degree=20, gain=4.0, coupling=8.0, balance=1.6, leak_rate=leak,
+                      balance_mode="mean_shift", seed=4)
+    u = np.random.default_rng(5).uniform(-1, 1, (600, 1))
+    fast, slow = _both_paths(monkeypatch, lambda: res.copy().run(u, washout=100))
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-13)
+    betas = [0.5, 1.0, 1.3, 2.0, 2.5]
+    fast, slow = _both_paths(monkeypatch, lambda: run_balances(res, betas, u))
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-13)
+    w = res.dense_weights(2.0)                    # against the dense reference equation
+    x, ref = res.state, []
+    for t in range(600):
+        x = (1 - leak) * x + leak / (1 + np.exp(-4.0 * (w @ x + res.input_weights @ u[t])))
+        ref.append(x)
+    np.testing.assert_allclose(fast[3], np.array(ref), rtol=0, atol=1e-12)

@@ -172,3 +172,84 @@ def test_ei_input_ratio_tracks_balance():
     assert np.nanmean(ratio) == pytest.approx(1.3, rel=0.1)
     with pytest.raises(ValueError, match="rates"):
         EIReservoir(50, in_degree=10, seed=0).ei_input_ratio()
+
+
+def _column_stats(w, types):
+    inh = w[:, ~types]
+    return inh.var(axis=0), inh.mean(axis=0)
+
+
+def test_mean_shift_keeps_inhibitory_variance_and_moves_the_mean():
+    base = dict(n_neurons=120, in_degree=20, gain=4.0, coupling=8.0, seed=4)
+    ref = EIReservoir(**base, balance_mode="mean_shift")
+    w1 = ref.dense_weights()
+    types = ref.cell_types
+    a_i = ref.inhibitory.toarray()
+    m_i = a_i.sum() / 120                          # mean total inhibitory in-strength
+    for beta in (0.6, 1.0, 1.5, 2.0):
+        res = EIReservoir(**base, balance=beta, balance_mode="mean_shift")
+        w = res.dense_weights()
+        # every inhibitory column is shifted by one constant: its variance over rows is
+        # exactly that of beta = 1 (the bulk of the spectrum is unchanged)
+        np.testing.assert_allclose(_column_stats(w, types)[0], _column_stats(w1, types)[0],
+                                   rtol=1e-12, atol=1e-18)
+        kappa = -(beta - 1) * m_i / (~types).sum()
+        assert res.mean_shift == pytest.approx(kappa)
+        np.testing.assert_allclose(w[:, ~types] - w1[:, ~types], kappa, atol=1e-15)
+        # neuron-averaged inhibitory drive at uniform rates is beta m_I r (as multiplicative)
+        assert -w[:, ~types].sum(axis=1).mean() == pytest.approx(beta * m_i)
+        np.testing.assert_array_equal(res.inhibitory.toarray(), a_i)    # links untouched
+    # multiplicative: the inhibitory variance grows as beta^2
+    mult = EIReservoir(**base, balance=2.0)
+    np.testing.assert_allclose(_column_stats(mult.dense_weights(), types)[0],
+                               4 * _column_stats(w1, types)[0], rtol=1e-12)
+    # the setter moves the shift, and the run follows the dense equation
+    ref.balance = 1.5
+    assert ref.mean_shift == pytest.approx(-0.5 * m_i / (~types).sum())
+
+
+def test_fixed_split_gives_exact_in_degrees():
+    res = EIReservoir(100, in_degree=20, ei_split="fixed", seed=6)
+    assert res.ei_split == "fixed"
+    k_e = np.diff(res.excitatory.indptr)
+    k_i = np.diff(res.inhibitory.indptr)
+    assert np.all(k_e == 16) and np.all(k_i == 4)
+    assert np.all(res.weights.diagonal() == 0)               # no self-links
+    rnd = EIReservoir(100, in_degree=20, seed=6)
+    assert np.diff(rnd.inhibitory.indptr).std() > 0          # random split: spread
+    assert np.all(np.diff(rnd.weights.indptr) == 20)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(balance_mode="additive"), "balance_mode"),
+    (dict(ei_split="half"), "ei_split"),
+    (dict(ei_split="fixed", topology="small_world"), "topology"),
+    (dict(coupling=4.0, strength=1.0), "coupling"),
+    (dict(coupling=-1.0), "coupling"),
+])
+def test_model_choices_validate(kw, match):
+    with pytest.raises(ValueError, match=match):
+        EIReservoir(40, in_degree=8, seed=0, **kw)
+
+
+def test_coupling_sets_strength():
+    a = EIReservoir(60, in_degree=10, gain=4.0, coupling=8.0, seed=1)
+    b = EIReservoir(60, in_degree=10, gain=4.0, strength=2.0, seed=1)
+    np.testing.assert_array_equal(a.weights.toarray(), b.weights.toarray())
+
+
+def test_mean_shift_adapts_and_one_step_balances():
+    res = EIReservoir(80, in_degree=15, gain=4.0, coupling=8.0, balance=1.5,
+                      balance_mode="mean_shift", seed=2)
+    u = np.random.default_rng(0).uniform(-1, 1, (2000, 1))
+    trace = res.adapt(u, 0.4, learning_rate=5e-3)
+    assert trace.rate_error() < 0.05
+    fresh = EIReservoir(80, in_degree=15, gain=4.0, coupling=8.0, balance=1.5,
+                        balance_mode="mean_shift", seed=2)
+    omega = fresh.balance_one_step(0.4)
+    # the design equation holds exactly at r = rho (mean-field shift included)
+    rho = np.full(80, 0.4)
+    fixed = 1 / (1 + np.exp(-4.0 * (fresh.dense_weights() @ rho)))
+    reached = (omega > 0) & (fresh.inhibitory_strength() > 0)
+    assert reached.sum() > 60
+    np.testing.assert_allclose(fixed[reached], 0.4, atol=1e-12)

@@ -1,0 +1,165 @@
+"""Verdicts of claims T1-T3 on a balance map, with 95 % intervals over seeds.
+
+The claims are those of Srinivasan, Plenz & Girvan 2025 ("Boosting Reservoir Computing with
+Brain-inspired Adaptive Dynamics", arXiv 2504.12480): performance peaks balanced or slightly
+over-inhibited (T1); local homeostatic adaptation beats the best globally tuned reservoir (T2);
+heterogeneous targets are more robust than homogeneous ones (T3). Each is decided in every
+*setting* (balance_mode, ei_split, coupling, input_scaling) of the map, over the balance axis,
+the target-rate axis and the seeds. Every interval is a two-sided 95 % Student-t interval of
+the mean of per-seed values (the network realisations are independent).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["TASK_LABELS", "higher_is_better", "t_interval", "verdicts"]
+
+#: Axis labels of the tasks.
+TASK_LABELS = {"mc": "memory capacity", "narma": "NARMA-10 NRMSE",
+               "mg1": "Mackey-Glass 1-step NRMSE", "mg10": "Mackey-Glass 10-step NRMSE"}
+
+#: T1: the best balance must lie in this range (balanced or slightly over-inhibited).
+T1_RANGE = (0.95, 1.55)
+#: T1: "excitation-dominated" means beta <= this.
+EXCITATORY_BELOW = 0.8
+#: T1: the excitation-dominated best must be worse by at least this relative margin.
+T1_MARGIN = 0.10
+
+
+def higher_is_better(task: str) -> bool:
+    """Memory capacity is maximised; the prediction errors are minimised."""
+    return task == "mc"
+
+
+def t_interval(values, axis=-1):
+    """Mean and two-sided 95 % Student-t interval of the mean along ``axis``.
+
+    Returns
+    -------
+    (mean, low, high) : ndarrays
+        NaN bounds with fewer than two finite values.
+    """
+    from scipy import stats
+
+    x = np.asarray(values, dtype=float)
+    n = np.sum(np.isfinite(x), axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)       # fewer than two seeds
+        mean = np.nanmean(x, axis=axis)
+        sem = np.nanstd(x, axis=axis, ddof=1) / np.sqrt(n)
+        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sem
+    half = np.where(n >= 2, half, np.nan)
+    return mean, mean - half, mean + half
+
+
+def _take(arr, index):
+    """``arr[..., index, :]`` with a per-setting ``index`` into the second-to-last axis."""
+    return np.take_along_axis(arr, index[..., None, None], axis=-2)[..., 0, :]
+
+
+def _nanarg(values, better, axis):
+    """Index of the best value (NaN skipped); 0 where all are NaN."""
+    filled = np.where(np.isfinite(values), values, -np.inf if better else np.inf)
+    return np.argmax(filled, axis=axis) if better else np.argmin(filled, axis=axis)
+
+
+def verdicts(score, tasks, conditions, balances, target_rates):
+    """T1-T3 per setting and summarised.
+
+    Parameters
+    ----------
+    score : ndarray, shape (task, condition, target_rate, mode, split, coupling, sigma,
+            balance, seed)
+    tasks, conditions : list of str
+    balances, target_rates : ndarray
+
+    Returns
+    -------
+    summary : dict of float
+        Per task ``t``: ``{t}_t1_share`` (share of settings where T1 holds),
+        ``{t}_t2_share`` (share where adaptation beats the tuned global balance: the lower
+        95 % bound of the ratio > 1), ``{t}_t2_tuned_max`` with ``_lo``/``_hi`` (the setting
+        with the largest mean ratio, "up to"), ``{t}_t2_untuned_max`` likewise against
+        ``beta = 1``, ``{t}_t3_share``.
+    regions : dict of ndarray, shape (task, mode, split, coupling, sigma)
+        ``best_balance``; ``t1_holds``, ``t2_holds``, ``t3_holds`` (1/0, NaN where the
+        condition is missing); ``t2_tuned``/``t2_untuned`` ratios with ``_lo``/``_hi``.
+
+    Notes
+    -----
+    * T1 holds where the seed-mean score peaks at ``beta`` in [0.95, 1.55] and the best
+      excitation-dominated balance (``beta <= 0.8``) is worse by >= 10 % with the 95 %
+      interval of the per-seed relative deficit above 0.
+    * T2 compares homogeneous adaptation started from the untuned ``beta = 1`` (the grid value
+      nearest to 1), with its target rate tuned on the seed mean, against the global balance
+      tuned on the seed mean and against ``beta = 1``. Per seed the ratio is
+      ``MC_adaptive / MC_global`` for memory capacity and ``NRMSE_global / NRMSE_adaptive`` for
+      the prediction tasks (> 1: adaptation better; an error ratio, since an error reduction
+      cannot exceed 100 %). T2 holds where the lower 95 % bound of the ratio to the *tuned*
+      baseline exceeds 1. Both arms are tuned on the same test scores, over one axis each.
+    * T3 holds where, per seed, the mean relative loss of the heterogeneous condition from its
+      own best over the (target_rate x balance) grid is smaller than that of the homogeneous
+      condition, with the 95 % interval of the difference below 0.
+    """
+    score = np.asarray(score, dtype=float)
+    shape = score.shape[3:7]
+    b1 = int(np.argmin(np.abs(balances - 1.0)))
+    exc = balances <= EXCITATORY_BELOW + 1e-12
+    nan = np.full((len(tasks),) + shape, np.nan)
+    regions = {k: nan.copy() for k in ("best_balance", "t1_holds", "t2_holds", "t3_holds",
+                                       "t2_tuned", "t2_tuned_lo", "t2_tuned_hi", "t2_untuned",
+                                       "t2_untuned_lo", "t2_untuned_hi")}
+    summary = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for t, task in enumerate(tasks):
+            better = higher_is_better(task)
+            sign = 1.0 if better else -1.0
+            if "global" in conditions:
+                g = score[t, conditions.index("global"), 0]          # mode..sigma, beta, seed
+                gm = np.nanmean(g, axis=-1)
+                best = _nanarg(gm, better, axis=-1)
+                regions["best_balance"][t] = balances[best]
+                g_best = _take(g, best)
+                if exc.any():
+                    e_best = _nanarg(gm[..., exc], better, axis=-1)
+                    e_score = _take(g[..., exc, :], e_best)
+                    deficit = sign * (g_best - e_score) / np.abs(g_best)
+                    d_mean, d_lo, _ = t_interval(deficit)
+                    b = balances[best]
+                    ok = (b >= T1_RANGE[0]) & (b <= T1_RANGE[1]) & (d_mean >= T1_MARGIN) & \
+                        (d_lo > 0)
+                    regions["t1_holds"][t] = ok
+                summary[f"{task}_t1_share"] = float(np.nanmean(regions["t1_holds"][t]))
+                if "homogeneous" in conditions:
+                    h = score[t, conditions.index("homogeneous")][..., b1, :]   # rho, ..., seed
+                    hm = np.nanmean(h, axis=-1)
+                    rho = _nanarg(hm, better, axis=0)
+                    a = np.take_along_axis(h, rho[None, ..., None], axis=0)[0]
+                    for name, base in (("t2_tuned", g_best), ("t2_untuned", g[..., b1, :])):
+                        ratio = a / base if better else base / a
+                        m, lo, hi = t_interval(ratio)
+                        regions[name][t], regions[name + "_lo"][t] = m, lo
+                        regions[name + "_hi"][t] = hi
+                        k = np.unravel_index(np.nanargmax(np.where(np.isfinite(m), m, -np.inf)),
+                                             m.shape)
+                        summary[f"{task}_{name}_max"] = float(m[k])
+                        summary[f"{task}_{name}_max_lo"] = float(lo[k])
+                        summary[f"{task}_{name}_max_hi"] = float(hi[k])
+                    regions["t2_holds"][t] = regions["t2_tuned_lo"][t] > 1
+                    summary[f"{task}_t2_share"] = float(np.mean(regions["t2_holds"][t]))
+            if "homogeneous" in conditions and "heterogeneous" in conditions:
+                losses = []
+                for c in ("homogeneous", "heterogeneous"):
+                    x = score[t, conditions.index(c)]            # rho, ..., beta, seed
+                    x = np.moveaxis(x, 0, -3)                     # ..., rho, beta, seed
+                    flat = x.reshape(x.shape[:-3] + (-1, x.shape[-1]))
+                    own = np.nanmax(flat, axis=-2) if better else np.nanmin(flat, axis=-2)
+                    loss = sign * (own[..., None, :] - flat) / np.abs(own[..., None, :])
+                    losses.append(np.nanmean(loss, axis=-2))
+                m, _, hi = t_interval(losses[1] - losses[0])
+                regions["t3_holds"][t] = hi < 0
+                summary[f"{task}_t3_share"] = float(np.mean(regions["t3_holds"][t]))
+    return summary, regions

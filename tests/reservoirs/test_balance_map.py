@@ -1,0 +1,103 @@
+"""The balance-map experiment on a small grid (seconds), its scoring and its resume."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reservoirs.balance_map import BalanceMapExperiment, score_mackey_glass, score_memory
+from workbench.store import Store
+
+SMALL = dict(n_neurons=30, in_degree=6, balances=[0.5, 1.0, 1.5], couplings=[8.0],
+             input_scalings=[0.5, 1.0], balance_modes=["multiplicative", "mean_shift"],
+             ei_splits=["fixed"], target_rates=[0.4], n_seeds=2, k_max=10, washout=30,
+             task_steps=300, adapt_steps=100, batch_size=4)
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("map")
+    store = Store(str(root / "s.zarr"))
+    exp = BalanceMapExperiment(**SMALL, checkpoint_dir=str(root / "ckpt"))
+    return store, store.open(exp.run(store)), root / "ckpt"
+
+
+def test_map_is_labelled_and_sliceable(small_run):
+    _, run, _ = small_run
+    assert run.status == "complete"
+    ds = run.to_xarray()
+    assert list(ds.score.dims) == ["task", "condition", "target_rate", "balance_mode",
+                                   "ei_split", "coupling", "input_scaling", "balance", "seed"]
+    assert list(ds.task.values) == ["mc", "narma", "mg1", "mg10"]
+    assert list(ds.balance.values) == [0.5, 1.0, 1.5]
+    cell = ds.score.sel(task="mc", condition="global", balance_mode="mean_shift",
+                        input_scaling=1.0, balance=1.5, coupling=8.0, ei_split="fixed")
+    assert cell.shape == (1, 2) and np.all(np.isfinite(cell)) and np.all(cell > 0)
+    assert np.all(np.isfinite(ds.score.values))
+    # every condition and task differs somewhere (not copies of one another)
+    assert not np.allclose(ds.score.sel(condition="global"), ds.score.sel(condition="homogeneous"))
+    assert ds.ei_ratio.dims[-1] == "neuron" and ds.ei_ratio.shape[-1] == 30
+    assert np.all(ds.radius.values > 0) and np.all(ds.entropy.values > 0)
+    adaptive = ds.rate_error.sel(condition="homogeneous").values
+    assert np.all(np.isfinite(adaptive)) and np.all((adaptive >= 0) & (adaptive < 1))
+    assert np.all(np.isnan(ds.rate_error.sel(condition="global")))
+    for key in ("mc_t1_share", "narma_t2_tuned_max", "narma_t2_tuned_max_lo", "mc_t3_share"):
+        assert np.isfinite(run.metrics[key])
+    assert {"map_mc", "map_narma", "map_mg1", "map_mg10", "regions"} <= set(run.figures)
+
+
+def test_resume_reuses_finished_units(small_run):
+    store, run, ckpt = small_run
+    (folder,) = list(ckpt.iterdir())
+    files = sorted(folder.glob("*.npz"))
+    assert len(files) == 2 * 2 * 2               # modes x sigmas x seeds
+    # a unit left by an earlier run is loaded, not recomputed
+    with np.load(files[0]) as f:
+        unit = {k: f[k] for k in f.files}
+    unit["mc"][:] = 1234.5
+    np.savez(files[0], **unit)
+    again = store.open(BalanceMapExperiment(**SMALL, checkpoint_dir=str(ckpt)).run(store))
+    assert (again["score"] == 1234.5).sum() == unit["mc"].size
+    np.testing.assert_array_equal(again["score"][1:], run["score"][1:])
+
+
+def test_score_memory_of_a_delay_line():
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, (1500, 1))
+    lags = 8
+    states = np.column_stack([np.roll(u[:, 0], k) for k in range(lags)])   # u(t)..u(t-7)
+    mc, narma = score_memory(states, u, k_max=12, washout=20)
+    assert mc == pytest.approx(lags - 1, abs=0.05)      # delays 1..7 exact, 8..12 lost
+    assert 0 < narma < 1.2
+    series = np.sin(np.arange(1010) * 0.05)[:, None]
+    x = np.column_stack([series[:1000, 0], np.roll(series[:1000, 0], 1)])
+    e1, e10 = score_mackey_glass(x, series, washout=20)
+    assert e1 < 1e-3 and e10 < 1e-2                     # a sine is linear in two lags
+
+
+@pytest.mark.parametrize("kw, word", [
+    (dict(balance_modes=["additive"]), "balance_modes"),
+    (dict(ei_splits=["random", "random"]), "ei_splits"),
+    (dict(task_steps=150), "task_steps"),
+    (dict(target_rates=[1.5]), "target_rates"),
+    (dict(couplings=[]), "couplings"),
+    (dict(ei_splits=["fixed"], topology="small_world"), "ei_splits"),
+])
+def test_validation_names_the_parameter(kw, word, tmp_path):
+    store = Store(str(tmp_path / "s.zarr"))
+    with pytest.raises(ValueError, match=word):
+        BalanceMapExperiment(**{**SMALL, **kw}).run(store)
+    assert not store.runs()
+
+
+def test_bad_parameters_exit_2_and_write_nothing(tmp_path):
+    exe = str(Path(sys.executable).parent / "workbench")
+    store = tmp_path / "s.zarr"
+    out = subprocess.run([exe, "run", "reservoirs.balance_map", "--set",
+                          'balance_modes=["additive"]', "--store", str(store)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip().startswith("error:") and "balance_modes" in out.stderr
+    assert not store.exists() or not Store(str(store)).runs()
