@@ -38,6 +38,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from alrnn.model import ALRNN  # noqa: E402
+from alrnn.block import ALRNNFamily  # noqa: E402
 from alrnn.train import TrainConfig, forcing_weights, make_train_block, window_loss  # noqa: E402
 
 M, N, P, B, T, TAU, BPE = 20, 3, 2, 16, 200, 16, 50
@@ -58,19 +59,19 @@ def _batch(seed=0):
 
 def jax_step_time(model, data, repeats=5):
     """Seconds per training step inside the compiled block (50 steps per call)."""
-    block, opt = make_train_block(P, B, T, BPE, 1, 1)
+    block, opt = make_train_block(ALRNNFamily(M, P), B, T, BPE, 1)
     params = dict(model.params)
     state = jax.jit(opt.init)(params)
-    force = jnp.asarray(forcing_weights(T, TAU))
+    force = {"force": jnp.asarray(forcing_weights(T, TAU))}
     lrs = jnp.full((1,), 1e-3, jnp.float32)
     d = jnp.asarray(data)
     key = jax.random.PRNGKey(0)
-    out = block(params, state, key, d, force, lrs, jnp.float32(0.05))
+    out = block(params, state, force, key, d, lrs, jnp.float32(0.05))
     jax.block_until_ready(out)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        out = block(out[0], out[1], key, d, force, lrs, jnp.float32(0.05))
+        out = block(out[0], out[1], out[2], key, d, lrs, jnp.float32(0.05))
         jax.block_until_ready(out)
         times.append((time.perf_counter() - t0) / BPE)
     return min(times)
