@@ -1,6 +1,7 @@
 """AL-RNN benchmark: training-step throughput (JAX vs eager PyTorch) and time to targets.
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/alrnn.py [--seeds 0 1 2] [--skip-experiment] [--store PATH]``
+Run: ``OMP_NUM_THREADS=1 python benchmarks/alrnn.py [--seeds 0 1 2] [--skip-experiment] [--store PATH]
+[--population 10] [--population-epochs 40] [--skip-throughput]``
 
 1. Throughput of one training step (teacher-forced loss over a batch of windows, gradient,
    RAdam update) for the same model (M=20, P=2, N=3), batch (16 windows of 200 steps),
@@ -10,7 +11,13 @@ Run: ``OMP_NUM_THREADS=1 python benchmarks/alrnn.py [--seeds 0 1 2] [--skip-expe
    * eager PyTorch (the authors' tutorial style: a Python loop over time,
      ``torch.optim.RAdam``), with 1 thread and with the default number of threads.
    The two losses are checked to agree on the same batch before timing.
-2. Wall time of the ``alrnn.lorenz63`` experiment with its defaults (training, lab-protocol
+2. Seeds trained together: ``train_population`` of S seeds (one ``jax.vmap``-ped computation)
+   against one seed, both with the Lorenz-63 fast recipe (``FAST_CONFIGS["lorenz63"]``:
+   four initialisations explored per seed, checkpoint scoring on the 100 000-step training
+   series) shortened to ``--population-epochs`` epochs, measured in the same process after
+   a warm-up that compiles every shape (compile time reported separately). Prints the
+   ratio S seeds / one seed and the speed-up over S sequential trainings.
+3. Wall time of the ``alrnn.lorenz63`` experiment with its defaults (training, lab-protocol
    evaluation on 100 000 test steps, symbolic analysis, figures, writing the run), and
    whether it met the targets (D_stsp <= 2.5, D_H <= 0.3, 3 regions holding >= 99 %). The
    ground truth is generated first (timed separately) and cached in the store, as it is for
@@ -32,6 +39,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [str(_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != _ROOT / "benchmarks"]
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -112,6 +120,25 @@ def torch_step_time(model, windows, threads, repeats=3, steps=10):
     return min(times), first
 
 
+def population_time(n_seeds, epochs):
+    """Wall times of one seed and of ``n_seeds`` seeds trained together (same recipe)."""
+    from alrnn.train import FAST_CONFIGS, train_population
+
+    sizes, cfg = FAST_CONFIGS["lorenz63"]
+    cfg = cfg.replace(epochs=epochs)
+    data, _ = _batch()
+    out = {}
+    for S in (1, n_seeds):
+        warm = cfg.replace(epochs=2 * cfg.eval_every, explore_fraction=0.5)
+        t0 = time.perf_counter()
+        train_population(data, **sizes, config=warm, seeds=list(range(S)))
+        compile_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        res = train_population(data, **sizes, config=cfg, seeds=list(range(S)))
+        out[S] = (time.perf_counter() - t0, compile_s, res)
+    return cfg, out
+
+
 def experiment_time(seed, store):
     """Wall time and metrics of the default ``alrnn.lorenz63`` experiment in ``store``."""
     from alrnn.experiments import Lorenz63Experiment
@@ -126,10 +153,30 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="*", default=[0])
     ap.add_argument("--skip-experiment", action="store_true")
+    ap.add_argument("--population", type=int, default=10, help="seeds trained together (0: skip)")
+    ap.add_argument("--population-epochs", type=int, default=40)
+    ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--store", default=None, help="store holding (or caching) the ground truth; "
                                                   "default a fresh in-memory store")
     args = ap.parse_args()
 
+    if args.population:
+        cfg, out = population_time(args.population, args.population_epochs)
+        (t1, c1, r1), (tS, cS, rS) = out[1], out[args.population]
+        S = args.population
+        print(f"seeds trained together (Lorenz-63 fast recipe, M={M}, P={P}, {cfg.epochs} epochs x "
+              f"{cfg.batches_per_epoch} batches, {cfg.population} initialisations explored per seed, "
+              f"evaluation every {cfg.eval_every} epochs on {cfg.eval_starts} starts):")
+        print(f"  1 seed:   {t1:7.1f} s  (warm-up incl. compile {c1:.1f} s)")
+        print(f"  {S} seeds: {tS:7.1f} s  (warm-up incl. compile {cS:.1f} s)")
+        print(f"  ratio {S} seeds / 1 seed = {tS / t1:.2f}x (goal <= 3x); speed-up over {S} sequential "
+              f"trainings = {S * t1 / tS:.2f}x")
+        d = [r.best_metrics["d_stsp"] for r in rS if hasattr(r, "best_metrics")]
+        print(f"  training-data D_stsp of the {S} seeds' best checkpoints: "
+              f"{np.mean(d):.2f} +- {np.std(d, ddof=1) / np.sqrt(len(d)) if len(d) > 1 else 0:.2f} (SEM); "
+              f"diverged: {sum(not hasattr(r, 'best_metrics') for r in rS)}")
+    if args.skip_throughput:
+        return
     model = ALRNN(M, N, P, seed=0)
     data, windows = _batch()
     jax_loss = float(window_loss(model.params, jnp.asarray(windows), jnp.asarray(forcing_weights(T, TAU)), P))
