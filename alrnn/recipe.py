@@ -30,7 +30,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters of :func:`train` (defaults: the authors' Lorenz-63 settings, note §2.2).
+    """Hyper-parameters of :func:`alrnn.train.train` (defaults: the authors' Lorenz-63 settings, note §2.2).
 
     Parameters
     ----------
@@ -69,8 +69,8 @@ class TrainConfig:
     pe_points : int or None
         Points of the evaluation series the prediction error is measured on (``None``: all).
     population : int
-        Independently initialised models trained side by side (>= 1, one vectorised call);
-        1 is the authors' single model.
+        Independently initialised models each seed trains side by side (>= 1, one
+        vectorised call with the other seeds'); 1 is the authors' single model.
     explore_fraction : float
         With ``population > 1``: after this fraction of the epochs the members stop and
         training goes on from the best checkpoint so far (:func:`checkpoint_key`) alone,

@@ -53,6 +53,7 @@ def test_factories_use_the_authors_sizes():
     assert ecg.warmup == sh.warmup == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("factory", [make_alrnn, make_shplrnn])
 def test_protocol_alignment_predict_and_parameters(factory):
     train, test = _data()

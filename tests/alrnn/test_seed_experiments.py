@@ -20,6 +20,7 @@ def _file(tmp_path, n=400, name="series.npy"):
     return path
 
 
+@pytest.mark.slow
 def test_regions_over_seeds_reports_every_seed(tmp_store, tmp_path):
     exp = RegionsOverSeeds(data=str(_file(tmp_path)), preset="fmri", M=6, P=1, epochs=2, n_seeds=3,
                            symbolic_steps=300, eval_steps=0, seed=4)
@@ -36,6 +37,7 @@ def test_regions_over_seeds_reports_every_seed(tmp_store, tmp_path):
     assert "over 3 seeds" in text and verdict is (m["n_regions_99_median"] == 4)
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
     store = tmp_path / "s.zarr"
     for sets, word in ((["data="], "data"), (["data=" + str(_file(tmp_path, 60, "short.npy"))], "rows"),

@@ -133,6 +133,7 @@ def _lorenz_segment(n=1500):
     return lorenz63(n, transient=500, seed=0)
 
 
+@pytest.mark.slow
 def test_training_reduces_loss_on_a_lorenz_segment():
     data = _lorenz_segment()
     cfg = TrainConfig(epochs=6, batches_per_epoch=10, batch_size=8, seq_len=30, start_lr=3e-2,

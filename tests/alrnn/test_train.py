@@ -163,6 +163,7 @@ def test_population_isolates_a_diverging_seed():
     assert isinstance(out[1], TrainingDiverged) and out[1].seed == 1 and out[1].epoch == 0
 
 
+@pytest.mark.slow
 def test_population_matches_single_seed_training():
     data = _series()
     pop = train_population(data, 6, 1, TINY, seeds=[3, 4])
