@@ -124,12 +124,13 @@ def torch_step_time(model, windows, threads, repeats=3, steps=10):
     return min(times), first
 
 
-def population_time(n_seeds, epochs):
-    """Wall times of one seed and of ``n_seeds`` seeds trained together (same recipe)."""
+def population_time(n_seeds, epochs, members=None):
+    """Wall times of one seed and of ``n_seeds`` seeds trained together (same recipe;
+    ``members`` overrides the recipe's initialisations explored per seed)."""
     from alrnn.train import FAST_CONFIGS, train_population
 
     sizes, cfg = FAST_CONFIGS["lorenz63"]
-    cfg = cfg.replace(epochs=epochs)
+    cfg = cfg.replace(epochs=epochs, population=members or cfg.population)
     data, _ = _batch()
     out = {}
     for S in (1, n_seeds):
@@ -202,6 +203,8 @@ def main():
     ap.add_argument("--skip-experiment", action="store_true")
     ap.add_argument("--population", type=int, default=10, help="seeds trained together (0: skip)")
     ap.add_argument("--population-epochs", type=int, default=40)
+    ap.add_argument("--members", type=int, default=None,
+                    help="initialisations explored per seed (default: the recipe's 4)")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--scores", nargs="*", default=None, choices=["alrnn", "shplrnn"],
                     help="fit and score these adapters on the lab's Lorenz-63 files")
@@ -213,7 +216,7 @@ def main():
     if args.scores:
         protocol_scores(args.scores, args.seeds, args.quick)
     if args.population:
-        cfg, out = population_time(args.population, args.population_epochs)
+        cfg, out = population_time(args.population, args.population_epochs, args.members)
         (t1, c1, r1), (tS, cS, rS) = out[1], out[args.population]
         S = args.population
         print(f"seeds trained together (Lorenz-63 fast recipe, M={M}, P={P}, {cfg.epochs} epochs x "
