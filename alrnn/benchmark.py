@@ -49,14 +49,15 @@ def _fit_to(config: TrainConfig, n_train: int) -> TrainConfig:
 #: Benchmark recipes of the AL-RNN per dataset: (M, P, full recipe, quick changes).
 _ALRNN = {
     "lorenz63": (20, 2, FAST_CONFIGS["lorenz63"][1].replace(select_d_h_max=None),
-                 dict(epochs=100, population=1, eval_starts=1, eval_steps=20_000, pe_points=5_000)),
+                 {"epochs": 100, "population": 1, "eval_starts": 1, "eval_steps": 20_000,
+                  "pe_points": 5_000}),
     "rossler": (20, 1, FAST_CONFIGS["rossler"][1],
-                dict(epochs=30, eval_steps=10_000, pe_points=5_000)),
+                {"epochs": 30, "eval_steps": 10_000, "pe_points": 5_000}),
     "ecg": (100, 2, AUTHORS_CONFIGS["ecg"][1].replace(epochs=200, eval_every=20, eval_steps=20_000,
                                                       pe_points=10_000, start_lr=3e-3),
-            dict(epochs=10, eval_every=5, eval_steps=10_000, pe_points=2_000)),
+            {"epochs": 10, "eval_every": 5, "eval_steps": 10_000, "pe_points": 2_000}),
     "fmri": (50, 2, AUTHORS_CONFIGS["fmri"][1].replace(epochs=500, eval_every=25),
-             dict(epochs=40, eval_every=10)),
+             {"epochs": 40, "eval_every": 10}),
 }
 
 #: Benchmark recipes of the shPLRNN per dataset: (H, alpha method, full recipe, quick changes).
@@ -65,15 +66,17 @@ _SHPLRNN_BASE = TrainConfig(epochs=400, batches_per_epoch=50, batch_size=16, seq
                             pe_points=10_000)
 _SHPLRNN = {
     "lorenz63": (50, "product_upper_bound", _SHPLRNN_BASE,
-                 dict(epochs=30, eval_every=10, eval_steps=20_000, pe_points=5_000, start_lr=5e-3, end_lr=1e-4)),
+                 {"epochs": 30, "eval_every": 10, "eval_steps": 20_000, "pe_points": 5_000,
+                  "start_lr": 5e-3, "end_lr": 1e-4}),
     "rossler": (50, "product_upper_bound", _SHPLRNN_BASE.replace(seq_len=300),
-                dict(epochs=30, eval_every=10, eval_steps=10_000, pe_points=5_000, start_lr=5e-3, end_lr=1e-4)),
+                {"epochs": 30, "eval_every": 10, "eval_steps": 10_000, "pe_points": 5_000,
+                 "start_lr": 5e-3, "end_lr": 1e-4}),
     "ecg": (250, "constant", _SHPLRNN_BASE.replace(alpha=0.3, epochs=200, eval_every=20, eval_steps=20_000,
                                                    n_bins=8),
-            dict(epochs=10, eval_every=5, eval_steps=10_000, pe_points=2_000)),
+            {"epochs": 10, "eval_every": 5, "eval_steps": 10_000, "pe_points": 2_000}),
     "fmri": (100, "product_upper_bound", _SHPLRNN_BASE.replace(seq_len=72, epochs=500, n_bins=8,
                                                                smoothing=1.0, start_lr=5e-3, end_lr=1e-5),
-             dict(epochs=40, eval_every=10)),
+             {"epochs": 40, "eval_every": 10}),
 }
 
 

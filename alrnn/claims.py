@@ -11,6 +11,7 @@ P = 2 by about 4) are measured over seeds on the authors' data files
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def _regions_over_seeds(n_expected: int):
     compares the median count with the paper's."""
     def evaluate(run):
         m = run.metrics
-        counts = [int(c) for c in m["n_regions_99"] if c == c]
+        counts = [int(c) for c in m["n_regions_99"] if math.isfinite(c)]
         n_div = len(m.get("diverged_seeds", []))
         if not counts:
             return f"no seed gave a finite free run ({n_div} diverged)", False

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numbers
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -185,15 +185,15 @@ def train_population(data, family, config: TrainConfig, seeds: Sequence[int], *,
     keys = jnp.stack(keys, axis=1)                     # (n_blocks, S, pop, 2)
     alive = [(s, j) for s in range(len(seeds)) for j in range(pop)]
     params = {k: jnp.stack([jnp.asarray(m[k], jnp.float32) for m in members]) for k in members[0]}
-    block0, opt = make_block(family, config, len(alive))
+    _, opt = make_block(family, config, len(alive))
     init_opt = jax.jit(jax.vmap(opt.init))
     opt_state = init_opt(params)
     forcing = jax.tree_util.tree_map(lambda x: jnp.stack([x] * len(alive)), family.init_forcing(config))
     data_j = jnp.asarray(data, jnp.float32)
     noise = jnp.float32(config.noise)
     states = [_Seed(int(seed) if isinstance(seed, numbers.Integral) else None) for seed in seeds]
-    metric_kw = dict(n_bins=config.n_bins, smoothing=config.smoothing, pe_steps=config.pe_steps,
-                     n_starts=n_starts, pe_points=config.pe_points)
+    metric_kw = {"n_bins": config.n_bins, "smoothing": config.smoothing, "pe_steps": config.pe_steps,
+                 "n_starts": n_starts, "pe_points": config.pe_points}
 
     def key_of(rec):
         return checkpoint_key(rec, config.select_d_h_max)

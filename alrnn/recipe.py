@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -131,7 +131,7 @@ class TrainConfig:
             check_positive(self.select_d_h_max, "select_d_h_max", strict=False)
         check_int(self.unroll, "unroll", 1, None)
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         """A copy with some fields changed (validated)."""
         return dataclasses.replace(self, **changes)
 

@@ -37,7 +37,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench.validation import check_array, check_choice, check_int, check_range, check_seed
+from workbench.validation import (
+    check_array,
+    check_choice,
+    check_int,
+    check_range,
+    check_seed,
+)
 
 from .recipe import TrainConfig
 

@@ -19,7 +19,7 @@ is the entry point: :func:`train` (one seed) and :func:`train_population` (many)
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from workbench.validation import check_array
 
@@ -27,8 +27,14 @@ from .block import ALRNNFamily, make_train_block, window_loss
 from .model import ALRNN, check_sizes
 from .population import TrainingDiverged, TrainResult
 from .population import train_population as _train_population
-from .recipe import (AUTHORS_CONFIGS, FAST_CONFIGS, TrainConfig, checkpoint_key, forcing_weights,
-                     lr_schedule)
+from .recipe import (
+    AUTHORS_CONFIGS,
+    FAST_CONFIGS,
+    TrainConfig,
+    checkpoint_key,
+    forcing_weights,
+    lr_schedule,
+)
 
 __all__ = [
     "AUTHORS_CONFIGS",

@@ -45,7 +45,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
         cmd = [str(Path(sys.executable).parent / "workbench"), "run", "alrnn.regions_over_seeds", "--store", str(store)]
         for s in sets:
             cmd += ["--set", s]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
         assert out.returncode == 2, out.stderr
         assert out.stderr.strip().startswith("error:") and word in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert not (store / "runs").exists() or not any((store / "runs").iterdir())

@@ -7,8 +7,17 @@ import pytest
 from jax import enable_x64
 
 from alrnn.recipe import TrainConfig
-from alrnn.shplrnn import (ShPLRNN, ShPLRNNFamily, alpha_product_upper_bound, gtf_loss, init_params,
-                           jacobian, region_codes, step, train_shplrnn)
+from alrnn.shplrnn import (
+    ShPLRNN,
+    ShPLRNNFamily,
+    alpha_product_upper_bound,
+    gtf_loss,
+    init_params,
+    jacobian,
+    region_codes,
+    step,
+    train_shplrnn,
+)
 from alrnn.train import TrainingDiverged, TrainResult
 
 
@@ -169,7 +178,7 @@ def test_diverging_training_raises_and_bad_input():
 def test_region_codes_and_fixed_point():
     p = _params(M=3, H=6, seed=10)
     model = ShPLRNN.from_params(p)
-    Z, X = model.generate(np.array([0.5, -0.5, 0.2]), 500)
+    Z, _ = model.generate(np.array([0.5, -0.5, 0.2]), 500)
     codes = region_codes(p, Z)
     assert codes.shape == (500,) and codes.min() == 0
     counts = np.bincount(codes)

@@ -11,8 +11,17 @@ from jax import enable_x64
 from alrnn import population
 from alrnn.block import ALRNNFamily
 from alrnn.model import ALRNN
-from alrnn.train import (AUTHORS_CONFIGS, TrainConfig, TrainingDiverged, TrainResult, checkpoint_key,
-                         forcing_weights, train, train_population, window_loss)
+from alrnn.train import (
+    AUTHORS_CONFIGS,
+    TrainConfig,
+    TrainingDiverged,
+    TrainResult,
+    checkpoint_key,
+    forcing_weights,
+    train,
+    train_population,
+    window_loss,
+)
 
 
 def _series(n=400, seed=0):
