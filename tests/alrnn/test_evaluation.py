@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from alrnn.evaluation import checkpoint_metrics, evaluate, generate_observations, n_step_predictor
+from alrnn.evaluation import (checkpoint_metrics, evaluate, generate_observations, n_step_predictor,
+                              score_trajectory)
 from alrnn.model import ALRNN
 
 
@@ -103,3 +104,12 @@ def test_population_metrics_equal_the_single_model_metrics():
                                      pe_points=200)
             for k in ("d_stsp", "d_h", "pe"):
                 assert got[i][k] == pytest.approx(one[k], rel=1e-3, abs=1e-6), (k, n_starts)
+
+
+def test_gmm_d_stsp_of_high_dimensional_series_is_reproducible():
+    rng = np.random.default_rng(1)
+    true, gen = rng.standard_normal((300, 12)), rng.standard_normal((300, 12)) + 0.3
+    model = ALRNN(14, 12, 1, seed=0)
+    a = score_trajectory(true, gen, model, pe_steps=5)
+    b = score_trajectory(true, gen, model, pe_steps=5)
+    assert a["d_stsp"] == b["d_stsp"] and np.isfinite(a["d_stsp"])
