@@ -330,3 +330,23 @@ def test_sigint_during_training_exits_cleanly():
             proc.wait()
     assert proc.returncode in (-signal.SIGINT, 1, 130), (proc.returncode, err[-2000:])
     assert "KeyboardInterrupt" in err and "Segmentation fault" not in err
+
+
+@pytest.mark.slow
+def test_diverging_run_is_failed_with_exit_1(tmp_path):
+    """A real `workbench run` whose training diverges ends `failed`, exit 1, never analysed."""
+    import subprocess
+    from pathlib import Path
+
+    from workbench.store import Store
+
+    store = tmp_path / "s.zarr"
+    cmd = [str(Path(sys.executable).parent / "workbench"), "run", "alrnn.lorenz63", "--store", str(store)]
+    for s in ("start_lr=1e6", "end_lr=1e5", "epochs=20", "n_train=2000", "n_test=2000", "eval_steps=0",
+              "population=1", "symbolic_steps=500"):
+        cmd += ["--set", s]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "TrainingDiverged" in out.stderr
+    (run,) = [Store(store).open(r.id) for r in Store(store).runs()]
+    assert run.status == "failed" and "d_stsp" not in run.metrics
