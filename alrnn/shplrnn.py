@@ -286,6 +286,31 @@ class ShPLRNN:
         same = region_codes(self.params, np.stack([z, z_star]))
         return z_star, bool(same[0] == same[1]), float(np.max(np.abs(np.linalg.eigvals(J))))
 
+    def analyze(self, Z, coverage=0.99):
+        """Symbolic summary of a trajectory (the AL-RNN's analysis, note ``alrnn.md`` §5).
+
+        Regions are :func:`region_codes` (ranked by visits); occupancy and the row-normalised
+        transition matrix come from :mod:`alrnn.symbolic`; for each of the most visited
+        regions holding ``coverage`` of the steps, the fixed point of its affine map
+        (:meth:`fixed_point` at a visited state), real or virtual, and :math:`\\rho(J)`.
+
+        Returns
+        -------
+        dict with ``codes`` (T,), ``occupancy``, ``transitions``, ``n_regions``,
+        ``n_regions_covering``, ``fixed_points`` (list of ``(z*, real, rho)``).
+        """
+        from .symbolic import region_occupancy, transition_matrix
+
+        Z = check_array(Z, "Z", ndim=2, shape=(None, self.M), min_length=2)
+        check_range(coverage, "coverage", 0, 1, low_inclusive=False)
+        codes = region_codes(self.params, Z)
+        regions, occupancy = region_occupancy(codes)
+        n_cover = int(np.searchsorted(np.cumsum(occupancy), coverage - 1e-12) + 1)
+        first = {int(r): int(np.argmax(codes == r)) for r in regions[:n_cover]}
+        return {"codes": codes, "occupancy": occupancy, "transitions": transition_matrix(codes, regions),
+                "n_regions": len(regions), "n_regions_covering": n_cover,
+                "fixed_points": [self.fixed_point(Z[first[int(r)]]) for r in regions[:n_cover]]}
+
 
 @dataclass(frozen=True)
 class ShPLRNNFamily:

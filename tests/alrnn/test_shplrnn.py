@@ -193,3 +193,19 @@ def test_region_codes_and_fixed_point():
     p0 = init_params(3, 6, seed=0)
     assert p0["W1"].shape == (3, 6) and np.all(np.abs(p0["W1"]) <= 1 / np.sqrt(6))
     assert np.all((p0["A"] > 0) & (p0["A"] <= 1)) and np.all(p0["h1"] == 0)
+
+
+def test_symbolic_summary_of_a_trajectory():
+    p = _params(M=3, H=4, seed=11)
+    model = ShPLRNN.from_params(p)
+    Z, _ = model.generate(np.array([0.3, -0.2, 0.1]), 400)
+    an = model.analyze(Z)
+    assert an["codes"].shape == (400,) and an["n_regions"] == len(an["occupancy"])
+    assert an["occupancy"].sum() == pytest.approx(1.0) and np.all(np.diff(an["occupancy"]) <= 0)
+    T = an["transitions"]
+    assert T.shape == (an["n_regions"],) * 2 and np.allclose(T.sum(axis=1)[T.sum(axis=1) > 0], 1.0)
+    assert 1 <= an["n_regions_covering"] <= an["n_regions"] and len(an["fixed_points"]) == an["n_regions_covering"]
+    for z_star, real, rho in an["fixed_points"]:
+        assert z_star.shape == (3,) and isinstance(real, bool) and rho >= 0
+    with pytest.raises(ValueError, match="coverage"):
+        model.analyze(Z, coverage=0.0)
