@@ -3,9 +3,17 @@
 Targets are the note's reference numbers (``research/alrnn.md`` §6.2, lab protocol with
 100 000 test steps): Lorenz-63 D_stsp <= 2.5, D_H <= 0.3, 3 subregions; Rössler
 D_stsp <= 1.5, D_H <= 0.15, 2 subregions; the P threshold (Lorenz P = 2, Rössler P = 1).
+The paper's empirical claims (§5.4: ECG with M = 100, P = 2 coded by 3 subregions; fMRI with
+P = 2 by about 4) are measured over seeds on the authors' data files
+(``alrnn.regions_over_seeds``), found in the folder named by ``$WORKBENCH_SHARED_DATA``
+(default: the ``shared/data`` folder beside the repository, as for the tests).
 """
 
 from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
 
 from workbench.reproduce import Claim
 
@@ -39,6 +47,29 @@ def _threshold(expected_P: int):
     return evaluate
 
 
+def _regions_over_seeds(n_expected: int):
+    """Mean ± SEM over seeds of the subregions holding 99 % of the free run; the verdict
+    compares the median count with the paper's."""
+    def evaluate(run):
+        m = run.metrics
+        counts = [int(c) for c in m["n_regions_99"] if math.isfinite(c)]
+        n_div = len(m.get("diverged_seeds", []))
+        if not counts:
+            return f"no seed gave a finite free run ({n_div} diverged)", False
+        text = (f"{m['n_regions_99_mean']:.1f} ± {m['n_regions_99_sem']:.1f} subregions hold 99 % "
+                f"(median {m['n_regions_99_median']:g}; per seed {counts}; {n_div} diverged), "
+                f"test D_stsp {m['d_stsp_mean']:.2f} ± {m['d_stsp_sem']:.2f}, "
+                f"D_H {m['d_h_mean']:.3f} ± {m['d_h_sem']:.3f} over {len(counts)} seeds")
+        return text, m["n_regions_99_median"] == n_expected
+
+    return evaluate
+
+
+_SHARED = Path(os.environ.get("WORKBENCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+_ECG = {"data": str(_SHARED / "alrnn-dsr" / "ECG.npy"), "preset": "ecg"}
+_FMRI = {"data": str(_SHARED / "alrnn-dsr" / "fmri.npy"), "preset": "fmri"}
+_QUICK_SEEDS = {"n_seeds": 2, "symbolic_steps": 20_000, "eval_steps": 5_000}
+
 _QUICK_DATA = {"epochs": 60, "n_train": 20_000, "n_test": 20_000}
 _QUICK = {**_QUICK_DATA, "symbolic_steps": 20_000}
 
@@ -59,4 +90,12 @@ CLAIMS = [
           "P = 2", "alrnn.p_sweep", _threshold(2),
           params={"system_name": "lorenz63", "P_values": [0, 1, 2, 3]},
           quick_params={**_QUICK_DATA, "system_name": "lorenz63", "P_values": [1, 2]}, figure="p_sweep"),
+    Claim("alrnn.ecg_regions", PAPER, "ECG (M=100, P=2) is coded by 3 linear subregions",
+          "3 subregions", "alrnn.regions_over_seeds", _regions_over_seeds(3),
+          params={**_ECG, "epochs": 300, "n_seeds": 10},
+          quick_params={**_ECG, **_QUICK_SEEDS, "epochs": 20}),
+    Claim("alrnn.fmri_regions", PAPER, "fMRI (M=50, P=2) is coded by about 4 linear subregions",
+          "about 4 subregions", "alrnn.regions_over_seeds", _regions_over_seeds(4),
+          params={**_FMRI, "epochs": 1000, "n_seeds": 10},
+          quick_params={**_FMRI, **_QUICK_SEEDS, "epochs": 100}),
 ]

@@ -23,7 +23,7 @@ from workbench.validation import check_array, check_int, check_range
 from .model import ALRNN, initial_state, step
 
 __all__ = ["checkpoint_metrics", "evaluate", "generate_observations", "n_step_predictor",
-           "score_trajectory"]
+           "population_checkpoint_metrics", "score_trajectory"]
 
 
 @partial(jax.jit, static_argnames=("n", "P"))
@@ -33,12 +33,16 @@ def _predict_n(params, x0, n, P):
     return z[..., :x0.shape[-1]]
 
 
-def n_step_predictor(model: ALRNN):
+def n_step_predictor(model):
     """``predict_fn(x0 (B, N), n) -> x_n (B, N)`` for :func:`workbench.metrics.prediction_error`.
 
     Each row starts at :math:`z = [x_t; L x_t]` and is iterated ``n`` steps freely
-    (note §3.4).
+    (note §3.4); a model other than :class:`ALRNN` (the shPLRNN) brings its own
+    ``predict_ahead(x0, n)``.
     """
+    if not isinstance(model, ALRNN):
+        return model.predict_ahead
+
     def predict(x0, n):
         return np.asarray(_predict_n(model.params, jnp.asarray(x0, jnp.float32), int(n), model.P))
     return predict
@@ -87,13 +91,15 @@ def score_trajectory(true, gen, model: ALRNN, *, pe_data=None, n_bins=30, smooth
 
     Returns
     -------
-    dict with ``d_stsp`` (note §3.1), ``d_h`` (§3.3) and ``pe`` (§3.4).
+    dict with ``d_stsp`` (note §3.1), ``d_h`` (§3.3) and ``pe`` (§3.4). The Monte-Carlo
+    samples of the GMM variant of D_stsp (11 or more dimensions) are drawn with seed 0, so
+    a score is reproducible.
     """
     true = check_array(true, "true", ndim=2, min_length=pe_steps + 2)
     gen = check_array(gen, "gen", ndim=2, shape=true.shape, finite=False)
     pe_data = true if pe_data is None else pe_data
     finite = bool(np.all(np.isfinite(gen)))
-    d_stsp = metrics.state_space_divergence(true, gen, n_bins=n_bins) if finite else float("nan")
+    d_stsp = metrics.state_space_divergence(true, gen, n_bins=n_bins, seed=0) if finite else float("nan")
     d_h = metrics.hellinger_distance(true, gen, smoothing=smoothing) if finite else float("nan")
     pe = metrics.prediction_error(n_step_predictor(model), pe_data, n=pe_steps)
     return {"d_stsp": float(d_stsp), "d_h": float(d_h), "pe": float(pe)}
@@ -157,7 +163,7 @@ def checkpoint_metrics(model: ALRNN, data, *, n_bins=30, smoothing=20.0, pe_step
     runs = generate_observations(model, data[starts], length, transient=transient)   # (ℓ, K, N)
     full = generate_observations(model, data[0], len(data))
     pe = metrics.prediction_error(n_step_predictor(model), pe_data, n=pe_steps)
-    d_stsp = (np.mean([metrics.state_space_divergence(data, runs[:, k], n_bins=n_bins)
+    d_stsp = (np.mean([metrics.state_space_divergence(data, runs[:, k], n_bins=n_bins, seed=0)
                        for k in range(n_starts)]) if np.all(np.isfinite(runs)) else np.nan)
     d_h = (metrics.hellinger_distance(data, full, smoothing=smoothing) if np.all(np.isfinite(full))
            else np.nan)
@@ -195,3 +201,84 @@ def evaluate(model: ALRNN, test, *, transient_fraction=0.25, n_bins=30, smoothin
     gen = generate_observations(model, test[0], T, transient=int(round(transient_fraction * T)))
     return score_trajectory(test, gen, model, n_bins=n_bins, smoothing=smoothing,
                             pe_steps=pe_steps)
+
+
+def population_checkpoint_metrics(family, params, data, *, n_bins=30, smoothing=20.0, pe_steps=20,
+                                  n_starts=1, transient_fraction=0.25, pe_points=None):
+    """:func:`checkpoint_metrics` of every member of a population, free runs in one batch.
+
+    The free runs and the ``pe_steps``-step predictions of all members are one vectorised
+    JAX call each (:func:`alrnn.block.observe_population`,
+    :func:`alrnn.block.predict_population`); the divergences are then computed per member
+    exactly as in :func:`checkpoint_metrics`.
+
+    Parameters
+    ----------
+    family : ALRNNFamily or ShPLRNNFamily
+    params : dict of arrays with a leading member axis S
+    data : array (T, N)
+    n_bins, smoothing, pe_steps, n_starts, transient_fraction, pe_points
+        See :func:`checkpoint_metrics`.
+
+    Returns
+    -------
+    list of dict
+        ``d_stsp``, ``d_h``, ``pe`` per member (NaN when a free run is not finite).
+    """
+    from .block import observe_population, predict_population
+
+    data = check_array(data, "data", ndim=2, min_length=pe_steps + 2)
+    n_starts = check_int(n_starts, "n_starts", 1, len(data) // (pe_steps + 2))
+    check_range(transient_fraction, "transient_fraction", 0, 10)
+    pe_data = data if pe_points is None else data[:check_int(pe_points, "pe_points", pe_steps + 2, None)]
+    d32 = jnp.asarray(data, jnp.float32)
+    full = np.asarray(observe_population(family, params, d32[:1], len(data)), np.float64)[:, :, 0]
+    if n_starts > 1:
+        length = len(data) // n_starts
+        starts = np.arange(n_starts) * length
+        runs = np.asarray(observe_population(family, params, d32[starts], length,
+                                             int(round(transient_fraction * length))), np.float64)
+    else:
+        runs = full[:, :, None]
+    preds = np.asarray(predict_population(family, params, jnp.asarray(pe_data[:-pe_steps], jnp.float32),
+                                          pe_steps), np.float64)
+    ref = _Reference(data, n_bins, smoothing)
+    out = []
+    for i in range(full.shape[0]):
+        pe = metrics.prediction_error(lambda x0, n, _p=preds[i]: _p, pe_data, n=pe_steps)
+        d_stsp = (np.mean([ref.d_stsp(runs[i, :, k]) for k in range(runs.shape[2])])
+                  if np.all(np.isfinite(runs[i])) else np.nan)
+        d_h = ref.d_h(full[i]) if np.all(np.isfinite(full[i])) else np.nan
+        out.append({"d_stsp": float(d_stsp), "d_h": float(d_h), "pe": float(pe)})
+    return out
+
+
+class _Reference:
+    """:func:`workbench.metrics.state_space_divergence` (binning) and
+    :func:`workbench.metrics.hellinger_distance` against one fixed series, with the series'
+    histogram and spectrum computed once (the same values, by the same helpers, for many
+    generated series: the evaluation of a population scores hundreds of runs per check).
+    """
+
+    def __init__(self, data, n_bins, smoothing):
+        self.data, self.n_bins, self.smoothing = data, n_bins, float(smoothing)
+        self.binned = data.shape[1] < metrics.GMM_MIN_DIM and np.all(data.std(axis=0) > 0)
+        if self.binned:
+            sd = data.std(axis=0, ddof=1)
+            self.lo = data.min(axis=0) - 0.1 * sd
+            self.width = (data.max(axis=0) + 0.1 * sd - self.lo) / n_bins
+            self.ct = metrics._cells(data, self.lo, self.width, n_bins)
+            self.n_cells = n_bins ** data.shape[1]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            self.f = np.sqrt(metrics._normalised_spectrum(data, self.smoothing))
+
+    def d_stsp(self, gen):
+        if not self.binned or self.n_cells > metrics._DENSE_MAX_CELLS:
+            return metrics.state_space_divergence(self.data, gen, n_bins=self.n_bins, seed=0)
+        cg = metrics._cells(gen, self.lo, self.width, self.n_bins)
+        return float("nan") if cg.size == 0 else metrics._kl_dense(self.ct, cg, self.n_cells)
+
+    def d_h(self, gen):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            h = metrics._normalised_spectrum(gen, self.smoothing)
+            return float(np.mean(np.sqrt(np.sum((self.f - np.sqrt(h)) ** 2, axis=0) / 2.0)))

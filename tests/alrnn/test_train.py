@@ -8,9 +8,20 @@ import numpy as np
 import pytest
 from jax import enable_x64
 
+from alrnn import population
+from alrnn.block import ALRNNFamily
 from alrnn.model import ALRNN
-from alrnn.train import (AUTHORS_CONFIGS, TrainConfig, checkpoint_key, forcing_weights, train,
-                         window_loss)
+from alrnn.train import (
+    AUTHORS_CONFIGS,
+    TrainConfig,
+    TrainingDiverged,
+    TrainResult,
+    checkpoint_key,
+    forcing_weights,
+    train,
+    train_population,
+    window_loss,
+)
 
 
 def _series(n=400, seed=0):
@@ -138,13 +149,42 @@ def test_progress_on_eval_and_should_stop():
     assert isinstance(evals[0][2], ALRNN)
 
 
-def test_non_finite_parameters_abort_and_keep_best():
+def test_divergence_raises_with_loss_curve_and_last_finite_checkpoint():
     data = _series()
     cfg = TINY.replace(start_lr=1e30, end_lr=1e29)
-    res = train(data, 6, 1, cfg, seed=0)
-    assert res.status == "non-finite"
-    assert all(np.all(np.isfinite(v)) for v in res.model.to_arrays().values())
-    assert all(np.all(np.isfinite(v)) for v in res.last_model.to_arrays().values())
+    with pytest.raises(TrainingDiverged, match="diverged") as info:
+        train(data, 6, 1, cfg, seed=0)
+    exc = info.value
+    assert isinstance(exc, RuntimeError) and exc.seed == 0 and exc.epoch == 0
+    assert all(np.all(np.isfinite(v)) for v in exc.last_model.to_arrays().values())
+    assert all(np.all(np.isfinite(v)) for v in exc.best_model.to_arrays().values())
+    assert len(exc.history["loss"]) == cfg.eval_every and not np.all(np.isfinite(exc.history["loss"]))
+
+
+def test_population_isolates_a_diverging_seed():
+    """Seed 1 starts from exploding weights (its loss overflows): it alone is a failure."""
+    data = _series()
+    family = ALRNNFamily(6, 1)
+    good = ALRNN(6, 2, 1, seed=0).to_arrays()
+    bad = dict(good, W=np.full((6, 6), 1e6, np.float32), A=np.full(6, 1e6, np.float32))
+    out = population.train_population(data, family, TINY, seeds=[0, 1], init=[good, bad])
+    assert isinstance(out[0], TrainResult) and out[0].status == "completed" and out[0].seed == 0
+    assert isinstance(out[1], TrainingDiverged) and out[1].seed == 1 and out[1].epoch == 0
+
+
+@pytest.mark.slow
+def test_population_matches_single_seed_training():
+    data = _series()
+    pop = train_population(data, 6, 1, TINY, seeds=[3, 4])
+    for seed, res in zip((3, 4), pop):
+        alone = train(data, 6, 1, TINY, seed=seed)
+        assert res.seed == seed and res.best_epoch == alone.best_epoch
+        for k in ("A", "W", "h", "L"):
+            np.testing.assert_allclose(res.last_model.to_arrays()[k], alone.last_model.to_arrays()[k],
+                                       rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(res.history["loss"], alone.history["loss"], rtol=1e-4)
+    with pytest.raises(ValueError, match="seeds"):
+        train_population(data, 6, 1, TINY, seeds=[])
 
 
 def test_start_from_given_model():
@@ -206,8 +246,9 @@ def test_population_goes_on_from_best_checkpoint(monkeypatch):
     # checkpoint of the exploration phase is member 1 at epoch 2. With a vanishing learning
     # rate afterwards, the model trained on stays at that checkpoint.
     scripted = iter([5.0, 5.0, 5.0, 4.0, 1.0, 3.0, 2.0])
-    monkeypatch.setattr(sys.modules["alrnn.train"], "checkpoint_metrics",
-                        lambda model, data, **kw: {"d_stsp": next(scripted), "d_h": 0.1, "pe": 0.0})
+    monkeypatch.setattr(sys.modules["alrnn.population"], "population_checkpoint_metrics",
+                        lambda family, params, data, **kw: [{"d_stsp": next(scripted), "d_h": 0.1, "pe": 0.0}
+                                                            for _ in range(len(params["A"]))])
     cfg = TINY.replace(population=3, explore_fraction=0.5, eval_starts=2, start_lr=1e-2, end_lr=1e-12)
     seen = {}
     res = train(_series(), 6, 1, cfg, seed=3,
@@ -239,16 +280,73 @@ def test_train_selects_checkpoint_by_d_h_threshold(monkeypatch):
     # D_H; with a threshold the best checkpoint is epoch 4, without it epoch 2
     scripted = [(5.0, 0.5), (1.0, 0.4), (2.0, 0.1)]
 
-    def fake_metrics(model, data, **kw):
+    def fake_metrics(family, params, data, **kw):
         d_stsp, d_h = scripted[len(calls)]
-        calls.append(model)
-        return {"d_stsp": d_stsp, "d_h": d_h, "pe": 0.0}
+        calls.append(np.asarray(params["W"][0]))
+        return [{"d_stsp": d_stsp, "d_h": d_h, "pe": 0.0}]
 
-    monkeypatch.setattr(sys.modules["alrnn.train"], "checkpoint_metrics", fake_metrics)
+    monkeypatch.setattr(sys.modules["alrnn.population"], "population_checkpoint_metrics", fake_metrics)
     data = _series()
     for thr, epoch in ((None, 2), (0.2, 4), (0.05, 2)):     # 0.05: none qualifies, fallback
         calls = []
         res = train(data, 6, 1, TINY.replace(select_d_h_max=thr), seed=3)
         assert res.best_epoch == epoch
         assert res.best_metrics["d_stsp"] == scripted[epoch // 2][0]
-        assert res.model is calls[epoch // 2]
+        np.testing.assert_array_equal(res.model.to_arrays()["W"], calls[epoch // 2])
+
+
+_INTERRUPTED = """
+import sys
+import numpy as np
+from alrnn.train import TrainConfig, train
+t = np.arange(2000) * 0.2
+data = np.stack([np.sin(t), np.cos(t)], axis=1)
+cfg = TrainConfig(epochs=100000, batches_per_epoch=20, batch_size=8, seq_len=50, tau=5, eval_every=1,
+                  n_bins=10, pe_steps=5)
+def progress(fraction, message, **kw):
+    print("training", flush=True)
+train(data, 6, 1, cfg, seed=0, progress=progress)
+"""
+
+
+@pytest.mark.slow
+def test_sigint_during_training_exits_cleanly():
+    """Ctrl-C while a real process trains: KeyboardInterrupt unwinds, no segfault, quickly."""
+    import os
+    import signal
+    import subprocess
+
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONFAULTHANDLER="1")
+    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for _ in range(2):                      # two finished blocks: compiled and running
+            assert proc.stdout.readline().strip() == "training", proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)  # a hang guard, not a timing assertion
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (-signal.SIGINT, 1, 130), (proc.returncode, err[-2000:])
+    assert "KeyboardInterrupt" in err and "Segmentation fault" not in err
+
+
+@pytest.mark.slow
+def test_diverging_run_is_failed_with_exit_1(tmp_path):
+    """A real `workbench run` whose training diverges ends `failed`, exit 1, never analysed."""
+    import subprocess
+    from pathlib import Path
+
+    from workbench.store import Store
+
+    store = tmp_path / "s.zarr"
+    cmd = [str(Path(sys.executable).parent / "workbench"), "run", "alrnn.lorenz63", "--store", str(store)]
+    for s in ("start_lr=1e6", "end_lr=1e5", "epochs=20", "n_train=2000", "n_test=2000", "eval_steps=0",
+              "population=1", "symbolic_steps=500"):
+        cmd += ["--set", s]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "TrainingDiverged" in out.stderr
+    (run,) = [Store(store).open(r.id) for r in Store(store).runs()]
+    assert run.status == "failed" and "d_stsp" not in run.metrics

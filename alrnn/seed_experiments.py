@@ -1,0 +1,123 @@
+"""AL-RNN subregions over seeds: the paper's empirical claims (ECG, fMRI) measured on many seeds.
+
+Brenner et al. 2024 report that an AL-RNN with P = 2 codes the ECG (M = 100) by 3 linear
+subregions and the fMRI recordings (M = 50) by about 4 (note ``research/alrnn.md`` §5.4).
+One seed is an anecdote: :class:`RegionsOverSeeds` trains ``n_seeds`` AL-RNNs on the same
+training part of a series as one vectorised population (:func:`alrnn.train.train_population`,
+checkpoint selection on the training part only), and for each seed counts the subregions
+holding 99 % of a free run started at the first test point (transient of a quarter of the
+test length dropped, note §3.6) and scores that run against the test part (D_stsp, D_H).
+The run reports the count of every seed and its mean ± SEM, whatever they are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import param
+
+from workbench.experiment import Experiment
+
+from .data import load_series, split_series, zscore
+from .evaluation import score_trajectory
+from .recipe import AUTHORS_CONFIGS
+from .symbolic import analyze
+from .train import TrainingDiverged, train_population
+
+__all__ = ["EXPERIMENTS", "RegionsOverSeeds"]
+
+
+def _sem(x):
+    x = np.asarray(x, float)
+    return float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
+
+
+class RegionsOverSeeds(Experiment):
+    """Subregions used by AL-RNNs trained with several seeds on one series (file).
+
+    The recipe is the authors' release setting named by ``preset`` (``settings/*.json``,
+    note §2.2: window, forcing interval, learning rates, noise, D_stsp bins, D_H smoothing)
+    with its model sizes unless ``M``/``P`` are set, and ``epochs`` epochs.
+    """
+
+    kind = "alrnn.regions_over_seeds"
+
+    data = param.String("", doc="Path of a (time, features) .npy/.csv series.")
+    preset = param.Selector(default="ecg", objects=list(AUTHORS_CONFIGS),
+                            doc="The authors' release setting whose recipe and sizes are used.")
+    M = param.Integer(None, bounds=(1, None), allow_None=True, doc="Latent units (default: the preset's).")
+    P = param.Integer(None, bounds=(0, None), allow_None=True, doc="ReLU units (default: the preset's).")
+    epochs = param.Integer(200, bounds=(1, None), doc="Training epochs (the authors: 2 000-4 000).")
+    n_seeds = param.Integer(5, bounds=(1, 100), doc="Seeds trained (seed, seed + 1, ...).")
+    train_fraction = param.Number(0.8, bounds=(0, 1), inclusive_bounds=(False, False),
+                                  doc="Leading share of the series used for training (the rest: test).")
+    symbolic_steps = param.Integer(100_000, bounds=(100, 10_000_000),
+                                   doc="Length of the free run whose subregions are counted.")
+    eval_steps = param.Integer(20_000, bounds=(0, None),
+                               doc="Training-time free-run length of checkpoint selection (0: all).")
+
+    def _sizes_config(self):
+        sizes, config = AUTHORS_CONFIGS[self.preset]
+        M = self.M if self.M is not None else sizes["M"]
+        P = self.P if self.P is not None else sizes["P"]
+        return M, P, config.replace(epochs=self.epochs, eval_every=min(config.eval_every, self.epochs),
+                                    eval_steps=self.eval_steps or None)
+
+    def validate(self):
+        if not self.data:
+            raise ValueError("data must name a .npy or .csv file of shape (time, features)")
+        T, N = load_series(self.data).shape
+        M, P, config = self._sizes_config()
+        if P > M or N > M - P:
+            raise ValueError(f"M - P must be >= N = {N} observed features, got M={M}, P={P}")
+        n_train = int(round(self.train_fraction * T))
+        if n_train < config.seq_len + 1 or T - n_train < config.pe_steps + 2:
+            raise ValueError(f"data must hold at least {config.seq_len + 1} training and "
+                             f"{config.pe_steps + 2} test rows at train_fraction={self.train_fraction}, "
+                             f"got {T} rows")
+
+    def execute(self, run, progress):
+        train_raw, test_raw = split_series(load_series(self.data), self.train_fraction)
+        train, mean, std = zscore(train_raw)
+        test = zscore(test_raw, mean, std)[0]
+        M, P, config = self._sizes_config()
+        if config.eval_steps is not None and config.eval_steps > len(train):
+            config = config.replace(eval_steps=None)
+        seeds = list(range(self.seed, self.seed + self.n_seeds))
+        results = train_population(train, M, P, config, seeds=seeds,
+                                   progress=lambda f, msg="", **kw: progress(0.8 * f, msg, **kw))
+        progress(0.85, "free runs and subregions")
+        T = len(test)
+        transient = int(round(0.25 * T))
+        rows = {"n_regions_99": [], "n_regions": [], "d_stsp": [], "d_h": [], "pe": []}
+        occupancy, diverged = [], []
+        for seed, res in zip(seeds, results):
+            if isinstance(res, TrainingDiverged):
+                diverged.append(seed)
+                continue
+            model = res.model
+            Z, X = model.generate(test[0], max(T, self.symbolic_steps) + transient)
+            Z, X = Z[transient:], X[transient:].astype(np.float64)
+            scores = score_trajectory(test, X[:T], model, n_bins=config.n_bins, smoothing=config.smoothing,
+                                      pe_steps=config.pe_steps)
+            finite = bool(np.all(np.isfinite(Z)))
+            an = analyze(model, Z, max_period=1) if finite else None
+            rows["n_regions_99"].append(an.n_regions_covering(0.99) if an else np.nan)
+            rows["n_regions"].append(an.n_regions if an else np.nan)
+            occupancy.append([float(x) for x in an.occupancy[:2 ** min(P, 4)]] if an else [])
+            for k in ("d_stsp", "d_h", "pe"):
+                rows[k].append(scores[k])
+        for name, values in rows.items():
+            run.write(name, np.asarray(values, np.float64), dims=("seed",))
+        m = run.metrics
+        m.update({"seeds": [s for s in seeds if s not in diverged], "diverged_seeds": diverged,
+                  "M": M, "P": P, "occupancy": occupancy,
+                  **{name: [float(v) for v in values] for name, values in rows.items()}})
+        for name, values in rows.items():
+            m[f"{name}_mean"] = float(np.nanmean(values)) if values else float("nan")
+            m[f"{name}_sem"] = _sem(values) if values else float("nan")
+        counts = [int(v) for v in rows["n_regions_99"] if np.isfinite(v)]
+        m["n_regions_99_median"] = float(np.median(counts)) if counts else float("nan")
+        progress(1.0, "done")
+
+
+EXPERIMENTS = [RegionsOverSeeds]
