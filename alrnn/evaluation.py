@@ -242,7 +242,7 @@ def population_checkpoint_metrics(family, params, data, *, n_bins=30, smoothing=
         runs = full[:, :, None]
     preds = np.asarray(predict_population(family, params, jnp.asarray(pe_data[:-pe_steps], jnp.float32),
                                           pe_steps), np.float64)
-    ref = _Reference(data, n_bins, smoothing)
+    ref = metrics.ReferenceScores(data, n_bins, smoothing)
     out = []
     for i in range(full.shape[0]):
         pe = metrics.prediction_error(lambda x0, n, _p=preds[i]: _p, pe_data, n=pe_steps)
@@ -251,34 +251,3 @@ def population_checkpoint_metrics(family, params, data, *, n_bins=30, smoothing=
         d_h = ref.d_h(full[i]) if np.all(np.isfinite(full[i])) else np.nan
         out.append({"d_stsp": float(d_stsp), "d_h": float(d_h), "pe": float(pe)})
     return out
-
-
-class _Reference:
-    """:func:`workbench.metrics.state_space_divergence` (binning) and
-    :func:`workbench.metrics.hellinger_distance` against one fixed series, with the series'
-    histogram and spectrum computed once (the same values, by the same helpers, for many
-    generated series: the evaluation of a population scores hundreds of runs per check).
-    """
-
-    def __init__(self, data, n_bins, smoothing):
-        self.data, self.n_bins, self.smoothing = data, n_bins, float(smoothing)
-        self.binned = data.shape[1] < metrics.GMM_MIN_DIM and np.all(data.std(axis=0) > 0)
-        if self.binned:
-            sd = data.std(axis=0, ddof=1)
-            self.lo = data.min(axis=0) - 0.1 * sd
-            self.width = (data.max(axis=0) + 0.1 * sd - self.lo) / n_bins
-            self.ct = metrics._cells(data, self.lo, self.width, n_bins)
-            self.n_cells = n_bins ** data.shape[1]
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            self.f = np.sqrt(metrics._normalised_spectrum(data, self.smoothing))
-
-    def d_stsp(self, gen):
-        if not self.binned or self.n_cells > metrics._DENSE_MAX_CELLS:
-            return metrics.state_space_divergence(self.data, gen, n_bins=self.n_bins, seed=0)
-        cg = metrics._cells(gen, self.lo, self.width, self.n_bins)
-        return float("nan") if cg.size == 0 else metrics._kl_dense(self.ct, cg, self.n_cells)
-
-    def d_h(self, gen):
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            h = metrics._normalised_spectrum(gen, self.smoothing)
-            return float(np.mean(np.sqrt(np.sum((self.f - np.sqrt(h)) ** 2, axis=0) / 2.0)))
