@@ -37,6 +37,7 @@ import numpy as np
 import param
 
 from workbench.experiment import Experiment, defaults
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from .params import (
     AdaptStepsParams, BatchParams, HomeostasisParams, NetworkParams, SeedsParams,
@@ -238,6 +239,72 @@ def _checkpoint_root(setting: str) -> Path | None:
 
 _AXES = ("balance_modes", "ei_splits", "couplings", "input_scalings")
 
+#: Leading dims of every per-reservoir array of the map.
+MAP_DIMS = ("condition", "target_rate", "balance_mode", "ei_split", "coupling",
+            "input_scaling", "balance", "seed")
+#: Dims of the per-setting verdict arrays.
+REGION_DIMS = ("task", "balance_mode", "ei_split", "coupling", "input_scaling")
+
+
+def _region(name, meaning):
+    return Array(name, REGION_DIMS, meaning)
+
+
+def _t2_metric(stem, what):
+    return (Metric(f"{{task}}_{stem}_max", f"Largest seed-mean T2 ratio against {what} over "
+                   "the settings (> 1: adaptation better).", optional=True),
+            Metric(f"{{task}}_{stem}_max_lo", f"Lower 95 % bound of {{task}}_{stem}_max.",
+                   optional=True),
+            Metric(f"{{task}}_{stem}_max_hi", f"Upper 95 % bound of {{task}}_{stem}_max.",
+                   optional=True))
+
+
+OUTPUTS = Outputs(
+    metrics=(Metric("{task}_t1_share", "Share of settings where T1 holds (peak at balanced or "
+                    "slightly over-inhibited beta); with the global condition.", optional=True),
+             Metric("{task}_t2_share", "Share of settings where homogeneous adaptation beats the "
+                    "tuned global balance (lower 95 % bound of the ratio > 1); with the global "
+                    "and homogeneous conditions.", optional=True),
+             *_t2_metric("t2_tuned", "the best tuned global balance"),
+             *_t2_metric("t2_untuned", "the untuned beta = 1"),
+             Metric("{task}_t3_share", "Share of settings where heterogeneous targets lose less "
+                    "from their own best than homogeneous ones; with both adaptive conditions.",
+                    optional=True)),
+    arrays=(Array("score", ("task",) + MAP_DIMS, "Task score of every reservoir: MC (sum of "
+                  "r_k^2), or NRMSE of NARMA-10 / Mackey-Glass; NaN where a run diverged."),
+            Array("radius", MAP_DIMS, "Jacobian spectral radius at the time-averaged operating "
+                  "point."),
+            Array("population_rate", MAP_DIMS, "Mean rate over neurons and task steps."),
+            Array("entropy", MAP_DIMS, "Entropy H(r) of the rate distribution.", "bit"),
+            Array("rate_error", MAP_DIMS, "Mean |rate - target| after adaptation (NaN for the "
+                  "global condition)."),
+            Array("ei_ratio", MAP_DIMS + ("neuron",), "Inhibitory / excitatory input of each "
+                  "neuron at its operating point."),
+            _region("best_balance", "Balance beta of the best seed-mean global score."),
+            _region("t1_holds", "1 where T1 holds, 0 where not, NaN without the condition."),
+            _region("t2_holds", "1 where T2 holds against the tuned global balance."),
+            _region("t3_holds", "1 where T3 holds (heterogeneous more robust)."),
+            _region("t2_tuned", "Seed-mean ratio adaptive / tuned global (errors inverted)."),
+            _region("t2_tuned_lo", "Lower 95 % bound of t2_tuned."),
+            _region("t2_tuned_hi", "Upper 95 % bound of t2_tuned."),
+            _region("t2_untuned", "Seed-mean ratio adaptive / global at beta = 1."),
+            _region("t2_untuned_lo", "Lower 95 % bound of t2_untuned."),
+            _region("t2_untuned_hi", "Upper 95 % bound of t2_untuned.")),
+    coords=(Coordinate("task", "Task: mc, narma, mg1, mg10."),
+            Coordinate("condition", "Condition: global, homogeneous, heterogeneous."),
+            Coordinate("target_rate", "Target rate rho (mean of the heterogeneous targets)."),
+            Coordinate("balance_mode", "How beta acts: multiplicative or mean_shift."),
+            Coordinate("ei_split", "E/I split of each neuron's inputs: random or fixed."),
+            Coordinate("coupling", "Coupling c J."),
+            Coordinate("input_scaling", "Input scaling sigma_in."),
+            Coordinate("balance", "Global balance beta (inhibition / excitation)."),
+            Coordinate("seed", "Network seed of each realisation."),
+            Coordinate("neuron", "Neuron index (excitatory first, as built).")),
+    figures=(Figure("map_{task}", "Task score over beta x coupling, adaptive gain beside it"),
+             Figure("regions", "Where T1, T2 and T3 hold over coupling x input scaling")),
+)
+
+
 
 @defaults(n_seeds=10)
 class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
@@ -251,6 +318,7 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
     """
 
     kind = "reservoirs.balance_map"
+    outputs = OUTPUTS
 
     balances = param.List([0.5 + 0.125 * i for i in range(16)], item_type=float,
                           doc="Global balances beta (the map's first axis).")
@@ -333,7 +401,6 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
     def _write(self, run, results, seeds):
         axes = [list(getattr(self, a)) for a in _AXES]
         lead = tuple(len(a) for a in axes) + (len(seeds),)
-        dims = ("balance_mode", "ei_split", "coupling", "input_scaling", "seed")
 
         def stack(key):
             arr = np.stack([r[key] for r in results]).reshape(lead + results[0][key].shape)
@@ -341,19 +408,20 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
             order = (5, 6, 0, 1, 2, 3, 7, 4) + tuple(range(8, arr.ndim))
             return arr.transpose(order)
 
-        full = ("condition", "target_rate") + dims[:4] + ("balance", "seed")
         score = np.stack([stack(t) for t in self.tasks])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")     # zarr: fixed-length strings lack a v3 spec
             for name, values in (("task", self.tasks), ("condition", self.conditions),
                                  ("balance_mode", self.balance_modes),
                                  ("ei_split", self.ei_splits)):
-                run.write(name, np.array(values), dims=(name,))
+                write_coordinate(run, name, np.array(values))
         for name, values in (("target_rate", self.target_rates), ("coupling", self.couplings),
                              ("input_scaling", self.input_scalings),
                              ("balance", self.balances)):
-            run.write(name, np.asarray(values, dtype=float), dims=(name,))
-        run.write("seed", np.asarray(seeds, dtype=np.int64), dims=("seed",))
+            write_coordinate(run, name, np.asarray(values, dtype=float))
+        write_coordinate(run, "seed", np.asarray(seeds, dtype=np.int64))
+        write_coordinate(run, "neuron", np.arange(self.n_neurons))
+        full = MAP_DIMS
         run.write("score", score, dims=("task",) + full)
         for key in ("radius", "population_rate", "entropy", "rate_error"):
             run.write(key, stack(key), dims=full)
@@ -365,7 +433,7 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
         for key, value in summary.items():
             run.metrics[key] = value
         for key, arr in regions.items():
-            run.write(key, arr, dims=("task",) + dims[:4])
+            run.write(key, arr, dims=REGION_DIMS)
         from .map_figures import heatmap_figure, regions_figure
 
         axes_coords = dict(zip(_AXES, axes))
