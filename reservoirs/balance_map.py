@@ -20,18 +20,19 @@ frozen) and score every task, Mackey-Glass included [A].
 
 Work is split into units, one per (balance_mode, ei_split, coupling, sigma_in, seed): the
 global betas of a unit run as one shared-matrix batch (:func:`reservoirs.batch.run_balances`),
-its adapted copies as stacked batches. Units run in parallel with Dask (``workers``) and each
-finished unit is saved in a checkpoint directory keyed by the parameters, so a run that was
-interrupted resumes where it stopped when started again with the same parameters.
+its adapted copies as stacked batches. Units run in parallel with Dask (``workers``). Each
+finished unit is kept in the store itself, as a dataset entry
+``datasets/balance_map_unit/<key>`` keyed by the unit's full parameters (``Store.dataset``,
+claim-protected): a run that was interrupted resumes where it stopped when started again
+with the same parameters on the same store, and maps that share units (a grid extended by
+one more coupling, or more seeds) compute only the new ones. ``reuse_units=False`` keeps
+nothing. ``workbench clean`` does not remove complete entries; delete the folder
+``datasets/balance_map_unit`` of the store to drop them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import param
@@ -215,26 +216,35 @@ def run_unit(p: dict, mode: str, split: str, coupling: float, scaling: float, se
     return out
 
 
-def _unit_task(p, key, path):
-    """One unit, loaded from ``path`` when an earlier run finished it (resume)."""
-    if path is not None and path.exists():
-        with np.load(path) as f:
-            return {k: f[k] for k in f.files}
-    result = run_unit(p, *key)
-    if path is not None:
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, **result)
-        os.replace(tmp, path)
-    return result
+#: Arrays of one unit, in the order they are kept in the store.
+UNIT_ARRAYS = tuple(TASKS) + ("radius", "population_rate", "entropy", "rate_error", "ei_ratio")
+#: Name of the store's dataset entries that hold finished units.
+UNIT_DATASET = "balance_map_unit"
 
 
-def _checkpoint_root(setting: str) -> Path | None:
-    if setting == "none":
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "workbench" / "balance_map"
+def _unit_key(p: dict) -> dict:
+    """The parameters a unit's result depends on (``batch_size`` only groups the work)."""
+    return {k: v for k, v in p.items() if k != "batch_size"}
+
+
+def _unit_task(store, p, key):
+    """One unit, read from the store when any earlier run (finished or not) computed it.
+
+    Finished units are dataset entries ``datasets/balance_map_unit/<key>`` of the store,
+    keyed by the unit's full parameters (:func:`_unit_key` plus ``key``): a run interrupted
+    after some units resumes with them, and runs sharing units (the same network, task and
+    seed) compute each once. An entry is claimed while it is computed, so two processes
+    never write it twice. ``store=None`` computes the unit without keeping it.
+    """
+    if store is None:
+        return run_unit(p, *key)
+
+    def factory(spec, unit):
+        out = run_unit({**spec, "batch_size": p["batch_size"]}, *unit)
+        return tuple(out[k] for k in UNIT_ARRAYS)
+
+    arrays = store.dataset(UNIT_DATASET, factory, spec=_unit_key(p), unit=list(key))
+    return dict(zip(UNIT_ARRAYS, arrays))
 
 
 _AXES = ("balance_modes", "ei_splits", "couplings", "input_scalings")
@@ -337,8 +347,8 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
     tasks = param.List(list(TASKS), item_type=str, doc="Tasks: mc, narma, mg1, mg10.")
     task_steps = param.Integer(4000, bounds=(100, None), doc="Input length of each task run.")
     workers = param.Integer(1, bounds=(1, None), doc="Dask worker processes (units in parallel).")
-    checkpoint_dir = param.String("", doc="Where finished units are kept for resuming ('' = "
-                                          "~/.cache/workbench/balance_map, 'none' = nowhere).")
+    reuse_units = param.Boolean(True, doc="Keep finished units in the store (dataset "
+                                          "balance_map_unit) and reuse them (resume).")
 
     def validate(self):
         super().validate()
@@ -378,16 +388,8 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
         keys = [(m, s, float(g), float(sig), seed) for m in self.balance_modes
                 for s in self.ei_splits for g in self.couplings for sig in self.input_scalings
                 for seed in seeds]
-        root = _checkpoint_root(self.checkpoint_dir)
-        paths = [None] * len(keys)
-        if root is not None:
-            tag = hashlib.sha256(json.dumps({k: v for k, v in p.items() if k != "batch_size"},
-                                            sort_keys=True).encode()).hexdigest()[:16]
-            folder = root / tag
-            folder.mkdir(parents=True, exist_ok=True)
-            paths = [folder / (hashlib.sha256(repr(k).encode()).hexdigest()[:20] + ".npz")
-                     for k in keys]
-        tasks = [dask.delayed(_unit_task)(p, k, path) for k, path in zip(keys, paths)]
+        store = run.store if self.reuse_units else None
+        tasks = [dask.delayed(_unit_task)(store, p, k) for k in keys]
         progress(0.02, f"{len(keys)} units on {self.workers} worker(s)")
         if self.workers == 1:
             results = []
