@@ -44,6 +44,12 @@ def reference_states(res, u):
     return out
 
 
+def _spawned(seed, n):
+    """``n`` 63-bit integer seeds spawned from ``seed`` (realisations, task streams)."""
+    return [int(s.generate_state(2, np.uint64)[0] >> np.uint64(1))
+            for s in np.random.SeedSequence(seed).spawn(n)]
+
+
 def _run(store, cls, **kw):
     return store.open(cls(**NET, **kw).run(store))
 
@@ -52,7 +58,9 @@ def test_memory_capacity_run_rederived(memory_store):
     run = _run(memory_store, MemoryCapacityExperiment, k_max=12, n_steps=600, washout=50, balance=1.3, seed=5)
     p = run.params
     res = rebuild(p, p["seed"], balance=p["balance"])
-    u = np.random.default_rng(p["seed"] + 2).uniform(-1, 1, (p["n_steps"], 1))
+    # streams spawned from the run's seed: adaptation drive, task input, targets
+    task_stream = np.random.SeedSequence(p["seed"]).spawn(3)[1]
+    u = np.random.default_rng(task_stream).uniform(-1, 1, (p["n_steps"], 1))
     states = reference_states(res, u)
     mc = memory_capacity(u, states, p["k_max"], washout=p["washout"])
     # states agree to ~1e-15; the ridge penalties (down to 1e-8) amplify that by the Gram
@@ -77,9 +85,10 @@ def test_balance_sweep_run_rederived(memory_store):
     np.testing.assert_allclose(run["balances"], balances, rtol=0, atol=1e-15)
     # one cell of the grid (second seed, middle balance) recomputed from scratch
     s, j = 1, 1
-    seed = p["seed"] + 1000 * s
+    seed = int(run["seed"][s])
+    assert seed == _spawned(p["seed"], p["n_seeds"])[s]
     res = rebuild(p, seed, balance=float(balances[j]))
-    u = np.random.default_rng(seed + 1).uniform(-1, 1, (p["mc_steps"], 1))
+    u = np.random.default_rng(_spawned(seed, 2)[0]).uniform(-1, 1, (p["mc_steps"], 1))
     states = reference_states(res, u)
     mc = memory_capacity(u, states, p["k_max"], washout=p["washout"])
     assert run["mc"][s, j] == pytest.approx(mc.total, rel=1e-6)
@@ -126,8 +135,9 @@ def test_adaptation_summary_rederived_from_stored_grids(memory_store):
     assert checked == 36
     # one global cell recomputed from scratch: first seed, second scaling, first balance
     p = run.params
-    res = rebuild(p, p["seed"], input_scaling=p["input_scalings"][1], balance=p["balances"][0])
-    u = np.random.default_rng(p["seed"] + 1).uniform(-1, 1, (p["mc_steps"], 1))
+    seed = _spawned(p["seed"], p["n_seeds"])[0]
+    res = rebuild(p, seed, input_scaling=p["input_scalings"][1], balance=p["balances"][0])
+    u = np.random.default_rng(_spawned(seed, 2)[0]).uniform(-1, 1, (p["mc_steps"], 1))
     mc = memory_capacity(u, reference_states(res, u), p["k_max"], washout=p["washout"])
     assert run["mc_global"][0, 1, 0] == pytest.approx(mc.total, rel=1e-6)
 
@@ -158,7 +168,8 @@ def test_simulate_run_rederived(memory_store):
     run = _run(memory_store, SimulateExperiment, n_steps=300, chunk_size=70, balance=0.9, input_range=0.5, seed=8)
     p = run.params
     res = rebuild(p, p["seed"], balance=p["balance"])
-    u = np.random.default_rng(p["seed"] + 1).uniform(-p["input_range"], p["input_range"], (p["n_steps"], 1))
+    stream = np.random.SeedSequence(p["seed"]).spawn(1)[0]
+    u = np.random.default_rng(stream).uniform(-p["input_range"], p["input_range"], (p["n_steps"], 1))
     states = reference_states(res, u)
     np.testing.assert_allclose(run["states"], states, rtol=0, atol=1e-12)
     np.testing.assert_allclose(run["mean_rate"], states.mean(axis=1), rtol=0, atol=1e-12)
