@@ -325,6 +325,9 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
     and the ``input_scalings`` axis replaces ``input_scaling``. Verdicts for claims T1-T3 per
     cell of (balance_mode, ei_split, coupling, input_scaling) and overall, with 95 %
     intervals over seeds, are in the run's metrics (:func:`reservoirs.map_analysis.verdicts`).
+    Each finished unit (mode, split, coupling, sigma_in, seed) is kept in the store as a
+    dataset entry ``balance_map_unit`` keyed by its parameters and reused by later runs, so
+    an interrupted map resumes on the same store; ``reuse_units=False`` keeps nothing.
     """
 
     kind = "reservoirs.balance_map"
