@@ -20,23 +20,25 @@ frozen) and score every task, Mackey-Glass included [A].
 
 Work is split into units, one per (balance_mode, ei_split, coupling, sigma_in, seed): the
 global betas of a unit run as one shared-matrix batch (:func:`reservoirs.batch.run_balances`),
-its adapted copies as stacked batches. Units run in parallel with Dask (``workers``) and each
-finished unit is saved in a checkpoint directory keyed by the parameters, so a run that was
-interrupted resumes where it stopped when started again with the same parameters.
+its adapted copies as stacked batches. Units run in parallel with Dask (``workers``). Each
+finished unit is kept in the store itself, as a dataset entry
+``datasets/balance_map_unit/<key>`` keyed by the unit's full parameters (``Store.dataset``,
+claim-protected): a run that was interrupted resumes where it stopped when started again
+with the same parameters on the same store, and maps that share units (a grid extended by
+one more coupling, or more seeds) compute only the new ones. ``reuse_units=False`` keeps
+nothing. ``workbench clean`` does not remove complete entries; delete the folder
+``datasets/balance_map_unit`` of the store to drop them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import param
 
 from workbench.experiment import Experiment, defaults
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from .params import (
     AdaptStepsParams, BatchParams, HomeostasisParams, NetworkParams, SeedsParams,
@@ -214,29 +216,104 @@ def run_unit(p: dict, mode: str, split: str, coupling: float, scaling: float, se
     return out
 
 
-def _unit_task(p, key, path):
-    """One unit, loaded from ``path`` when an earlier run finished it (resume)."""
-    if path is not None and path.exists():
-        with np.load(path) as f:
-            return {k: f[k] for k in f.files}
-    result = run_unit(p, *key)
-    if path is not None:
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, **result)
-        os.replace(tmp, path)
-    return result
+#: Arrays of one unit, in the order they are kept in the store.
+UNIT_ARRAYS = tuple(TASKS) + ("radius", "population_rate", "entropy", "rate_error", "ei_ratio")
+#: Name of the store's dataset entries that hold finished units.
+UNIT_DATASET = "balance_map_unit"
 
 
-def _checkpoint_root(setting: str) -> Path | None:
-    if setting == "none":
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "workbench" / "balance_map"
+def _unit_key(p: dict) -> dict:
+    """The parameters a unit's result depends on (``batch_size`` only groups the work)."""
+    return {k: v for k, v in p.items() if k != "batch_size"}
+
+
+def _unit_task(store, p, key):
+    """One unit, read from the store when any earlier run (finished or not) computed it.
+
+    Finished units are dataset entries ``datasets/balance_map_unit/<key>`` of the store,
+    keyed by the unit's full parameters (:func:`_unit_key` plus ``key``): a run interrupted
+    after some units resumes with them, and runs sharing units (the same network, task and
+    seed) compute each once. An entry is claimed while it is computed, so two processes
+    never write it twice. ``store=None`` computes the unit without keeping it.
+    """
+    if store is None:
+        return run_unit(p, *key)
+
+    def factory(spec, unit):
+        out = run_unit({**spec, "batch_size": p["batch_size"]}, *unit)
+        return tuple(out[k] for k in UNIT_ARRAYS)
+
+    arrays = store.dataset(UNIT_DATASET, factory, spec=_unit_key(p), unit=list(key))
+    return dict(zip(UNIT_ARRAYS, arrays))
 
 
 _AXES = ("balance_modes", "ei_splits", "couplings", "input_scalings")
+
+#: Leading dims of every per-reservoir array of the map.
+MAP_DIMS = ("condition", "target_rate", "balance_mode", "ei_split", "coupling",
+            "input_scaling", "balance", "seed")
+#: Dims of the per-setting verdict arrays.
+REGION_DIMS = ("task", "balance_mode", "ei_split", "coupling", "input_scaling")
+
+
+def _region(name, meaning):
+    return Array(name, REGION_DIMS, meaning)
+
+
+def _t2_metric(stem, what):
+    return (Metric(f"{{task}}_{stem}_max", f"Largest seed-mean T2 ratio against {what} over "
+                   "the settings (> 1: adaptation better).", optional=True),
+            Metric(f"{{task}}_{stem}_max_lo", f"Lower 95 % bound of {{task}}_{stem}_max.",
+                   optional=True),
+            Metric(f"{{task}}_{stem}_max_hi", f"Upper 95 % bound of {{task}}_{stem}_max.",
+                   optional=True))
+
+
+OUTPUTS = Outputs(
+    metrics=(Metric("{task}_t1_share", "Share of settings where T1 holds (peak at balanced or "
+                    "slightly over-inhibited beta); with the global condition.", optional=True),
+             Metric("{task}_t2_share", "Share of settings where homogeneous adaptation beats the "
+                    "tuned global balance (lower 95 % bound of the ratio > 1); with the global "
+                    "and homogeneous conditions.", optional=True),
+             *_t2_metric("t2_tuned", "the best tuned global balance"),
+             *_t2_metric("t2_untuned", "the untuned beta = 1"),
+             Metric("{task}_t3_share", "Share of settings where heterogeneous targets lose less "
+                    "from their own best than homogeneous ones; with both adaptive conditions.",
+                    optional=True)),
+    arrays=(Array("score", ("task",) + MAP_DIMS, "Task score of every reservoir: MC (sum of "
+                  "r_k^2), or NRMSE of NARMA-10 / Mackey-Glass; NaN where a run diverged."),
+            Array("radius", MAP_DIMS, "Jacobian spectral radius at the time-averaged operating "
+                  "point."),
+            Array("population_rate", MAP_DIMS, "Mean rate over neurons and task steps."),
+            Array("entropy", MAP_DIMS, "Entropy H(r) of the rate distribution.", "bit"),
+            Array("rate_error", MAP_DIMS, "Mean |rate - target| after adaptation (NaN for the "
+                  "global condition)."),
+            Array("ei_ratio", MAP_DIMS + ("neuron",), "Inhibitory / excitatory input of each "
+                  "neuron at its operating point."),
+            _region("best_balance", "Balance beta of the best seed-mean global score."),
+            _region("t1_holds", "1 where T1 holds, 0 where not, NaN without the condition."),
+            _region("t2_holds", "1 where T2 holds against the tuned global balance."),
+            _region("t3_holds", "1 where T3 holds (heterogeneous more robust)."),
+            _region("t2_tuned", "Seed-mean ratio adaptive / tuned global (errors inverted)."),
+            _region("t2_tuned_lo", "Lower 95 % bound of t2_tuned."),
+            _region("t2_tuned_hi", "Upper 95 % bound of t2_tuned."),
+            _region("t2_untuned", "Seed-mean ratio adaptive / global at beta = 1."),
+            _region("t2_untuned_lo", "Lower 95 % bound of t2_untuned."),
+            _region("t2_untuned_hi", "Upper 95 % bound of t2_untuned.")),
+    coords=(Coordinate("task", "Task: mc, narma, mg1, mg10."),
+            Coordinate("condition", "Condition: global, homogeneous, heterogeneous."),
+            Coordinate("target_rate", "Target rate rho (mean of the heterogeneous targets)."),
+            Coordinate("balance_mode", "How beta acts: multiplicative or mean_shift."),
+            Coordinate("ei_split", "E/I split of each neuron's inputs: random or fixed."),
+            Coordinate("coupling", "Coupling c J."),
+            Coordinate("input_scaling", "Input scaling sigma_in."),
+            Coordinate("balance", "Global balance beta (inhibition / excitation)."),
+            Coordinate("seed", "Network seed of each realisation."),
+            Coordinate("neuron", "Neuron index (excitatory first, as built).")),
+    figures=(Figure("map_{task}", "Task score over beta x coupling, adaptive gain beside it"),
+             Figure("regions", "Where T1, T2 and T3 hold over coupling x input scaling")),
+)
+
 
 
 @defaults(n_seeds=10)
@@ -248,9 +325,13 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
     and the ``input_scalings`` axis replaces ``input_scaling``. Verdicts for claims T1-T3 per
     cell of (balance_mode, ei_split, coupling, input_scaling) and overall, with 95 %
     intervals over seeds, are in the run's metrics (:func:`reservoirs.map_analysis.verdicts`).
+    Each finished unit (mode, split, coupling, sigma_in, seed) is kept in the store as a
+    dataset entry ``balance_map_unit`` keyed by its parameters and reused by later runs, so
+    an interrupted map resumes on the same store; ``reuse_units=False`` keeps nothing.
     """
 
     kind = "reservoirs.balance_map"
+    outputs = OUTPUTS
 
     balances = param.List([0.5 + 0.125 * i for i in range(16)], item_type=float,
                           doc="Global balances beta (the map's first axis).")
@@ -269,8 +350,8 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
     tasks = param.List(list(TASKS), item_type=str, doc="Tasks: mc, narma, mg1, mg10.")
     task_steps = param.Integer(4000, bounds=(100, None), doc="Input length of each task run.")
     workers = param.Integer(1, bounds=(1, None), doc="Dask worker processes (units in parallel).")
-    checkpoint_dir = param.String("", doc="Where finished units are kept for resuming ('' = "
-                                          "~/.cache/workbench/balance_map, 'none' = nowhere).")
+    reuse_units = param.Boolean(True, doc="Keep finished units in the store (dataset "
+                                          "balance_map_unit) and reuse them (resume).")
 
     def validate(self):
         super().validate()
@@ -310,16 +391,8 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
         keys = [(m, s, float(g), float(sig), seed) for m in self.balance_modes
                 for s in self.ei_splits for g in self.couplings for sig in self.input_scalings
                 for seed in seeds]
-        root = _checkpoint_root(self.checkpoint_dir)
-        paths = [None] * len(keys)
-        if root is not None:
-            tag = hashlib.sha256(json.dumps({k: v for k, v in p.items() if k != "batch_size"},
-                                            sort_keys=True).encode()).hexdigest()[:16]
-            folder = root / tag
-            folder.mkdir(parents=True, exist_ok=True)
-            paths = [folder / (hashlib.sha256(repr(k).encode()).hexdigest()[:20] + ".npz")
-                     for k in keys]
-        tasks = [dask.delayed(_unit_task)(p, k, path) for k, path in zip(keys, paths)]
+        store = run.store if self.reuse_units else None
+        tasks = [dask.delayed(_unit_task)(store, p, k) for k in keys]
         progress(0.02, f"{len(keys)} units on {self.workers} worker(s)")
         if self.workers == 1:
             results = []
@@ -333,7 +406,6 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
     def _write(self, run, results, seeds):
         axes = [list(getattr(self, a)) for a in _AXES]
         lead = tuple(len(a) for a in axes) + (len(seeds),)
-        dims = ("balance_mode", "ei_split", "coupling", "input_scaling", "seed")
 
         def stack(key):
             arr = np.stack([r[key] for r in results]).reshape(lead + results[0][key].shape)
@@ -341,19 +413,20 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
             order = (5, 6, 0, 1, 2, 3, 7, 4) + tuple(range(8, arr.ndim))
             return arr.transpose(order)
 
-        full = ("condition", "target_rate") + dims[:4] + ("balance", "seed")
         score = np.stack([stack(t) for t in self.tasks])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")     # zarr: fixed-length strings lack a v3 spec
             for name, values in (("task", self.tasks), ("condition", self.conditions),
                                  ("balance_mode", self.balance_modes),
                                  ("ei_split", self.ei_splits)):
-                run.write(name, np.array(values), dims=(name,))
+                write_coordinate(run, name, np.array(values))
         for name, values in (("target_rate", self.target_rates), ("coupling", self.couplings),
                              ("input_scaling", self.input_scalings),
                              ("balance", self.balances)):
-            run.write(name, np.asarray(values, dtype=float), dims=(name,))
-        run.write("seed", np.asarray(seeds, dtype=np.int64), dims=("seed",))
+            write_coordinate(run, name, np.asarray(values, dtype=float))
+        write_coordinate(run, "seed", np.asarray(seeds, dtype=np.int64))
+        write_coordinate(run, "neuron", np.arange(self.n_neurons))
+        full = MAP_DIMS
         run.write("score", score, dims=("task",) + full)
         for key in ("radius", "population_rate", "entropy", "rate_error"):
             run.write(key, stack(key), dims=full)
@@ -365,7 +438,7 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
         for key, value in summary.items():
             run.metrics[key] = value
         for key, arr in regions.items():
-            run.write(key, arr, dims=("task",) + dims[:4])
+            run.write(key, arr, dims=REGION_DIMS)
         from .map_figures import heatmap_figure, regions_figure
 
         axes_coords = dict(zip(_AXES, axes))

@@ -20,12 +20,12 @@ SMALL = dict(n_neurons=30, in_degree=6, balances=[0.5, 1.0, 1.5], couplings=[8.0
 def small_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("map")
     store = Store(str(root / "s.zarr"))
-    exp = BalanceMapExperiment(**SMALL, checkpoint_dir=str(root / "ckpt"))
-    return store, store.open(exp.run(store)), root / "ckpt"
+    exp = BalanceMapExperiment(**SMALL)
+    return store, store.open(exp.run(store))
 
 
 def test_map_is_labelled_and_sliceable(small_run):
-    _, run, _ = small_run
+    _, run = small_run
     assert run.status == "complete"
     ds = run.to_xarray()
     assert list(ds.score.dims) == ["task", "condition", "target_rate", "balance_mode",
@@ -48,19 +48,51 @@ def test_map_is_labelled_and_sliceable(small_run):
     assert {"map_mc", "map_narma", "map_mg1", "map_mg10", "regions"} <= set(run.figures)
 
 
-def test_resume_reuses_finished_units(small_run):
-    store, run, ckpt = small_run
-    (folder,) = list(ckpt.iterdir())
-    files = sorted(folder.glob("*.npz"))
-    assert len(files) == 2 * 2 * 2               # modes x sigmas x seeds
-    # a unit left by an earlier run is loaded, not recomputed
-    with np.load(files[0]) as f:
-        unit = {k: f[k] for k in f.files}
-    unit["mc"][:] = 1234.5
-    np.savez(files[0], **unit)
-    again = store.open(BalanceMapExperiment(**SMALL, checkpoint_dir=str(ckpt)).run(store))
-    assert (again["score"] == 1234.5).sum() == unit["mc"].size
-    np.testing.assert_array_equal(again["score"][1:], run["score"][1:])
+def test_finished_units_are_kept_in_the_store_and_reused(small_run, monkeypatch):
+    import reservoirs.balance_map as bm
+
+    store, run = small_run
+    entries = store.datasets()[bm.UNIT_DATASET]
+    assert len(entries) == 2 * 2 * 2               # modes x sigmas x seeds
+    assert {tuple(e["unit"][:2]) for e in entries} == {("multiplicative", "fixed"),
+                                                       ("mean_shift", "fixed")}
+
+    def must_not_run(*args, **kw):
+        raise AssertionError("a finished unit was recomputed")
+
+    monkeypatch.setattr(bm, "run_unit", must_not_run)
+    again = store.open(BalanceMapExperiment(**SMALL).run(store))
+    np.testing.assert_array_equal(again["score"], run["score"])
+    np.testing.assert_array_equal(again["ei_ratio"], run["ei_ratio"])
+
+
+def test_an_interrupted_map_resumes_with_its_finished_units(tmp_path, monkeypatch):
+    import reservoirs.balance_map as bm
+
+    small = {**SMALL, "balance_modes": ["mean_shift"], "conditions": ["global"],
+             "tasks": ["mc"], "task_steps": 200, "k_max": 5, "washout": 20}
+    store = Store(str(tmp_path / "s.zarr"))
+    real, calls = bm.run_unit, []
+
+    def dies_on_third(*args):
+        calls.append(args[1:])
+        if len(calls) == 3:
+            raise RuntimeError("worker died")
+        return real(*args)
+
+    monkeypatch.setattr(bm, "run_unit", dies_on_third)
+    with pytest.raises(RuntimeError, match="worker died"):
+        BalanceMapExperiment(**small).run(store)
+    assert len(store.datasets()[bm.UNIT_DATASET]) == 2      # two units finished
+    calls.clear()
+    monkeypatch.setattr(bm, "run_unit", lambda *a: (calls.append(a[1:]), real(*a))[1])
+    run = store.open(BalanceMapExperiment(**small).run(store))
+    assert run.status == "complete" and len(calls) == 2     # only the missing units
+    fresh = Store(str(tmp_path / "fresh.zarr"))
+    monkeypatch.setattr(bm, "run_unit", real)
+    ref = fresh.open(BalanceMapExperiment(**small, reuse_units=False).run(fresh))
+    np.testing.assert_array_equal(run["score"], ref["score"])
+    assert not fresh.datasets().get(bm.UNIT_DATASET)
 
 
 def test_score_memory_of_a_delay_line():

@@ -44,6 +44,12 @@ def reference_states(res, u):
     return out
 
 
+def _spawned(seed, n):
+    """``n`` 63-bit integer seeds spawned from ``seed`` (realisations, task streams)."""
+    return [int(s.generate_state(2, np.uint64)[0] >> np.uint64(1))
+            for s in np.random.SeedSequence(seed).spawn(n)]
+
+
 def _run(store, cls, **kw):
     return store.open(cls(**NET, **kw).run(store))
 
@@ -52,7 +58,9 @@ def test_memory_capacity_run_rederived(memory_store):
     run = _run(memory_store, MemoryCapacityExperiment, k_max=12, n_steps=600, washout=50, balance=1.3, seed=5)
     p = run.params
     res = rebuild(p, p["seed"], balance=p["balance"])
-    u = np.random.default_rng(p["seed"] + 2).uniform(-1, 1, (p["n_steps"], 1))
+    # streams spawned from the run's seed: adaptation drive, task input, targets
+    task_stream = np.random.SeedSequence(p["seed"]).spawn(3)[1]
+    u = np.random.default_rng(task_stream).uniform(-1, 1, (p["n_steps"], 1))
     states = reference_states(res, u)
     mc = memory_capacity(u, states, p["k_max"], washout=p["washout"])
     # states agree to ~1e-15; the ridge penalties (down to 1e-8) amplify that by the Gram
@@ -77,9 +85,10 @@ def test_balance_sweep_run_rederived(memory_store):
     np.testing.assert_allclose(run["balances"], balances, rtol=0, atol=1e-15)
     # one cell of the grid (second seed, middle balance) recomputed from scratch
     s, j = 1, 1
-    seed = p["seed"] + 1000 * s
+    seed = int(run["seed"][s])
+    assert seed == _spawned(p["seed"], p["n_seeds"])[s]
     res = rebuild(p, seed, balance=float(balances[j]))
-    u = np.random.default_rng(seed + 1).uniform(-1, 1, (p["mc_steps"], 1))
+    u = np.random.default_rng(_spawned(seed, 2)[0]).uniform(-1, 1, (p["mc_steps"], 1))
     states = reference_states(res, u)
     mc = memory_capacity(u, states, p["k_max"], washout=p["washout"])
     assert run["mc"][s, j] == pytest.approx(mc.total, rel=1e-6)
@@ -126,8 +135,9 @@ def test_adaptation_summary_rederived_from_stored_grids(memory_store):
     assert checked == 36
     # one global cell recomputed from scratch: first seed, second scaling, first balance
     p = run.params
-    res = rebuild(p, p["seed"], input_scaling=p["input_scalings"][1], balance=p["balances"][0])
-    u = np.random.default_rng(p["seed"] + 1).uniform(-1, 1, (p["mc_steps"], 1))
+    seed = _spawned(p["seed"], p["n_seeds"])[0]
+    res = rebuild(p, seed, input_scaling=p["input_scalings"][1], balance=p["balances"][0])
+    u = np.random.default_rng(_spawned(seed, 2)[0]).uniform(-1, 1, (p["mc_steps"], 1))
     mc = memory_capacity(u, reference_states(res, u), p["k_max"], washout=p["washout"])
     assert run["mc_global"][0, 1, 0] == pytest.approx(mc.total, rel=1e-6)
 
@@ -158,9 +168,77 @@ def test_simulate_run_rederived(memory_store):
     run = _run(memory_store, SimulateExperiment, n_steps=300, chunk_size=70, balance=0.9, input_range=0.5, seed=8)
     p = run.params
     res = rebuild(p, p["seed"], balance=p["balance"])
-    u = np.random.default_rng(p["seed"] + 1).uniform(-p["input_range"], p["input_range"], (p["n_steps"], 1))
+    stream = np.random.SeedSequence(p["seed"]).spawn(1)[0]
+    u = np.random.default_rng(stream).uniform(-p["input_range"], p["input_range"], (p["n_steps"], 1))
     states = reference_states(res, u)
     np.testing.assert_allclose(run["states"], states, rtol=0, atol=1e-12)
     np.testing.assert_allclose(run["mean_rate"], states.mean(axis=1), rtol=0, atol=1e-12)
     np.testing.assert_allclose(run["rates"], states.mean(axis=0), rtol=0, atol=1e-12)
     assert run.metrics["mean_rate"] == pytest.approx(states.mean(), abs=1e-12)
+
+
+def test_balance_map_unit_rederived(memory_store):
+    """One cell of the map (second seed, global condition, beta = 1.25) recomputed from the
+    run's parameters and stored seed: reservoir rebuilt, states by the dense loop, memory
+    capacity and NARMA-10 NRMSE by the formulas written out here, the population rate and
+    the Jacobian radius of the research note's Eq. 1 at the time-averaged rates."""
+    from reservoirs.balance_map import BalanceMapExperiment
+    from workbench.readout import RidgeReadout
+    from workbench.systems import narma10
+
+    run = memory_store.open(BalanceMapExperiment(
+        n_neurons=30, in_degree=6, balances=[0.75, 1.25], couplings=[8.0],
+        input_scalings=[0.5], balance_modes=["mean_shift"], ei_splits=["fixed"],
+        conditions=["global"], tasks=["mc", "narma"], n_seeds=2, k_max=8, washout=30,
+        task_steps=400, seed=4).run(memory_store))
+    assert run.status == "complete"
+    p = run.params
+    seed = int(run["seed"][1])
+    # the unit's streams: input first of three spawned from the realisation seed, the
+    # network first of two spawned from [seed, 1]
+    u = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[0]).uniform(
+        -1, 1, (p["task_steps"], 1))
+    net_seed = np.random.SeedSequence([seed, 1]).spawn(2)[0]
+    res = EIReservoir(p["n_neurons"], in_degree=p["in_degree"], gain=p["gain"],
+                      coupling=p["couplings"][0], input_fraction=p["input_fraction"],
+                      input_scaling=p["input_scalings"][0], leak_rate=p["leak_rate"],
+                      balance_mode="mean_shift", ei_split="fixed",
+                      seed=np.random.default_rng(net_seed))
+    res.balance = p["balances"][1]
+    assert res.leak_rate == 1.0                     # no leak: the loop below omits it
+    # dense loop of Eq. 1 with the mean-shift matrix W = A^E - A^I + kappa 1 1_I^T
+    W = res.dense_weights()
+    np.testing.assert_allclose(W - (res.excitatory.toarray() - res.inhibitory.toarray()),
+                               np.outer(np.ones(30), ~res.cell_types) * res.mean_shift, atol=1e-15)
+    res.reset()
+    r = np.array(res.state, dtype=float)
+    states = np.empty((u.shape[0], r.size))
+    for t in range(u.shape[0]):
+        r = expit(res.gain * (W @ r + res.input_weights @ u[t] - res.threshold))
+        states[t] = r
+    # MC = sum_k corr^2(u(t-k), y_k(t)) on the last 20 % of rows (Jaeger 2002); NARMA-10
+    # with input (u + 1) / 4, the state after u(t) read out to y(t+1)
+    k_max, start = p["k_max"], max(p["washout"], p["k_max"])
+    rows = np.arange(start, u.shape[0] - 1)
+    _, y_narma = narma10(u.shape[0], u=(u[:, 0] + 1.0) / 4.0)
+    targets = np.column_stack([u[rows - k, 0] for k in range(1, k_max + 1)]
+                              + [y_narma[rows + 1, 0]])
+    n_train = int(round(0.8 * rows.size))
+    fit = RidgeReadout(alpha_per_target=True, cv=0.2).fit(states[rows][:n_train], targets[:n_train])
+    pred, y = fit.predict(states[rows][n_train:]), targets[n_train:]
+    mc = sum(np.corrcoef(y[:, k], pred[:, k])[0, 1] ** 2 for k in range(k_max))
+    nrmse = np.sqrt(np.mean((y[:, -1] - pred[:, -1]) ** 2) / np.var(y[:, -1]))
+    cell = dict(condition=0, target_rate=0, balance_mode=0, ei_split=0, coupling=0,
+                input_scaling=0, balance=1, seed=1)
+    index = tuple(cell[d] for d in ("condition", "target_rate", "balance_mode", "ei_split",
+                                    "coupling", "input_scaling", "balance", "seed"))
+    assert run["score"][(0,) + index] == pytest.approx(mc, rel=1e-6)
+    assert run["score"][(1,) + index] == pytest.approx(nrmse, rel=1e-6)
+    assert 0 < mc <= k_max
+    tail = states[p["washout"]:]
+    rbar = tail.mean(axis=0)
+    assert run["population_rate"][index] == pytest.approx(rbar.mean(), abs=1e-12)
+    # Jacobian of r -> sigmoid(c (W r + W_in ubar - theta)) at rbar: c s(1 - s) W
+    s = expit(res.gain * (W @ rbar + res.input_weights @ u[p["washout"]:].mean(0) - res.threshold))
+    jac = (res.gain * s * (1 - s))[:, None] * W
+    assert run["radius"][index] == pytest.approx(np.abs(np.linalg.eigvals(jac)).max(), rel=1e-9)

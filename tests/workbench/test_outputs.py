@@ -28,6 +28,7 @@ TINY = {
                                   balances=[1.0], n_seeds=1),
     "reservoirs.lorenz_forecast": dict(n_neurons=40, in_degree=8, data_steps=2000, n_train=800,
                                        n_test=100, n_generate=300, washout=100),
+    "reservoirs.balance_map": dict(n_neurons=20, in_degree=4, balances=[0.5, 1.0, 1.5], couplings=[8.0], input_scalings=[0.5], balance_modes=["mean_shift"], ei_splits=["fixed"], target_rates=[0.4], n_seeds=2, k_max=5, washout=20, task_steps=200, adapt_steps=40),
     "reservoirs.spiking_memory_capacity": dict(SPIKING, plasticity="homogeneous"),
     "reservoirs.spiking_balance": dict(SPIKING, g_values=[0.0, 4.0], conditions=["none"]),
     "dendrites.false_match_vs_n": dict(n_min=300, n_max=900, n_step=300, n_samples=2000, actives=[64]),
