@@ -165,6 +165,9 @@ def run_cmd(name, assignments, config, max_memory, store_path):
         bar.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except OSError as exc:  # the run could not be created (disk full, no permission, ...)
+        bar.close()        # and nothing of it was left behind: a run that stays is a RunFailedError
+        _fail(f"cannot create a run in {store.path}: {exc}")
     finally:
         bar.close()
     rec = store.open(run_id)

@@ -149,12 +149,35 @@ class RunWriter:
             self._lease.acquire()
             self._put_meta()
             self._group = zarr.open_group(backend.zstore, path=f"runs/{self.id}", mode="r+", zarr_format=3)
-        except BaseException:
+        except BaseException as exc:
             self._lease.stop()
-            backend.remove(f"runs/{self.id}")  # nothing half-made stays behind (e.g. disk full)
-            self.id = None
+            self._abandon(exc)
             raise
         return self
+
+    def _abandon(self, exc: BaseException) -> None:
+        """Undo a run whose creation failed: remove what was made (e.g. on a full disk).
+
+        ``id`` becomes None when nothing of the run is left; if its folder cannot be removed,
+        ``id`` stays and the run is recorded ``failed`` with the error (as far as the store
+        still takes writes; otherwise the stopped lease makes it read as stale).
+        """
+        backend = self.store._backend
+        key = f"runs/{self.id}"
+        try:
+            backend.remove(key)
+            left = backend.exists(key)
+        except OSError:
+            left = True
+        if not left:
+            self.id = None
+            return
+        self._meta.update({"status": "failed", "finished": utcnow(),
+                           "error": f"{type(exc).__name__}: {exc}"})
+        try:
+            self._put_meta()
+        except OSError:
+            pass
 
     def _put_meta(self) -> None:
         self.store._backend.write_json(f"runs/{self.id}/zarr.json",
