@@ -1,6 +1,7 @@
 """Claims of Ahmad & Hawkins 2016 checked by ``workbench reproduce``.
 
-Paper values are the exact targets of ``research/dendrites.md`` §5; the simulated points must
+Paper values are the exact values of Ahmad & Hawkins 2016 (Numenta's scripts for the paper's
+figures, recomputed with exact integers); the simulated points must
 fall inside their 95 % confidence intervals about as often as a 95 % interval should.
 """
 

@@ -16,7 +16,8 @@ from .common import SIMULATION_OUTPUTS, TheoryWithSimulation, check_pairs, modul
 class FalseMatchVsN(SegmentParams, ThetaParams, ActivesParams, TheoryWithSimulation):
     """False-match probability vs population size n (Fig. A, simulated points of Fig. B).
 
-    Theory: eq. §2.4 for each ``a`` over ``n = n_min, n_min + n_step, ...`` and the dense
+    Theory: the segment false-match probability (Ahmad & Hawkins 2016,
+    :func:`dendrites.theory.false_match_probability`) for each ``a`` over ``n = n_min, n_min + n_step, ...`` and the dense
     curve ``a = dense_fraction * n``; simulation at every grid point whose expected number
     of hits is at least ``min_hits``.
     """
@@ -26,7 +27,7 @@ class FalseMatchVsN(SegmentParams, ThetaParams, ActivesParams, TheoryWithSimulat
         metrics=(Metric("p_fp_a{a}_n{n}", "Theory false-match probability at a active cells and "
                         "population n (n = 10 000 and the largest n)."),
                  Metric("p_fp_n10000_a300", "Theory false-match probability at n = 10 000, a = 300.")),
-        arrays=(Array("p_false_match", ("a", "n"), "Theory false-match probability (eq. §2.4)."),
+        arrays=(Array("p_false_match", ("a", "n"), "Theory false-match probability."),
                 Array("p_false_match_dense", ("n",), "Theory for a = dense_fraction n.", optional=True),
                 Array("sim_n", ("point",), "n of each simulated point."),
                 Array("sim_a", ("point",), "a of each simulated point.")),
@@ -97,7 +98,7 @@ class FalseMatchVsS(SValuesParams, ActivesParams, NsParams, TheoryWithSimulation
         arrays=(Array("theta", ("s",), "Threshold θ = s // 2 of each segment size."),
                 Array("a", ("curve",), "Active cells a of each curve."),
                 Array("n", ("curve",), "Population size n of each curve."),
-                Array("p_false_match", ("curve", "s"), "Theory false-match probability (eq. §2.4).")),
+                Array("p_false_match", ("curve", "s"), "Theory false-match probability.")),
         coords=(Coordinate("s", "Synapses per segment s."),),
         figures=(Figure("false_match_vs_s", "False-match probability against s"),),
     )

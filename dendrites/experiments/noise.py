@@ -15,7 +15,7 @@ from .common import SIMULATION_OUTPUTS, TheoryWithSimulation, modules, record_si
 @defaults(n=4000, a=128, s=30, thetas=[8, 12, 16], n_samples=500_000)
 class NoiseTolerance(PopulationParams, ActiveParams, SegmentParams, ThetasParams,
                      TheoryWithSimulation):
-    """False negatives vs noise: v of a active cells replaced (Fig. D, eq. §2.5).
+    """False negatives vs noise: v of a active cells replaced (Fig. D, Ahmad & Hawkins 2016).
 
     The population size n is used by the simulation only (the theory does not depend on it).
     """
@@ -25,8 +25,7 @@ class NoiseTolerance(PopulationParams, ActiveParams, SegmentParams, ThetasParams
         metrics=(Metric("p_fn_theta{t}_v{v}", "Theory false-negative probability at θ and v = a/2."),),
         arrays=(Array("v", ("noise",), "Noise bits v of each level."),
                 Array("noise_fraction", ("noise",), "Noise level v / a."),
-                Array("p_false_negative", ("theta", "noise"), "Theory false-negative probability "
-                      "(eq. §2.5).")),
+                Array("p_false_negative", ("theta", "noise"), "Theory false-negative probability.")),
         coords=(Coordinate("theta", "NMDA threshold θ."),
                 Coordinate("noise", "Noise level v / a.")),
         figures=(Figure("noise", "False-negative probability against noise"),),

@@ -14,7 +14,7 @@ from .common import SIMULATION_OUTPUTS, TheoryWithSimulation, modules, record_si
 
 @defaults(target=1e-9)
 class OptimalThreshold(TargetParams, TheoryWithSimulation):
-    """Median false-match rate per θ over the paper's grid (Fig. F, note §2.8).
+    """Median false-match rate per θ over the paper's grid (Fig. F).
 
     The simulated points check the grid's worst case ``(n_sim, round(sparsity_sim n_sim),
     s_sim)`` for each θ where it is measurable.

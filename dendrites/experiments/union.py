@@ -23,7 +23,7 @@ class UnionCapacity(ActiveParams, SegmentParams, ThetaParams, NsParams, TheoryWi
                  Metric("p_union_n{n}_M{M}", "Union false-match probability (paper form) at n, M.")),
         arrays=(Array("n", ("curve",), "Population size n of each curve."),
                 Array("p_false_match", ("curve", "M"), "Union false-match probability, paper form "
-                      "(expected union size, eq. §2.6)."),
+                      "(expected union size)."),
                 Array("p_false_match_exact", ("curve", "M"), "Union false-match probability, exact "
                       "union-size mixture."),
                 Array("union_synapses", ("curve", "M"), "Expected synapses s_M of the union segment."),

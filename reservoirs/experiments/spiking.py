@@ -4,7 +4,7 @@
   its raster, rates and memory-capacity curve ``MC_k``;
 * ``reservoirs.spiking_balance``: MC against the global inhibitory strength ``g``, without
   plasticity and after iSTDP with homogeneous or heterogeneous target rates: the spiking
-  analogue of the rate reservoir's balance sweep (the E/I reservoir research note §6, T1-T3).
+  analogue of the rate reservoir's balance sweep (claims T1-T3 of :mod:`reservoirs.claims`).
 
 Runs whose activity ran away or fell silent are recorded with ``activity_ok = False`` and
 MC ``NaN`` (never scored).

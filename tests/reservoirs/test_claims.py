@@ -1,7 +1,7 @@
 """Every claim of ``reservoirs.claims`` evaluated on fixture runs with known metrics.
 
 Each claim gets a run that passes its criterion and runs that fail it just across each
-threshold of ``research/ei_reservoir.md`` §6 (so a flipped inequality or a wrong bound is
+threshold of the claim's criterion (so a flipped inequality or a wrong bound is
 caught), and its full and quick parameters must validate against the experiment it names.
 """
 

@@ -2,9 +2,9 @@
 
 Each run is rebuilt from its recorded parameters (``run.params``) as a plain
 :class:`reservoirs.EIReservoir`; its states are recomputed by a dense step-by-step loop of
-the research note's Eq. 1 written out here (not the project's sparse/compiled kernels), and
+Eq. 1 of Srinivasan, Plenz & Girvan 2025 written out here (not the project's sparse/compiled kernels), and
 the stored metrics are recomputed from those states with :mod:`workbench.metrics`, or from
-the stored arrays with the note's formulas (§6, T1-T5) written out here.
+the stored arrays with the formulas of claims T1-T5 written out here.
 """
 
 import numpy as np
@@ -32,7 +32,7 @@ def rebuild(params, seed, **overrides):
 
 def reference_states(res, u):
     """Dense loop of r(t+1) = (1 - a) r(t) + a sigmoid(c (W r(t) + W_in u(t)) - theta) from
-    the reservoir's initial state (note Eq. 1 with leak)."""
+    the reservoir's initial state (Eq. 1 of the paper, with leak)."""
     res.reset()
     r = np.array(res.state, dtype=float)
     W = res.excitatory.toarray() - res.inhibitory.toarray()
