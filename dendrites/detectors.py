@@ -8,8 +8,9 @@ population.
 
 Learning is one-shot: a segment learns a pattern by growing synapses onto a random
 subsample of ``s`` of its active cells; further patterns add their synapses to the same
-segment (the union property, :func:`dendrites.theory.union_false_match_probability`). Patterns are boolean vectors of length ``n``
-(shape ``(n,)`` or ``(P, n)``), e.g. from ``dendrites.simulate.random_sdrs(..., dense=True)``.
+segment (the union property, :func:`dendrites.theory.union_false_match_probability`).
+Patterns are boolean vectors of length ``n`` (shape ``(n,)`` or ``(P, n)``), e.g. from
+``dendrites.simulate.random_sdrs(..., dense=True)``.
 """
 
 from __future__ import annotations
@@ -105,9 +106,10 @@ class DendriticSegment:
 
         Notes
         -----
-        Subsampling (Ahmad & Hawkins 2016; :func:`dendrites.theory.false_match_probability`): a segment needs only ``s`` of the ``a`` active cells; after
-        learning the stored pattern reaches θ whenever at least θ of these ``s`` cells are
-        active. Storing several patterns forms their union (the union property).
+        Subsampling (Ahmad & Hawkins 2016; :func:`dendrites.theory.false_match_probability`):
+        a segment needs only ``s`` of the ``a`` active cells; after learning the stored
+        pattern reaches θ whenever at least θ of these ``s`` cells are active. Storing
+        several patterns forms their union (the union property).
         """
         patterns, _ = _check_patterns(pattern, self.n, "pattern")
         if patterns.shape[0] != 1:
@@ -153,8 +155,8 @@ class DendriticNeuron:
     -----
     Pattern ``j`` is stored on segment ``j mod K`` (round robin), so after ``K M`` patterns
     every segment holds a union of ``M``. For random patterns the neuron's false-match
-    probability is :math:`1-(1-p)^K` (:func:`dendrites.theory.neuron_false_match_probability`), with ``p`` the union segment probability,
-    :func:`dendrites.theory.neuron_false_match_probability`.
+    probability is :math:`1-(1-p)^K`, with ``p`` the union segment probability
+    (Ahmad & Hawkins 2016; :func:`dendrites.theory.neuron_false_match_probability`).
     """
 
     def __init__(self, n, theta, n_segments, synapses_per_pattern, seed=None):

@@ -125,7 +125,10 @@ class BalanceParams(ParamGroup):
 
 
 class HomeostasisParams(ParamGroup):
-    """The homeostatic inhibitory rule: rate and heterogeneity of its targets (Srinivasan, Plenz & Girvan 2025)."""
+    """The homeostatic inhibitory rule: rate and heterogeneity of its targets.
+
+    Srinivasan, Plenz & Girvan (2025).
+    """
 
     concentration = _pos(4.0, "Beta concentration kappa of heterogeneous targets [A].")
     learning_rate = _pos(1e-3, "Adaptation rate delta.")

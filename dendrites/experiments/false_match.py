@@ -17,9 +17,9 @@ class FalseMatchVsN(SegmentParams, ThetaParams, ActivesParams, TheoryWithSimulat
     """False-match probability vs population size n (Fig. A, simulated points of Fig. B).
 
     Theory: the segment false-match probability (Ahmad & Hawkins 2016,
-    :func:`dendrites.theory.false_match_probability`) for each ``a`` over ``n = n_min, n_min + n_step, ...`` and the dense
-    curve ``a = dense_fraction * n``; simulation at every grid point whose expected number
-    of hits is at least ``min_hits``.
+    :func:`dendrites.theory.false_match_probability`) for each ``a`` over
+    ``n = n_min, n_min + n_step, ...`` and the dense curve ``a = dense_fraction * n``;
+    simulation at every grid point whose expected number of hits is at least ``min_hits``.
     """
 
     kind = "dendrites.false_match_vs_n"
@@ -64,7 +64,9 @@ class FalseMatchVsN(SegmentParams, ThetaParams, ActivesParams, TheoryWithSimulat
         progress(0.1, "theory done")
         points = [(p[k, j], (int(n), int(a))) for k, a in enumerate(acts) for j, n in enumerate(ns)]
         sims = self._simulate_points(
-            points, lambda n, a, size, seed: simulate.simulate_false_match(n, a, self.s, self.theta, size, seed),
+            points,
+            lambda n, a, size, seed: simulate.simulate_false_match(n, a, self.s, self.theta, size,
+                                                                   seed),
             progress, 0.1, 0.95)
         record_simulation(run, "sim", sims)
         sim_n = np.array([points[i][1][0] for i in sims[0]], dtype=np.int64)

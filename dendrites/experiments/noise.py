@@ -56,7 +56,8 @@ class NoiseTolerance(PopulationParams, ActiveParams, SegmentParams, ThetasParams
         points = [(p[k, j], (int(th[k]), int(v[j]))) for k in range(len(th)) for j in range(len(v))]
         sims = self._simulate_points(
             points,
-            lambda t, vv, size, seed: simulate.simulate_false_negative(self.n, self.a, self.s, t, vv, size, seed),
+            lambda t, vv, size, seed: simulate.simulate_false_negative(self.n, self.a, self.s, t, vv,
+                                                                       size, seed),
             progress, 0.1, 0.95)
         record_simulation(run, "sim", sims)
         for t in th:

@@ -40,7 +40,8 @@ class _SpikingExperiment(SpikingNetworkParams, IStdpParams, MemoryTaskParams, Ex
     def memory_estimate(self):
         out = super().memory_estimate()
         # Features (n_steps x n) and the spike record of the run.
-        out["n_steps*n_neurons"] = out.get("n_steps*n_neurons", 0.0) + 8 * 4 * float(self.n_steps) * self.n_neurons
+        features_and_spikes = 8 * 4 * float(self.n_steps) * self.n_neurons
+        out["n_steps*n_neurons"] = out.get("n_steps*n_neurons", 0.0) + features_and_spikes
         return out
 
     def build(self, g=None, condition="none"):

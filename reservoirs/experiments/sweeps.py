@@ -13,8 +13,14 @@ import param
 from workbench.experiment import Experiment, defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
-from ..params import (AdaptStepsParams, BatchParams, HomeostasisParams, NetworkParams,
-                      SeedsParams, TaskSuiteParams)
+from ..params import (
+    AdaptStepsParams,
+    BatchParams,
+    HomeostasisParams,
+    NetworkParams,
+    SeedsParams,
+    TaskSuiteParams,
+)
 from .common import score_balances, score_batch
 
 __all__ = ["AdaptationExperiment", "BalanceSweepExperiment", "adaptation_summary", "balance_summary"]
@@ -228,8 +234,12 @@ class AdaptationExperiment(NetworkParams, SeedsParams, HomeostasisParams, AdaptS
         self._write(run, out, rates_grid, sig, bal, example)
 
     def _write(self, run, out, rates_grid, sig, bal, example):
-        from ..figures import (adaptation_trace_figure, ei_ratio_figure, method_grid_figure,
-                               rates_histogram_figure)
+        from ..figures import (
+            adaptation_trace_figure,
+            ei_ratio_figure,
+            method_grid_figure,
+            rates_histogram_figure,
+        )
 
         run.write("target_rates", rates_grid, dims=("rate",))
         run.write("input_scalings", sig, dims=("scaling",))

@@ -7,7 +7,7 @@ against their stored intervals; summary metrics are recomputed from the stored a
 """
 
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from math import comb, floor
 
 import numpy as np
@@ -19,7 +19,7 @@ from dendrites import experiments as ex
 RTOL = 1e-12  # float64 rendering of an exact rational
 
 
-@lru_cache(maxsize=None)
+@cache
 def fp_exact(n, a, s, theta):
     """P_FP = sum_{b >= theta} C(s, b) C(n - s, a - b) / C(n, a) (Ahmad & Hawkins 2016, subsampling)."""
     if s < theta:

@@ -111,7 +111,7 @@ def test_single_synaptic_event_gives_the_two_exponential_psp():
 
 
 def test_poisson_input_counts_fall_in_their_binomial_interval():
-    from brian2 import Hz, NeuronGroup, Network, SpikeMonitor, defaultclock, ms, seed
+    from brian2 import Hz, Network, NeuronGroup, SpikeMonitor, ms, seed
 
     from reservoirs.spiking.codegen import runtime_target
     from reservoirs.spiking.equations import input_rate_equation
