@@ -48,6 +48,24 @@ def reference_states(res, u):
     return out
 
 
+def spawned_seeds(seed, n):
+    """Integer seeds of ``n`` independent streams: the 63-bit head of each child of
+    ``SeedSequence(seed)`` (the experiments' realisation seeds and task seeds)."""
+    return [int(c.generate_state(2, np.uint64)[0] >> np.uint64(1))
+            for c in np.random.SeedSequence(seed).spawn(n)]
+
+
+def stream(seed, n, i):
+    """Generator of child ``i`` of ``n`` spawned from ``SeedSequence(seed)``."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(n)[i])
+
+
+def sweep_mc_input(realisation_seed, n_steps):
+    """MC input of a sweep realisation: U(-1, 1) from the first of its two task seeds (the
+    second is NARMA-10's)."""
+    return np.random.default_rng(spawned_seeds(realisation_seed, 2)[0]).uniform(-1, 1, (n_steps, 1))
+
+
 def _run(store, cls, **kw):
     return store.open(cls(**NET, **kw).run(store))
 
@@ -56,7 +74,7 @@ def test_memory_capacity_run_rederived(memory_store):
     run = _run(memory_store, MemoryCapacityExperiment, k_max=12, n_steps=600, washout=50, balance=1.3, seed=5)
     p = run.params
     res = rebuild(p, p["seed"], balance=p["balance"])
-    u = np.random.default_rng(p["seed"] + 2).uniform(-1, 1, (p["n_steps"], 1))
+    u = stream(p["seed"], 3, 1).uniform(-1, 1, (p["n_steps"], 1))    # streams: drive, task, targets
     states = reference_states(res, u)
     mc = memory_capacity(u, states, p["k_max"], washout=p["washout"])
     # states agree to ~1e-15; the ridge penalties (down to 1e-8) amplify that by the Gram
@@ -81,9 +99,11 @@ def test_balance_sweep_run_rederived(memory_store):
     np.testing.assert_allclose(run["balances"], balances, rtol=0, atol=1e-15)
     # one cell of the grid (second seed, middle balance) recomputed from scratch
     s, j = 1, 1
-    seed = p["seed"] + 1000 * s
+    seeds = spawned_seeds(p["seed"], p["n_seeds"])
+    np.testing.assert_array_equal(run["seed"], seeds)
+    seed = seeds[s]
     res = rebuild(p, seed, balance=float(balances[j]))
-    u = np.random.default_rng(seed + 1).uniform(-1, 1, (p["mc_steps"], 1))
+    u = sweep_mc_input(seed, p["mc_steps"])
     states = reference_states(res, u)
     mc = memory_capacity(u, states, p["k_max"], washout=p["washout"])
     assert run["mc"][s, j] == pytest.approx(mc.total, rel=1e-6)
@@ -130,8 +150,9 @@ def test_adaptation_summary_rederived_from_stored_grids(memory_store):
     assert checked == 36
     # one global cell recomputed from scratch: first seed, second scaling, first balance
     p = run.params
-    res = rebuild(p, p["seed"], input_scaling=p["input_scalings"][1], balance=p["balances"][0])
-    u = np.random.default_rng(p["seed"] + 1).uniform(-1, 1, (p["mc_steps"], 1))
+    seed = spawned_seeds(p["seed"], p["n_seeds"])[0]
+    res = rebuild(p, seed, input_scaling=p["input_scalings"][1], balance=p["balances"][0])
+    u = sweep_mc_input(seed, p["mc_steps"])
     mc = memory_capacity(u, reference_states(res, u), p["k_max"], washout=p["washout"])
     assert run["mc_global"][0, 1, 0] == pytest.approx(mc.total, rel=1e-6)
 
@@ -162,7 +183,7 @@ def test_simulate_run_rederived(memory_store):
     run = _run(memory_store, SimulateExperiment, n_steps=300, chunk_size=70, balance=0.9, input_range=0.5, seed=8)
     p = run.params
     res = rebuild(p, p["seed"], balance=p["balance"])
-    u = np.random.default_rng(p["seed"] + 1).uniform(-p["input_range"], p["input_range"], (p["n_steps"], 1))
+    u = stream(p["seed"], 1, 0).uniform(-p["input_range"], p["input_range"], (p["n_steps"], 1))
     states = reference_states(res, u)
     np.testing.assert_allclose(run["states"], states, rtol=0, atol=1e-12)
     np.testing.assert_allclose(run["mean_rate"], states.mean(axis=1), rtol=0, atol=1e-12)
