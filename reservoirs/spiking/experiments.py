@@ -5,10 +5,10 @@ above, which does not import brian2 until a run starts.
 """
 
 from ..experiments.spiking import (
-                                   CONDITIONS,
-                                   EXPERIMENTS,
-                                   SpikingBalanceExperiment,
-                                   SpikingMemoryCapacityExperiment,
+    CONDITIONS,
+    EXPERIMENTS,
+    SpikingBalanceExperiment,
+    SpikingMemoryCapacityExperiment,
 )
 
 __all__ = ["CONDITIONS", "EXPERIMENTS", "SpikingBalanceExperiment", "SpikingMemoryCapacityExperiment"]
