@@ -1,6 +1,7 @@
 """Claims of Ahmad & Hawkins 2016 checked by ``workbench reproduce``.
 
-Paper values are the exact targets of ``research/dendrites.md`` §5; the simulated points must
+Paper values are the exact values of Ahmad & Hawkins 2016 (Numenta's scripts for the paper's
+figures, recomputed with exact integers); the simulated points must
 fall inside their 95 % confidence intervals about as often as a 95 % interval should.
 """
 
@@ -58,7 +59,8 @@ CLAIMS = [
     Claim("dendrites.P_FP", PAPER, "False-match probability of a 24-synapse segment (θ=12), n=10 000, a=300",
           "8.376e-13", "dendrites.false_match_vs_n", _exact("p_fp_n10000_a300", 8.37584522709849e-13),
           params={}, quick_params=_QUICK, figure="false_match_vs_n"),
-    Claim("dendrites.fig_A", PAPER, "False matches fall with n (s=24, θ=12): P_FP at n=19 900 for a=64/128/256",
+    Claim("dendrites.fig_A", PAPER,
+          "False matches fall with n (s=24, θ=12): P_FP at n=19 900 for a=64/128/256",
           "1.0750e-24 / 7.4931e-21 / 3.7418e-17", "dendrites.false_match_vs_n",
           _all_exact({"p_fp_a64_n19900": 1.0750e-24, "p_fp_a128_n19900": 7.4931e-21,
                       "p_fp_a256_n19900": 3.7418e-17}),
@@ -83,10 +85,12 @@ CLAIMS = [
           _all_exact({"union_synapses_s20_M19": 318.8, "union_synapses_s25_M19": 381.9,
                       "union_synapses_s30_M19": 439.4}, rel=5e-4),
           params={}, quick_params={"n_samples": 50_000}),
-    Claim("dendrites.fig_F", PAPER, "Median false-match rate over the paper's grid at θ=10 (optimal-threshold analysis)",
+    Claim("dendrites.fig_F", PAPER,
+          "Median false-match rate over the paper's grid at θ=10 (optimal-threshold analysis)",
           "7.40e-11", "dendrites.optimal_threshold", _optimal_theta,
           params={}, quick_params=_QUICK, figure="optimal_threshold"),
-    Claim("dendrites.detectors", "this workbench", "One-shot dendritic detectors: capacity at 1 % error matches theory",
+    Claim("dendrites.detectors", "this workbench",
+          "One-shot dendritic detectors: capacity at 1 % error matches theory",
           "(no paper value)", "dendrites.detector_capacity", _detector,
           params={}, quick_params={"n_neurons": 4, "n_test": 1000}, figure="detector_capacity"),
 ]

@@ -1,4 +1,4 @@
-"""Active-dendrite pattern detectors (Ahmad & Hawkins 2016, note §1 and §2.4-2.7).
+"""Active-dendrite pattern detectors (Ahmad & Hawkins 2016, the model of :mod:`dendrites.theory`).
 
 A :class:`DendriticSegment` is a thresholded coincidence detector: it has synapses onto a
 set of presynaptic cells and emits an NMDA (dendritic) spike when at least θ of them are
@@ -8,8 +8,9 @@ population.
 
 Learning is one-shot: a segment learns a pattern by growing synapses onto a random
 subsample of ``s`` of its active cells; further patterns add their synapses to the same
-segment (the union property, note §2.6). Patterns are boolean vectors of length ``n``
-(shape ``(n,)`` or ``(P, n)``), e.g. from ``dendrites.simulate.random_sdrs(..., dense=True)``.
+segment (the union property, :func:`dendrites.theory.union_false_match_probability`).
+Patterns are boolean vectors of length ``n`` (shape ``(n,)`` or ``(P, n)``), e.g. from
+``dendrites.simulate.random_sdrs(..., dense=True)``.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class DendriticSegment:
     Notes
     -----
     The segment spikes iff :math:`x_i \\cdot y \\ge \\theta` with :math:`x_i` its binary
-    synapse vector and :math:`y` the active cells (note §1). A random ``a``-of-``n`` pattern
+    synapse vector and :math:`y` the active cells (Ahmad & Hawkins 2016). A random ``a``-of-``n`` pattern
     does so with probability :func:`dendrites.theory.false_match_probability`.
     """
 
@@ -105,9 +106,10 @@ class DendriticSegment:
 
         Notes
         -----
-        Subsampling (note §2.4): a segment needs only ``s`` of the ``a`` active cells; after
-        learning the stored pattern reaches θ whenever at least θ of these ``s`` cells are
-        active. Storing several patterns forms their union (note §2.6).
+        Subsampling (Ahmad & Hawkins 2016; :func:`dendrites.theory.false_match_probability`):
+        a segment needs only ``s`` of the ``a`` active cells; after learning the stored
+        pattern reaches θ whenever at least θ of these ``s`` cells are active. Storing
+        several patterns forms their union (the union property).
         """
         patterns, _ = _check_patterns(pattern, self.n, "pattern")
         if patterns.shape[0] != 1:
@@ -153,8 +155,8 @@ class DendriticNeuron:
     -----
     Pattern ``j`` is stored on segment ``j mod K`` (round robin), so after ``K M`` patterns
     every segment holds a union of ``M``. For random patterns the neuron's false-match
-    probability is :math:`1-(1-p)^K` (note §2.7), with ``p`` the union segment probability,
-    :func:`dendrites.theory.neuron_false_match_probability`.
+    probability is :math:`1-(1-p)^K`, with ``p`` the union segment probability
+    (Ahmad & Hawkins 2016; :func:`dendrites.theory.neuron_false_match_probability`).
     """
 
     def __init__(self, n, theta, n_segments, synapses_per_pattern, seed=None):
@@ -253,7 +255,7 @@ class PatternDetectorLayer:
     -----
     Neuron ``j`` detects the patterns it learned (:meth:`learn`); any other pattern that
     makes it fire is a false positive, any learned pattern (possibly noisy) that does not is a
-    false negative (note §2.4-2.7).
+    false negative (Ahmad & Hawkins 2016).
     """
 
     def __init__(self, n_neurons, n, theta, n_segments, synapses_per_pattern, seed=None):

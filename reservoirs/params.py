@@ -9,8 +9,8 @@ app's widgets come from the same declarations. Models keep plain keyword constru
 Nothing heavy is imported at module level: the registry reads these declarations without
 loading brian2, the compiled kernel or matplotlib.
 
-Values marked [A] are assumptions of the research note (Srinivasan, Plenz & Girvan 2025 give
-no number); [T] values are the paper's.
+Values marked [A] are this project's assumptions (Srinivasan, Plenz & Girvan 2025 give no
+number); [T] values are the paper's.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ class PopulationParams(ParamGroup):
 class NetworkParams(PopulationParams):
     """The E/I rate network: size, connectivity, gain, strength, input weights.
 
-    Defaults: gain 4 and strength 2, the regime of the research note's sanity check (§10,
-    best row) [A]; the [T] values are gain 10, strength 1.
+    Defaults: gain 4 and strength 2, the best regime of a pre-study sanity check of memory
+    capacity [A]; the [T] values are gain 10, strength 1.
     """
 
     in_degree = param.Integer(50, bounds=(1, None), doc="Links into each neuron k.")
@@ -125,7 +125,10 @@ class BalanceParams(ParamGroup):
 
 
 class HomeostasisParams(ParamGroup):
-    """The homeostatic inhibitory rule: rate and heterogeneity of its targets (note §3.2)."""
+    """The homeostatic inhibitory rule: rate and heterogeneity of its targets.
+
+    Srinivasan, Plenz & Girvan (2025).
+    """
 
     concentration = _pos(4.0, "Beta concentration kappa of heterogeneous targets [A].")
     learning_rate = _pos(1e-3, "Adaptation rate delta.")
@@ -191,7 +194,7 @@ class TaskLengthParams(ParamGroup):
 
 
 class MemoryTaskParams(TaskLengthParams):
-    """The memory-capacity task of one reservoir (Jaeger 2001; note §4.1)."""
+    """The memory-capacity task of one reservoir (Jaeger 2001)."""
 
     n_steps = param.Integer(4000, bounds=(21, None), doc="Input length of the MC task.")
 
@@ -213,7 +216,7 @@ class MemoryTaskParams(TaskLengthParams):
 
 
 class TaskSuiteParams(TaskLengthParams):
-    """Memory capacity and NARMA-10 scored together (sweeps, note §4.1-§4.2)."""
+    """Memory capacity and NARMA-10 scored together (sweeps; Jaeger 2001, Atiya & Parlos 2000)."""
 
     mc_steps = param.Integer(4000, bounds=(21, None), doc="MC input length.")
     narma_steps = param.Integer(4000, bounds=(100, None), doc="NARMA-10 series length.")

@@ -78,7 +78,7 @@ OVERRIDES: dict[str, str] = {
     "tests/workbench/test_rederive.py::test_dominant_frequency_of_a_periodic_rossler_orbit": "truth",
     "tests/workbench/test_rederive.py::test_zscored_run_is_the_raw_run_standardised": "truth",
     # claims judged on runs whose metrics are set by hand, expected verdicts and texts worked
-    # out by hand from the research notes' criteria
+    # out by hand from the claims' criteria
     "tests/reservoirs/test_claims.py::test_claim_verdicts_on_fixture_runs": "truth",
     "tests/reservoirs/test_claims.py::test_lorenz_claim_reports_scores_without_verdict": "truth",
     "tests/reservoirs/test_claims.py::test_spiking_rate_claim_reads_the_plastic_rows_only": "truth",

@@ -1,7 +1,7 @@
 """Shared test fixtures, and the CI guard against silently lost coverage.
 
 Under ``CI=true`` a test that would skip because the shared reference data
-(``../shared/data``) or chromium is missing fails instead, naming what is missing: CI must
+(``$WORKBENCH_SHARED_DATA``) or chromium is missing fails instead, naming what is missing: CI must
 not pass with those checks quietly left out. Every run ends with the number of skipped
 tests and their reasons.
 """
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("WORKBENCH_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 #: Skip reasons that mean lost coverage: under CI=true these skips are turned into failures.
-REQUIRED_IN_CI = ("shared/data", "reference data", "chromium")
+REQUIRED_IN_CI = ("shared/data", "WORKBENCH_SHARED_DATA", "reference data", "chromium")
 
 
 def in_ci() -> bool:
@@ -76,12 +76,12 @@ def tmp_store(tmp_path):
 
 @pytest.fixture(scope="session")
 def alrnn_reference_dir():
-    """The AL-RNN authors' reference datasets; skip when ../shared/data is absent (fail in CI)."""
+    """The AL-RNN authors' reference datasets; skip when $WORKBENCH_SHARED_DATA lacks them (fail in CI)."""
     path = SHARED_DATA / "alrnn-dsr"
     if not path.is_dir():
         if in_ci():
             pytest.fail(f"CI=true but the reference data folder {path} is absent (set "
-                        f"WORKBENCH_SHARED_DATA or provide ../shared/data)")
+                        f"WORKBENCH_SHARED_DATA to the folder that holds alrnn-dsr/)")
         pytest.skip(f"reference data folder {path} is absent")
     return path
 

@@ -10,7 +10,7 @@ import pytest
 PROBE = '''
 import pytest
 
-@pytest.mark.skipif(True, reason="../shared/data/alrnn-dsr not present")
+@pytest.mark.skipif(True, reason="reference data $WORKBENCH_SHARED_DATA/alrnn-dsr not present")
 def test_reference_data_mark():
     pass
 
@@ -47,7 +47,7 @@ def test_missing_data_and_browser_skip_locally_and_fail_in_ci(tmp_path, ci):
         assert proc.returncode == 1, out
         assert "1 skipped tests" in out and "1 skipped: an optional extra is missing" in out
         assert "CI=true but this test would skip: chromium is not installed" in out
-        assert "CI=true but this test would skip: ../shared/data/alrnn-dsr not present" in out
+        assert "CI=true but this test would skip: reference data $WORKBENCH_SHARED_DATA/alrnn-dsr not present" in out
         assert "CI=true but the reference data folder" in out
         assert "1 failed, 1 skipped, 2 errors" in out
 

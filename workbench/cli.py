@@ -15,11 +15,15 @@ import sys
 import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from .experiment import RunFailedError, parse_bytes
 from .registry import experiments, get_experiment
+
+if TYPE_CHECKING:
+    from .store import Store
 
 __all__ = ["main", "parse_assignments", "load_config"]
 
@@ -30,7 +34,7 @@ EXIT_BAD_INPUT = 2
 MAX_CONFIG_BYTES = 1 << 20
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_BAD_INPUT)
 
@@ -102,7 +106,8 @@ def _remember_storage_options(ctx, param, value):
 
 
 _store_path_option = click.option("--store", "store_path", default=None, metavar="PATH",
-                                  help="Store path or fsspec URL (default $WORKBENCH_STORE or ./workbench.zarr).")
+                                  help="Store path or fsspec URL "
+                                       "(default $WORKBENCH_STORE or ./workbench.zarr).")
 _storage_option = click.option("--storage-option", multiple=True, metavar="KEY=VALUE", expose_value=False,
                                callback=_remember_storage_options,
                                help="fsspec storage option of the store, e.g. endpoint_url=http://host:9000 "
@@ -114,7 +119,7 @@ def store_option(func):
     return _store_path_option(_storage_option(func))
 
 
-def _open_store(path, must_exist: bool = False) -> "Store":  # noqa: F821 - imported on use
+def _open_store(path, must_exist: bool = False) -> Store:
     """The store of ``--store``/``--storage-option``; one ``error:`` line and exit 2 when it
     cannot be opened (or, with ``must_exist``, does not exist: nothing is created)."""
     from .store import Store, parse_storage_options, storage_options_from_env  # zarr is slow to import
@@ -141,7 +146,8 @@ def build_experiment(name: str, assignments=(), config=None):
 
 @main.command("run")
 @click.argument("name")
-@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", help="Set a parameter (repeatable).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Set a parameter (repeatable).")
 @click.option("--config", type=click.Path(dir_okay=False), default=None, help="TOML file of parameters.")
 @click.option("--max-memory", default=None, metavar="SIZE",
               help="Refuse runs estimated to need more (e.g. 2G; default: the available memory).")
@@ -165,6 +171,9 @@ def run_cmd(name, assignments, config, max_memory, store_path):
         bar.close()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except OSError as exc:  # the run could not be created (disk full, no permission, ...)
+        bar.close()        # and nothing of it was left behind: a run that stays is a RunFailedError
+        _fail(f"cannot create a run in {store.path}: {exc}")
     finally:
         bar.close()
     rec = store.open(run_id)
@@ -201,7 +210,8 @@ def experiments_cmd(verbose):
 
 @main.command("ls")
 @click.option("--kind", default=None, help="Only runs of this experiment kind.")
-@click.option("--status", type=click.Choice(["running", "complete", "failed", "stale", "corrupt"]), default=None)
+@click.option("--status", default=None,
+              type=click.Choice(["running", "complete", "failed", "stale", "corrupt"]))
 @store_option
 def ls_cmd(kind, status, store_path):
     """List runs, newest first (damaged runs are listed ``corrupt`` with the reason)."""
@@ -253,7 +263,8 @@ def show_cmd(run_id, store_path):
 
 @main.command("gc")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-@click.option("--force", is_flag=True, help="Also remove runs whose writer still holds its lease (it then fails).")
+@click.option("--force", is_flag=True,
+              help="Also remove runs whose writer still holds its lease (it then fails).")
 @store_option
 def gc_cmd(dry_run, force, store_path):
     """Remove stale, failed and corrupt runs, abandoned dataset entries and dead claims."""
@@ -293,9 +304,12 @@ def verify_cmd(run_ids, store_path):
 
 @main.command("sweep")
 @click.argument("name")
-@click.option("--grid", "grid_items", multiple=True, metavar="KEY=V1,V2,...", help="Values of one parameter (repeatable).")
-@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", help="Fixed parameter (repeatable).")
-@click.option("--config", type=click.Path(dir_okay=False), default=None, help="TOML file of fixed parameters.")
+@click.option("--grid", "grid_items", multiple=True, metavar="KEY=V1,V2,...",
+              help="Values of one parameter (repeatable).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Fixed parameter (repeatable).")
+@click.option("--config", type=click.Path(dir_okay=False), default=None,
+              help="TOML file of fixed parameters.")
 @click.option("--seeds", type=int, default=1, show_default=True, help="Seeds per grid point (0..N-1).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Existing Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--workers", type=int, default=None, help="Local worker processes (default: one per core).")
@@ -345,7 +359,8 @@ def sweep_cmd(name, grid_items, assignments, config, seeds, scheduler, workers, 
 
 @main.command("reproduce")
 @click.option("--quick", is_flag=True, help="Reduced sizes: a first look in a few minutes.")
-@click.option("--only", multiple=True, metavar="PREFIX", help="Only claims whose id starts with PREFIX (repeatable).")
+@click.option("--only", multiple=True, metavar="PREFIX",
+              help="Only claims whose id starts with PREFIX (repeatable).")
 @click.option("--out", "out_dir", default="reproduction", show_default=True, type=click.Path(file_okay=False),
               help="Folder for report.md, report.html and figures/.")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Existing Dask scheduler, e.g. tcp://host:8786.")
@@ -387,13 +402,16 @@ def reproduce_cmd(quick, only, out_dir, scheduler, workers, no_resume, store_pat
 
 @main.command("benchmark")
 @click.option("--models", default=None, metavar="A,B,...", help="Registered benchmark models (default: all).")
-@click.option("--datasets", default=None, metavar="A,B,...", help="lorenz63, rossler, ecg, fmri (default: all, or only --data).")
+@click.option("--datasets", default=None, metavar="A,B,...",
+              help="lorenz63, rossler, ecg, fmri (default: all, or only --data).")
 @click.option("--seeds", type=int, default=2, show_default=True, help="Seeds per (model, dataset): 0..N-1.")
 @click.option("--quick", is_flag=True, help="Reduced training budgets (same evaluation protocol).")
-@click.option("--data", "data", multiple=True, metavar="NAME=TRAIN.npy[:TEST.npy]", help="A user dataset (repeatable).")
+@click.option("--data", "data", multiple=True, metavar="NAME=TRAIN.npy[:TEST.npy]",
+              help="A user dataset (repeatable).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Existing Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--workers", type=int, default=None, help="Local worker processes (default: one per core).")
-@click.option("--no-resume", is_flag=True, help="Re-run (model, dataset, seed) runs already complete in the store.")
+@click.option("--no-resume", is_flag=True,
+              help="Re-run (model, dataset, seed) runs already complete in the store.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for leaderboard.md, leaderboard.html and figures/.")
 @store_option
@@ -404,7 +422,9 @@ def benchmark_cmd(models, datasets, seeds, quick, data, scheduler, workers, no_r
     from .benchmark.report import leaderboard_text
     from .benchmark.runner import benchmark, plan
 
-    split = (lambda text: None if text is None else [t.strip() for t in text.split(",") if t.strip()])
+    def split(text: str | None) -> list[str] | None:
+        return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
+
     try:
         if workers is not None and workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")

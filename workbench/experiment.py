@@ -24,8 +24,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import param
@@ -264,7 +265,7 @@ def defaults(**values: Any) -> Callable[[type], type]:
     >>> @defaults(k_max=30)                                      # doctest: +SKIP
     ... class SpikingMC(MemoryTaskParams, Experiment): ...
     """
-    def apply(cls: type) -> type:
+    def apply(cls: type[param.Parameterized]) -> type[param.Parameterized]:
         for name, value in values.items():
             if name not in cls.param:
                 raise TypeError(f"{cls.__name__} has no parameter {name!r} to give a default")
@@ -313,7 +314,7 @@ class Experiment(ParamGroup):
         return [n for n in cls.param if n != "name" and not cls.param[n].constant]
 
     @classmethod
-    def from_config(cls, values: Mapping[str, Any] | None = None, **kw) -> "Experiment":
+    def from_config(cls, values: Mapping[str, Any] | None = None, **kw) -> Experiment:
         """Build an experiment from raw values (TOML table, ``--set`` strings, JSON).
 
         Unknown names and out-of-range or ill-typed values raise ``ValueError`` naming the
@@ -353,14 +354,14 @@ class Experiment(ParamGroup):
         total = sum(parts.values())
         limit = available_memory() if max_memory is None else int(max_memory)
         if total > limit:
-            names = [n for n in max(parts, key=parts.get).split("*") if n in self.param]
+            names = [n for n in max(parts, key=parts.__getitem__).split("*") if n in self.param]
             shown = " x ".join(f"{n}={getattr(self, n)!r}" for n in names)
             source = "--max-memory" if max_memory is not None else "available memory"
             raise ResourceError(f"parameters {shown}: the run would need about {format_bytes(total)}, "
                                 f"more than the {source} ({format_bytes(limit)})")
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "Experiment":
+    def from_params(cls, params: Mapping[str, Any]) -> Experiment:
         """Re-create an experiment from the ``params`` stored in a run's attributes."""
         return cls.from_config(params)
 

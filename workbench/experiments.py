@@ -55,7 +55,7 @@ def dominant_frequency(series, dt=1.0, smoothing=5.0):
     -----
     With :math:`P_i(f_m) = |\\mathrm{rfft}(x_i - \\bar x_i)|^2` at :math:`f_m = m / (T\\,dt)`,
     smoothed along :math:`m` by a Gaussian of std ``smoothing`` bins (reflect padding, as the
-    D_H spectra of the AL-RNN research note §3.3), the result is
+    power spectra of the D_H measure of Brenner et al. 2024), the result is
     :math:`f_{m^*}`, :math:`m^* = \\arg\\max_{m \\ge 1} \\tilde P_i(f_m)`.
     The zero frequency is excluded. For broadband signals (Lorenz x and y) the peak sits at
     the low-frequency end and varies between trajectories.
@@ -194,7 +194,7 @@ class _FlowExperiment(Experiment):
 class Lorenz63Experiment(_FlowExperiment):
     """Generate a Lorenz-63 trajectory with :func:`workbench.systems.lorenz63`.
 
-    Defaults are those of the AL-RNN reference data (the AL-RNN research note §4): σ = 10,
+    Defaults are those of the AL-RNN reference data (Brenner et al. 2024): σ = 10,
     ρ = 28, β = 8/3, dt = 0.01, 1e5 z-scored samples.
     """
 
@@ -217,7 +217,7 @@ class Lorenz63Experiment(_FlowExperiment):
 class RosslerExperiment(_FlowExperiment):
     """Generate a Rössler trajectory with :func:`workbench.systems.rossler`.
 
-    Defaults are those of the AL-RNN reference data (the AL-RNN research note §4): a = b = 0.2,
+    Defaults are those of the AL-RNN reference data (Brenner et al. 2024): a = b = 0.2,
     c = 5.7, dt = 0.08, 1e5 z-scored samples.
     """
 

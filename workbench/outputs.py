@@ -18,8 +18,9 @@ its unit); declare it with :meth:`Outputs` ``coords``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,7 @@ class Outputs:
     figures: tuple[Figure, ...] = ()
     logs: tuple[str, ...] = field(default=())
 
-    def __add__(self, other: "Outputs") -> "Outputs":
+    def __add__(self, other: Outputs) -> Outputs:
         return Outputs(self.metrics + other.metrics, self.arrays + other.arrays,
                        self.coords + other.coords, self.figures + other.figures,
                        self.logs + other.logs)
@@ -107,7 +108,7 @@ class Outputs:
         item = self.find(kind, name)
         if item is None:
             return ""
-        text = getattr(item, "meaning", None) or getattr(item, "title", "")
+        text = str(getattr(item, "meaning", None) or getattr(item, "title", ""))
         unit = getattr(item, "unit", "")
         return f"{text} [{unit}]" if unit else text
 
@@ -115,9 +116,10 @@ class Outputs:
                  dims: dict[str, tuple[str, ...]] | None = None) -> list[str]:
         """Differences between what a run wrote and this declaration (empty: they agree)."""
         out = []
-        for kind, written, declared in (("metric", list(metrics), self.metrics),
-                                        ("array", list(arrays), self.all_arrays()),
-                                        ("figure", list(figures), self.figures)):
+        checks: tuple[tuple[str, list[str], tuple[Metric | Array | Coordinate | Figure, ...]], ...] = (
+            ("metric", list(metrics), self.metrics), ("array", list(arrays), self.all_arrays()),
+            ("figure", list(figures), self.figures))
+        for kind, written, declared in checks:
             for name in written:
                 if not any(d.name == name or ("{" in d.name and _pattern(d.name).match(name))
                            for d in declared):
@@ -126,7 +128,7 @@ class Outputs:
                 hits = [n for n in written if n == d.name or ("{" in d.name and _pattern(d.name).match(n))]
                 if not hits and not d.optional:
                     out.append(f"{kind} {d.name!r} is declared but not written")
-                if kind == "array" and dims is not None:
+                if isinstance(d, (Array, Coordinate)) and dims is not None:
                     for n in hits:
                         if tuple(dims.get(n, ())) != tuple(d.dims):
                             out.append(f"array {n!r} has dims {dims.get(n)}, declared {d.dims}")
@@ -138,7 +140,7 @@ def write_coordinate(run, dim: str, values, unit: str = "", meaning: str = "") -
 
     ``xarray`` turns it into the index of ``dim`` when the run is opened.
     """
-    attrs = {"coordinate": True}
+    attrs: dict[str, Any] = {"coordinate": True}
     if unit:
         attrs["unit"] = unit
     if meaning:

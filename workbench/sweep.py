@@ -221,14 +221,15 @@ def run_point(experiment, params: Mapping[str, Any], store_path: str, tags: Mapp
                       "skipped": False}
             return result
         rec = store.open(run_id)
-        result = {"run_id": run_id, "status": rec.status, "error": None, "metrics": rec.metrics, "skipped": False}
+        result = {"run_id": run_id, "status": rec.status, "error": None, "metrics": rec.metrics,
+                  "skipped": False}
         return result
     finally:
         claim.release(run_id=result["run_id"], status=result["status"])
 
 
 def _completed(store: Store, kind: str) -> dict[str, Any]:
-    done = {}
+    done: dict[str, Any] = {}
     for rec in store.runs(kind=kind, status="complete"):
         done.setdefault(json.dumps(rec.params, sort_keys=True), rec)
     return done
@@ -304,7 +305,8 @@ def run_points(points: list[SweepPoint], store: Store, *, scheduler: str | None 
             try:
                 res = fut.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker or task: recorded, not raised
-                res = {"run_id": None, "status": "failed", "error": f"{type(exc).__name__}: {exc}", "metrics": {}}
+                res = {"run_id": None, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                       "metrics": {}}
             res.setdefault("skipped", False)
             results[i] = res
             counts["running"] -= 1

@@ -1,8 +1,8 @@
 """Registered experiments: one per figure of Ahmad & Hawkins (2016), plus detector capacity.
 
 Each experiment draws the theory curve (:mod:`dendrites.theory`, exact), overlays
-Monte-Carlo points with 95 % intervals (:mod:`dendrites.simulate`) and records the note's
-target values as metrics. Figure parameters follow the research note on dendrites (§3).
+Monte-Carlo points with 95 % intervals (:mod:`dendrites.simulate`) and records the paper's
+values as metrics. Figure parameters are those of Numenta's scripts for the paper's figures.
 Parameters are the groups of :mod:`dendrites.params`.
 """
 

@@ -9,7 +9,8 @@ from workbench.experiment import Experiment, defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from ..params import ActiveParams, PopulationParams, SValuesParams, TargetParams, ThetasParams
-from .common import COLORS, log_axes, modules
+from .common import modules
+
 
 @defaults(n=1024, a=32, thetas=[6, 8, 10], s_values=[12, 16, 20], target=0.01)
 class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesParams, TargetParams,
@@ -92,7 +93,7 @@ class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesPara
         return fp, fn
 
     def execute(self, run, progress):
-        theory, simulate, Figure = modules()
+        theory, simulate, figures = modules()
         rng = np.random.default_rng(self.seed)
         tests = simulate.random_sdrs(self.n, self.a, self.n_test, rng, dense=True)
         m = np.arange(1, self.max_per_segment + 1)
@@ -128,24 +129,10 @@ class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesPara
         run.metrics["capacity_simulated"] = {f"theta{t}_s{s}": int(x) for (t, s), x in zip(combos, cap_sim)}
         run.metrics["capacity_theory"] = {f"theta{t}_s{s}": int(x) for (t, s), x in zip(combos, cap_th)}
         run.metrics["capacity_max_abs_diff"] = int(np.max(np.abs(cap_sim - cap_th)))
-        fig = Figure(figsize=(11, 4.2))
-        ax, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-        for c, (t, s) in enumerate(combos):
-            col = COLORS[c % len(COLORS)]
-            ax.plot(m * self.n_segments, fp_th[c], color=col, label=f"θ={t}, s={s}")
-            seen = fp_sim[c] > 0  # a rate of 0 has no place on a log axis
-            ax.plot(m[seen] * self.n_segments, fp_sim[c][seen], "o", ms=3, color=col)
-        ax.axhline(self.target, color="k", ls="--", lw=0.8)
-        log_axes(ax, "patterns stored per neuron", "false-positive rate",
-                  f"n={self.n}, a={self.a}, K={self.n_segments} (dots: simulation, "
-                  f"{self.n_test * self.n_neurons} tests each)")
-        x = np.arange(len(combos))
-        ax2.bar(x - 0.2, cap_th, width=0.4, label="theory")
-        ax2.bar(x + 0.2, cap_sim, width=0.4, label="simulated")
-        ax2.set_xticks(x, [f"θ={t}\ns={s}" for t, s in combos], fontsize=7)
-        ax2.set_ylabel(f"patterns per neuron at FP ≤ {self.target:g}")
-        ax2.legend(fontsize=7)
-        run.save_figure("detector_capacity", fig)
+        run.save_figure("detector_capacity", figures.detector_capacity_figure(
+            combo_arr[:, 0], combo_arr[:, 1], m, fp_th, fp_sim, cap_th, cap_sim, n=self.n,
+            a=self.a, n_segments=self.n_segments, n_tests=self.n_test * self.n_neurons,
+            target=self.target))
 
 
 def _capacity(fp_curve, target):

@@ -1,6 +1,6 @@
 """Shared parts of the figure experiments: theory curve plus Monte-Carlo points.
 
-Theory, simulation and matplotlib are imported when a run starts (:func:`modules`), so the
+Theory, simulation and the figures (matplotlib) are imported when a run starts (:func:`modules`), so the
 registry reads the declarations without them.
 """
 
@@ -13,23 +13,20 @@ from workbench.outputs import Array, Coordinate, Metric, Outputs, write_coordina
 
 from ..params import MonteCarloParams
 
-def modules():
-    """Theory, simulation and matplotlib, imported when a run starts (not at registration)."""
-    from matplotlib.figure import Figure
-
-    from .. import simulate, theory
-
-    return theory, simulate, Figure
-
 __all__ = [
-    "DetectorCapacity",
-    "EXPERIMENTS",
-    "FalseMatchVsN",
-    "FalseMatchVsS",
-    "NoiseTolerance",
-    "OptimalThreshold",
-    "UnionCapacity",
+    "SIMULATION_OUTPUTS",
+    "TheoryWithSimulation",
+    "check_pairs",
+    "modules",
+    "record_simulation",
 ]
+
+
+def modules():
+    """Theory, simulation and figures, imported when a run starts (not at registration)."""
+    from .. import figures, simulate, theory
+
+    return theory, simulate, figures
 
 
 class TheoryWithSimulation(MonteCarloParams, Experiment):
@@ -69,23 +66,6 @@ def _point_seed(seed, i):
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
 
 
-def error_bars(ax, x, est, lo, hi, color, label):
-    """Simulated points with their 95 % intervals on a log axis."""
-    if len(x) == 0:
-        return
-    err = np.vstack([est - lo, hi - est])
-    ax.errorbar(x, est, yerr=err, fmt="o", ms=4, color=color, capsize=2, label=label)
-
-
-def log_axes(ax, xlabel, ylabel, title):
-    ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7)
-
-
 def record_simulation(run, prefix, sims, dims="point"):
     """Write the simulated points of one experiment and summary metrics."""
     index, est, lo, hi, ok = sims
@@ -99,15 +79,10 @@ def record_simulation(run, prefix, sims, dims="point"):
     run.metrics["simulated_within_ci"] = int(np.sum(ok))
 
 
-COLORS = tuple(f"C{i}" for i in range(10))
-
-
 def check_pairs(actives, ns):
     if len(actives) != len(ns) or not actives:
         raise ValueError(f"actives and ns must be non-empty and of equal length, got "
                          f"{len(actives)} and {len(ns)}")
-
-
 
 
 #: Outputs of :func:`record_simulation` (the simulated points of every figure experiment).

@@ -9,16 +9,17 @@ from workbench.experiment import defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs
 
 from ..params import ActivesParams, NsParams, SegmentParams, SValuesParams, ThetaParams
-from .common import (COLORS, SIMULATION_OUTPUTS, TheoryWithSimulation, check_pairs, error_bars,
-                     log_axes, modules, record_simulation)
+from .common import SIMULATION_OUTPUTS, TheoryWithSimulation, check_pairs, modules, record_simulation
+
 
 @defaults(actives=[64, 128, 256])
 class FalseMatchVsN(SegmentParams, ThetaParams, ActivesParams, TheoryWithSimulation):
     """False-match probability vs population size n (Fig. A, simulated points of Fig. B).
 
-    Theory: eq. §2.4 for each ``a`` over ``n = n_min, n_min + n_step, ...`` and the dense
-    curve ``a = dense_fraction * n``; simulation at every grid point whose expected number
-    of hits is at least ``min_hits``.
+    Theory: the segment false-match probability (Ahmad & Hawkins 2016,
+    :func:`dendrites.theory.false_match_probability`) for each ``a`` over
+    ``n = n_min, n_min + n_step, ...`` and the dense curve ``a = dense_fraction * n``;
+    simulation at every grid point whose expected number of hits is at least ``min_hits``.
     """
 
     kind = "dendrites.false_match_vs_n"
@@ -26,7 +27,7 @@ class FalseMatchVsN(SegmentParams, ThetaParams, ActivesParams, TheoryWithSimulat
         metrics=(Metric("p_fp_a{a}_n{n}", "Theory false-match probability at a active cells and "
                         "population n (n = 10 000 and the largest n)."),
                  Metric("p_fp_n10000_a300", "Theory false-match probability at n = 10 000, a = 300.")),
-        arrays=(Array("p_false_match", ("a", "n"), "Theory false-match probability (eq. §2.4)."),
+        arrays=(Array("p_false_match", ("a", "n"), "Theory false-match probability."),
                 Array("p_false_match_dense", ("n",), "Theory for a = dense_fraction n.", optional=True),
                 Array("sim_n", ("point",), "n of each simulated point."),
                 Array("sim_a", ("point",), "a of each simulated point.")),
@@ -48,43 +49,40 @@ class FalseMatchVsN(SegmentParams, ThetaParams, ActivesParams, TheoryWithSimulat
             raise ValueError(f"s must be <= n_min={self.n_min}, got {self.s}")
 
     def execute(self, run, progress):
-        theory, simulate, Figure = modules()
+        theory, simulate, figures = modules()
         ns = np.arange(self.n_min, self.n_max + 1, self.n_step)
         acts = np.asarray(self.actives)
         p = theory.false_match_probability(ns[None, :], acts[:, None], self.s, self.theta)
         run.write("n", ns, dims=("n",))
         run.write("a", acts, dims=("a",))
         run.write("p_false_match", p, dims=("a", "n"))
-        fig = Figure(figsize=(6.4, 4.4))
-        ax = fig.add_subplot()
-        for k, a in enumerate(acts):
-            ax.plot(ns, p[k], color=COLORS[k % len(COLORS)], label=f"theory a={a}")
+        p_dense = None
         if self.dense_fraction > 0:
             dense_a = np.maximum(1, np.rint(self.dense_fraction * ns)).astype(np.int64)
             p_dense = theory.false_match_probability(ns, dense_a, self.s, self.theta)
             run.write("p_false_match_dense", p_dense, dims=("n",))
-            ax.plot(ns, p_dense, "k--", label=f"theory a={self.dense_fraction:g} n")
         progress(0.1, "theory done")
         points = [(p[k, j], (int(n), int(a))) for k, a in enumerate(acts) for j, n in enumerate(ns)]
         sims = self._simulate_points(
-            points, lambda n, a, size, seed: simulate.simulate_false_match(n, a, self.s, self.theta, size, seed),
+            points,
+            lambda n, a, size, seed: simulate.simulate_false_match(n, a, self.s, self.theta, size,
+                                                                   seed),
             progress, 0.1, 0.95)
         record_simulation(run, "sim", sims)
-        run.write("sim_n", np.array([points[i][1][0] for i in sims[0]], dtype=np.int64), dims=("point",))
-        run.write("sim_a", np.array([points[i][1][1] for i in sims[0]], dtype=np.int64), dims=("point",))
-        for k, a in enumerate(acts):
-            sel = np.array([points[i][1][1] == a for i in sims[0]], dtype=bool)
-            x = np.array([points[i][1][0] for i in sims[0]])[sel] if sel.size else []
-            error_bars(ax, x, sims[1][sel], sims[2][sel], sims[3][sel], COLORS[k % len(COLORS)],
-                        f"simulated a={a}")
+        sim_n = np.array([points[i][1][0] for i in sims[0]], dtype=np.int64)
+        sim_a = np.array([points[i][1][1] for i in sims[0]], dtype=np.int64)
+        run.write("sim_n", sim_n, dims=("point",))
+        run.write("sim_a", sim_a, dims=("point",))
+        for a in acts:
             for n_ref in (10_000, int(ns[-1])):
                 run.metrics[f"p_fp_a{a}_n{n_ref}"] = float(
                     theory.false_match_probability(n_ref, a, self.s, self.theta))
         run.metrics["p_fp_n10000_a300"] = float(
             theory.false_match_probability(10_000, 300, self.s, self.theta))
-        log_axes(ax, "cell population size n", "probability of false match",
-                  f"s={self.s}, θ={self.theta}")
-        run.save_figure("false_match_vs_n", fig)
+        run.save_figure("false_match_vs_n", figures.false_match_vs_n_figure(
+            ns, acts, p, s=self.s, theta=self.theta, sim_n=sim_n, sim_a=sim_a,
+            sim_estimate=sims[1], sim_low=sims[2], sim_high=sims[3],
+            p_false_match_dense=p_dense, dense_fraction=self.dense_fraction))
 
 
 @defaults(s_values=list(range(2, 31, 2)), actives=[32, 32, 512, 4000], ns=[2000, 4000, 16_000, 16_000])
@@ -102,7 +100,7 @@ class FalseMatchVsS(SValuesParams, ActivesParams, NsParams, TheoryWithSimulation
         arrays=(Array("theta", ("s",), "Threshold θ = s // 2 of each segment size."),
                 Array("a", ("curve",), "Active cells a of each curve."),
                 Array("n", ("curve",), "Population size n of each curve."),
-                Array("p_false_match", ("curve", "s"), "Theory false-match probability (eq. §2.4).")),
+                Array("p_false_match", ("curve", "s"), "Theory false-match probability.")),
         coords=(Coordinate("s", "Synapses per segment s."),),
         figures=(Figure("false_match_vs_s", "False-match probability against s"),),
     )
@@ -117,7 +115,7 @@ class FalseMatchVsS(SValuesParams, ActivesParams, NsParams, TheoryWithSimulation
                 raise ValueError(f"actives must be in [1, n] and s_values <= n, got a={a}, n={n}")
 
     def execute(self, run, progress):
-        theory, simulate, Figure = modules()
+        theory, simulate, figures = modules()
         s = np.asarray(self.s_values)
         thetas = s // 2
         acts, ns = np.asarray(self.actives), np.asarray(self.ns)
@@ -134,17 +132,10 @@ class FalseMatchVsS(SValuesParams, ActivesParams, NsParams, TheoryWithSimulation
             points, lambda n, a, ss, size, seed: simulate.simulate_false_match(n, a, ss, ss // 2, size, seed),
             progress, 0.1, 0.95)
         record_simulation(run, "sim", sims)
-        fig = Figure(figsize=(6.4, 4.4))
-        ax = fig.add_subplot()
         for k in range(len(acts)):
-            style = "--" if acts[k] >= ns[k] / 8 else "-"
-            ax.plot(s, p[k], style, color=COLORS[k % len(COLORS)], label=f"theory a={acts[k]}, n={ns[k]}")
-            sel = np.array([i // len(s) == k for i in sims[0]], dtype=bool)
-            x = s[sims[0][sel] % len(s)] if sel.size else []
-            error_bars(ax, x, sims[1][sel], sims[2][sel], sims[3][sel], COLORS[k % len(COLORS)], None)
             for j in range(len(s)):
                 if s[j] in (10, 20, 24, 30):
                     run.metrics[f"p_fp_a{acts[k]}_n{ns[k]}_s{s[j]}"] = float(p[k, j])
-        log_axes(ax, "synapses on segment s (θ = s/2)", "probability of false match",
-                  "effect of s (dots: simulation, 95 % CI)")
-        run.save_figure("false_match_vs_s", fig)
+        run.save_figure("false_match_vs_s", figures.false_match_vs_s_figure(
+            s, acts, ns, p, sim_index=sims[0], sim_estimate=sims[1], sim_low=sims[2],
+            sim_high=sims[3]))

@@ -9,11 +9,12 @@ from workbench.experiment import defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from ..params import TargetParams
-from .common import SIMULATION_OUTPUTS, TheoryWithSimulation, error_bars, log_axes, modules, record_simulation
+from .common import SIMULATION_OUTPUTS, TheoryWithSimulation, modules, record_simulation
+
 
 @defaults(target=1e-9)
 class OptimalThreshold(TargetParams, TheoryWithSimulation):
-    """Median false-match rate per θ over the paper's grid (Fig. F, note §2.8).
+    """Median false-match rate per θ over the paper's grid (Fig. F).
 
     The simulated points check the grid's worst case ``(n_sim, round(sparsity_sim n_sim),
     s_sim)`` for each θ where it is measurable.
@@ -47,7 +48,7 @@ class OptimalThreshold(TargetParams, TheoryWithSimulation):
             raise ValueError(f"s_sim must be <= n_sim={self.n_sim}, got {self.s_sim}")
 
     def execute(self, run, progress):
-        theory, simulate, Figure = modules()
+        theory, simulate, figures = modules()
         scan = theory.optimal_threshold(range(self.theta_min, self.theta_max + 1), target=self.target)
         for name in ("thetas", "median", "mean", "minimum", "maximum"):
             run.write(name, getattr(scan, name), dims=("theta",))
@@ -65,18 +66,10 @@ class OptimalThreshold(TargetParams, TheoryWithSimulation):
             lambda t, size, seed: simulate.simulate_false_match(self.n_sim, a_sim, self.s_sim, t, size, seed),
             progress, 0.2, 0.95)
         record_simulation(run, "sim", sims)
-        run.write("sim_theta", np.array([th[i] for i in sims[0]], dtype=np.int64), dims=("point",))
-        fig = Figure(figsize=(6.4, 4.4))
-        ax = fig.add_subplot()
-        positive = scan.minimum > 0
-        ax.fill_between(scan.thetas[positive], scan.minimum[positive], scan.maximum[positive],
-                        color="0.85", label="grid min-max")
-        ax.plot(scan.thetas, scan.median, "k-o", ms=3, label="median over grid")
-        ax.plot(th, p_sim, color="C3", label=f"theory n={self.n_sim}, a={a_sim}, s={self.s_sim}")
-        error_bars(ax, np.array([th[i] for i in sims[0]]), sims[1], sims[2], sims[3], "C3", "simulated")
-        ax.axhline(self.target, color="C2", ls="--", label=f"target {self.target:g}")
-        if scan.optimal is not None:
-            ax.axvline(scan.optimal, color="C2", ls=":")
-        log_axes(ax, "synapses needed for a dendritic spike θ", "false-match probability",
-                  f"optimal θ (median ≤ {self.target:g}): {scan.optimal}")
-        run.save_figure("optimal_threshold", fig)
+        sim_theta = np.array([th[i] for i in sims[0]], dtype=np.int64)
+        run.write("sim_theta", sim_theta, dims=("point",))
+        run.save_figure("optimal_threshold", figures.optimal_threshold_figure(
+            scan.thetas, scan.median, scan.minimum, scan.maximum, target=self.target,
+            optimal=scan.optimal, sim_thetas=th, p_sim=p_sim, n_sim=self.n_sim, a_sim=a_sim,
+            s_sim=self.s_sim, sim_theta=sim_theta, sim_estimate=sims[1], sim_low=sims[2],
+            sim_high=sims[3]))

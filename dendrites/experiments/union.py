@@ -9,8 +9,8 @@ from workbench.experiment import defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs
 
 from ..params import ActiveParams, NsParams, SegmentParams, ThetaParams
-from .common import (COLORS, SIMULATION_OUTPUTS, TheoryWithSimulation, error_bars, log_axes,
-                     modules, record_simulation)
+from .common import SIMULATION_OUTPUTS, TheoryWithSimulation, modules, record_simulation
+
 
 @defaults(a=200, s=25, theta=15, ns=[1000, 10_000, 20_000], n_samples=200_000)
 class UnionCapacity(ActiveParams, SegmentParams, ThetaParams, NsParams, TheoryWithSimulation):
@@ -23,7 +23,7 @@ class UnionCapacity(ActiveParams, SegmentParams, ThetaParams, NsParams, TheoryWi
                  Metric("p_union_n{n}_M{M}", "Union false-match probability (paper form) at n, M.")),
         arrays=(Array("n", ("curve",), "Population size n of each curve."),
                 Array("p_false_match", ("curve", "M"), "Union false-match probability, paper form "
-                      "(expected union size, eq. §2.6)."),
+                      "(expected union size)."),
                 Array("p_false_match_exact", ("curve", "M"), "Union false-match probability, exact "
                       "union-size mixture."),
                 Array("union_synapses", ("curve", "M"), "Expected synapses s_M of the union segment."),
@@ -44,7 +44,7 @@ class UnionCapacity(ActiveParams, SegmentParams, ThetaParams, NsParams, TheoryWi
             raise ValueError(f"synapse_counts must be <= synapse_n={self.synapse_n}")
 
     def execute(self, run, progress):
-        theory, simulate, Figure = modules()
+        theory, simulate, figures = modules()
         m = np.arange(1, self.max_patterns + 1)
         ns = np.asarray(self.ns)
         p_paper = theory.union_false_match_probability(ns[:, None], self.a, self.s, self.theta, m[None, :])
@@ -67,24 +67,12 @@ class UnionCapacity(ActiveParams, SegmentParams, ThetaParams, NsParams, TheoryWi
             lambda n, mm, size, seed: simulate.simulate_union(n, self.a, self.s, self.theta, mm, size, seed),
             progress, 0.2, 0.95)
         record_simulation(run, "sim", sims)
-        fig = Figure(figsize=(11, 4.2))
-        ax, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-        for k, n in enumerate(ns):
-            ax.plot(m, p_paper[k], color=COLORS[k % len(COLORS)], label=f"paper n={n}")
-            ax.plot(m, p_exact[k], ":", color=COLORS[k % len(COLORS)], label=f"exact union n={n}")
-            sel = np.array([i // len(m) == k for i in sims[0]], dtype=bool)
-            x = m[sims[0][sel] % len(m)] if sel.size else []
-            error_bars(ax, x, sims[1][sel], sims[2][sel], sims[3][sel], COLORS[k % len(COLORS)], None)
-        log_axes(ax, "number of combined patterns M", "probability of false match",
-                  f"a={self.a}, s={self.s}, θ={self.theta}")
         for k, ss in enumerate(syn):
-            ax2.plot(m, s_panel[k], color=COLORS[k % len(COLORS)], label=f"s={ss}")
             run.metrics[f"union_synapses_s{ss}_M{m[-1]}"] = float(s_panel[k, -1])
-        ax2.set_xlabel("number of combined patterns M")
-        ax2.set_ylabel("synapses on segment")
-        ax2.set_title(f"n={self.synapse_n}")
-        ax2.legend(fontsize=7)
-        run.save_figure("union", fig)
+        run.save_figure("union", figures.union_figure(
+            m, ns, p_paper, p_exact, syn, s_panel, a=self.a, s=self.s, theta=self.theta,
+            synapse_n=self.synapse_n, sim_index=sims[0], sim_estimate=sims[1], sim_low=sims[2],
+            sim_high=sims[3]))
         for n in ns:
             for mm in (1, 10, self.max_patterns):
                 if mm <= self.max_patterns:

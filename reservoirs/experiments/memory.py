@@ -9,8 +9,7 @@ import param
 from workbench.experiment import Experiment
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
-from ..params import (AdaptationParams, AdaptStepsParams, BalanceParams, MemoryTaskParams,
-                      NetworkParams)
+from ..params import AdaptationParams, AdaptStepsParams, BalanceParams, MemoryTaskParams, NetworkParams
 
 __all__ = ["MemoryCapacityExperiment", "SimulateExperiment"]
 
@@ -52,8 +51,12 @@ class MemoryCapacityExperiment(NetworkParams, BalanceParams, AdaptationParams, A
     )
 
     def execute(self, run, progress):
-        from ..figures import (adaptation_trace_figure, ei_ratio_figure, mc_curve_figure,
-                               rates_histogram_figure)
+        from ..figures import (
+            adaptation_trace_figure,
+            ei_ratio_figure,
+            mc_curve_figure,
+            rates_histogram_figure,
+        )
 
         drive_rng, task_rng, target_seed = np.random.SeedSequence(self.seed).spawn(3)
         res = self.build_reservoir(self.seed)

@@ -4,7 +4,7 @@
   its raster, rates and memory-capacity curve ``MC_k``;
 * ``reservoirs.spiking_balance``: MC against the global inhibitory strength ``g``, without
   plasticity and after iSTDP with homogeneous or heterogeneous target rates: the spiking
-  analogue of the rate reservoir's balance sweep (the E/I reservoir research note §6, T1-T3).
+  analogue of the rate reservoir's balance sweep (claims T1-T3 of :mod:`reservoirs.claims`).
 
 Runs whose activity ran away or fell silent are recorded with ``activity_ok = False`` and
 MC ``NaN`` (never scored).
@@ -40,7 +40,8 @@ class _SpikingExperiment(SpikingNetworkParams, IStdpParams, MemoryTaskParams, Ex
     def memory_estimate(self):
         out = super().memory_estimate()
         # Features (n_steps x n) and the spike record of the run.
-        out["n_steps*n_neurons"] = out.get("n_steps*n_neurons", 0.0) + 8 * 4 * float(self.n_steps) * self.n_neurons
+        features_and_spikes = 8 * 4 * float(self.n_steps) * self.n_neurons
+        out["n_steps*n_neurons"] = out.get("n_steps*n_neurons", 0.0) + features_and_spikes
         return out
 
     def build(self, g=None, condition="none"):

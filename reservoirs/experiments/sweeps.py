@@ -1,5 +1,5 @@
 """Sweeps of the rate reservoir: MC and NARMA-10 against the global balance (claim T1) and
-adaptive against globally tuned reservoirs (claims T2-T5 of the research note, §6).
+adaptive against globally tuned reservoirs (claims T2-T5 of :mod:`reservoirs.claims`).
 
 Both run their reservoirs as one batched system (:mod:`reservoirs.batch`); network
 realisations take seeds spawned from the run's ``seed``.
@@ -13,8 +13,14 @@ import param
 from workbench.experiment import Experiment, defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
-from ..params import (AdaptStepsParams, BatchParams, HomeostasisParams, NetworkParams,
-                      SeedsParams, TaskSuiteParams)
+from ..params import (
+    AdaptStepsParams,
+    BatchParams,
+    HomeostasisParams,
+    NetworkParams,
+    SeedsParams,
+    TaskSuiteParams,
+)
 from .common import score_balances, score_batch
 
 __all__ = ["AdaptationExperiment", "BalanceSweepExperiment", "adaptation_summary", "balance_summary"]
@@ -92,7 +98,7 @@ def balance_summary(balances, mc, narma, excitatory_below=0.8):
     """Claim T1 numbers: best beta per task and the excitation-dominated deficit.
 
     ``mc`` and ``narma`` are seed-averaged scores per balance; "excitation-dominated" means
-    ``beta <= excitatory_below`` (research note §6, T1).
+    ``beta <= excitatory_below`` (claim T1).
     """
     exc = balances <= excitatory_below + 1e-12
     out = {
@@ -118,8 +124,8 @@ class AdaptationExperiment(NetworkParams, SeedsParams, HomeostasisParams, AdaptS
     For each seed and input scaling ``sigma_in``: the global baseline over ``balances``;
     homogeneous targets ``rho``; heterogeneous Beta targets with mean ``rho``; the one-step
     design at ``rho``. Each is scored on memory capacity and NARMA-10, adaptation being driven
-    by input with the task's statistics, then frozen (research note §3.2, §4.3). Metrics give
-    claims T2-T5 of research note §6.
+    by input with the task's statistics, then frozen (Srinivasan, Plenz & Girvan 2025). Metrics
+    give claims T2-T5 of :mod:`reservoirs.claims`.
     """
 
     kind = "reservoirs.adaptation"
@@ -228,8 +234,12 @@ class AdaptationExperiment(NetworkParams, SeedsParams, HomeostasisParams, AdaptS
         self._write(run, out, rates_grid, sig, bal, example)
 
     def _write(self, run, out, rates_grid, sig, bal, example):
-        from ..figures import (adaptation_trace_figure, ei_ratio_figure, method_grid_figure,
-                               rates_histogram_figure)
+        from ..figures import (
+            adaptation_trace_figure,
+            ei_ratio_figure,
+            method_grid_figure,
+            rates_histogram_figure,
+        )
 
         run.write("target_rates", rates_grid, dims=("rate",))
         run.write("input_scalings", sig, dims=("scaling",))

@@ -23,7 +23,7 @@ class ReservoirActivityError(ValueError):
         The measured rates and the reason.
     """
 
-    def __init__(self, report: "ActivityReport"):
+    def __init__(self, report: ActivityReport):
         self.report = report
         super().__init__(report.reason)
 

@@ -29,6 +29,20 @@ from .units import UNITS
 _BACKGROUND_SOURCES = 100
 
 
+def _connect(synapses, pre, post):
+    """Create the synapses ``pre[k] -> post[k]``; none when the drawn graph has no edges.
+
+    brian2's ``Synapses.connect`` fails on empty index arrays, but a pathway without edges
+    (``connectivity=0``, or a small network that happened to draw none) is a valid network:
+    the ``Synapses`` object then simply holds no synapse (``connect(False)`` marks it
+    connected without creating any).
+    """
+    if len(pre):
+        synapses.connect(i=pre, j=post)
+    else:
+        synapses.connect(False)
+
+
 class _Builder:
     """Draws the wiring and initial state and creates the brian2 network (part of
     :class:`SpikingEIReservoir`)."""
@@ -98,22 +112,22 @@ class _Builder:
         exc, inh = neurons[:self.n_exc], neurons[self.n_exc:]
         syn_exc = Synapses(exc, neurons, on_pre="ge_post += w_exc", namespace=ns, clock=clock,
                            name="syn_exc")
-        syn_exc.connect(i=self._ee[0], j=self._ee[1])
+        _connect(syn_exc, self._ee[0], self._ee[1])
         inh_effect = "gi_post += w * w_inh"
         objects = {"neurons": neurons, "syn_exc": syn_exc}
         if plastic:   # I -> E learns, I -> I stays fixed
             syn_ie = Synapses(inh, exc, **istdp_model(inh_effect), namespace=ns, clock=clock,
                               name="syn_ie")
-            syn_ie.connect(i=self._ie[0], j=self._ie[1])
+            _connect(syn_ie, self._ie[0], self._ie[1])
             syn_ii = Synapses(inh, inh, model="w : 1", on_pre=inh_effect, namespace=ns,
                               clock=clock, name="syn_ii")
-            syn_ii.connect(i=self._ii[0], j=self._ii[1])
+            _connect(syn_ii, self._ii[0], self._ii[1])
             objects.update(syn_ie=syn_ie, syn_ii=syn_ii)
         else:         # one pathway for all inhibitory synapses (as in the CUBA benchmark)
             syn_inh = Synapses(inh, neurons, model="w : 1", on_pre=inh_effect, namespace=ns,
                                clock=clock, name="syn_inh")
-            syn_inh.connect(i=np.concatenate([self._ie[0], self._ii[0]]),
-                            j=np.concatenate([self._ie[1], self._ii[1] + self.n_exc]))
+            _connect(syn_inh, np.concatenate([self._ie[0], self._ii[0]]),
+                     np.concatenate([self._ie[1], self._ii[1] + self.n_exc]))
             objects["syn_inh"] = syn_inh
         spikes = SpikeMonitor(neurons, name="spikes")
         objects["spikes"] = spikes

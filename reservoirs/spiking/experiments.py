@@ -4,7 +4,11 @@ Kept so ``reservoirs.spiking.experiments`` stays importable; the entry point nam
 above, which does not import brian2 until a run starts.
 """
 
-from ..experiments.spiking import (CONDITIONS, EXPERIMENTS, SpikingBalanceExperiment,
-                                   SpikingMemoryCapacityExperiment)
+from ..experiments.spiking import (
+    CONDITIONS,
+    EXPERIMENTS,
+    SpikingBalanceExperiment,
+    SpikingMemoryCapacityExperiment,
+)
 
 __all__ = ["CONDITIONS", "EXPERIMENTS", "SpikingBalanceExperiment", "SpikingMemoryCapacityExperiment"]

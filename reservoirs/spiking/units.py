@@ -10,7 +10,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from brian2 import Hz, Quantity, mV, ms, nS
+from brian2 import Hz, Quantity, ms, mV, nS
 from brian2.units.fundamentalunits import get_dimensions, have_same_dimensions
 
 from workbench.validation import check_range

@@ -1,6 +1,6 @@
 """Every claim of ``dendrites.claims`` evaluated on fixture runs with known metrics.
 
-The exact claims compare with the note's targets (``research/dendrites.md`` §5) at a relative
+The exact claims compare with the paper's values (Ahmad & Hawkins 2016) at a relative
 tolerance (1e-3, or 5e-4 for the union synapse counts): a value just inside passes, one just
 outside fails. The coverage claims need at least 80 % of the simulated points inside their
 95 % intervals.

@@ -1,13 +1,13 @@
 """The dendrite experiments' stored curves and metrics re-derived independently.
 
 Theory curves are recomputed here with exact rational arithmetic from the paper's sums
-(Ahmad & Hawkins 2016, eqs. of ``research/dendrites.md`` §2.4-2.7) or with SciPy's
+(Ahmad & Hawkins 2016: segment, noise, union and neuron equations) or with SciPy's
 hypergeometric distribution, not with :mod:`dendrites.theory`; simulated points are checked
 against their stored intervals; summary metrics are recomputed from the stored arrays.
 """
 
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from math import comb, floor
 
 import numpy as np
@@ -19,9 +19,9 @@ from dendrites import experiments as ex
 RTOL = 1e-12  # float64 rendering of an exact rational
 
 
-@lru_cache(maxsize=None)
+@cache
 def fp_exact(n, a, s, theta):
-    """P_FP = sum_{b >= theta} C(s, b) C(n - s, a - b) / C(n, a) (note §2.4)."""
+    """P_FP = sum_{b >= theta} C(s, b) C(n - s, a - b) / C(n, a) (Ahmad & Hawkins 2016, subsampling)."""
     if s < theta:
         return Fraction(0)
     num = sum(comb(s, b) * comb(n - s, a - b) for b in range(theta, min(s, a) + 1))
@@ -29,13 +29,13 @@ def fp_exact(n, a, s, theta):
 
 
 def fn_exact(a, s, theta, v):
-    """P_FN = sum_{b > s - theta} C(s, b) C(a - s, v - b) / C(a, v) (note §2.5)."""
+    """P_FN = sum_{b > s - theta} C(s, b) C(a - s, v - b) / C(a, v) (Ahmad & Hawkins 2016, noise)."""
     num = sum(comb(s, b) * comb(a - s, v - b) for b in range(s - theta + 1, min(s, v) + 1))
     return Fraction(num, comb(a, v))
 
 
 def union_count_exact(n, s, M):
-    """s_M = n (1 - (1 - s/n)^M) (note §2.6)."""
+    """s_M = n (1 - (1 - s/n)^M) (Ahmad & Hawkins 2016, union)."""
     return n * (1 - (1 - Fraction(s, n)) ** M)
 
 
@@ -105,7 +105,7 @@ def test_noise_rederived(memory_store):
     for k, theta in enumerate(run["theta"]):
         for j, vv in enumerate(v):
             assert p[k, j] == pytest.approx(float(fn_exact(128, 30, int(theta), int(vv))), rel=RTOL, abs=0)
-    # the paper's Fig. D value (note §5): a=128, s=30, theta=12, v=64
+    # the paper's Fig. D value: a=128, s=30, theta=12, v=64
     assert run.metrics["p_fn_theta12_v64"] == pytest.approx(0.0716985160403564, rel=1e-13)
     _check_simulated_points(run, lambda i: p.ravel()[i])
 

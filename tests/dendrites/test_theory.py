@@ -1,4 +1,4 @@
-"""Tests of dendrites.theory against exact rational arithmetic and the note's target values."""
+"""Tests of dendrites.theory against exact rational arithmetic and the paper's values."""
 
 from fractions import Fraction
 from itertools import combinations
@@ -13,13 +13,13 @@ from dendrites import theory
 
 
 def fp_reference(n, a, s, theta):
-    """Eq. §2.4 written directly (no symmetry trick), exact."""
+    """The segment false-match sum written directly (no symmetry trick), exact."""
     num = sum(comb(s, b) * comb(n - s, a - b) for b in range(theta, s + 1) if a - b >= 0)
     return Fraction(num, comb(n, a))
 
 
 def fn_reference(a, s, theta, v):
-    """Eq. §2.5 written directly, exact."""
+    """The false-negative sum written directly, exact."""
     num = sum(comb(s, b) * comb(a - s, v - b) for b in range(s - theta + 1, min(s, v) + 1))
     return Fraction(num, comb(a, v))
 
@@ -51,7 +51,7 @@ def test_false_negative_is_exact(a, s, theta, v):
     assert rel_err(theory.false_negative_probability(a, s, theta, v), exact) <= 1e-15
 
 
-# -- the note's targets (§5) ----------------------------------------------------------------------
+# -- the paper's values --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n, a, s, theta, target", [
     (300, 64, 24, 12, 1.09462e-3), (500, 64, 24, 12, 5.69571e-6), (700, 64, 24, 12, 1.41253e-7),
@@ -89,8 +89,8 @@ def test_fig_c_row_and_tables_1bcd():
 def test_noise_table():
     th = np.array([8, 12, 16])[:, None]
     v = np.array([26, 32, 45, 64, 77, 102])[None, :]
-    # the note prints 3.113e-16 for (θ=8, v=26); exact rationals and scipy.stats.hypergeom
-    # both give 3.14193e-16 (checked in test_false_negative_is_exact), so the note has a typo.
+    # 3.113e-16 has been quoted for (θ=8, v=26); exact rationals and scipy.stats.hypergeom
+    # both give 3.14193e-16 (checked in test_false_negative_is_exact), so that quote is a typo.
     want = [[3.14193e-16, 2.232e-12, 1.207e-7, 7.354e-4, 2.687e-2, 0.7709],
             [7.927e-10, 2.163e-7, 3.144e-4, 7.170e-2, 0.4265, 0.9964],
             [1.973e-5, 5.901e-4, 4.347e-2, 0.5825, 0.9339, 0.999998]]
@@ -139,7 +139,7 @@ def test_union_exact_against_rational_mixture():
 
 
 def test_neuron_false_match():
-    # README check of the note §2.7: n=100, w=7, M=500 segments
+    # check of Numenta's sdr_paper README: n=100, w=7, M=500 segments
     got = theory.neuron_false_match_probability(100, 7, 7, [4, 5, 6, 7], 500)
     p = theory.false_match_probability(100, 7, 7, [4, 5, 6, 7])
     np.testing.assert_allclose(500 * p, [0.1447, 2.826e-3, 2.037e-5, 3.12e-8], rtol=2e-3)

@@ -1,11 +1,15 @@
 import numpy as np
 import pytest
 
-from workbench.store import Store
 from reservoirs.experiments import (
-    EXPERIMENTS, AdaptationExperiment, BalanceSweepExperiment, LorenzForecastExperiment,
-    MemoryCapacityExperiment, SimulateExperiment,
+    EXPERIMENTS,
+    AdaptationExperiment,
+    BalanceSweepExperiment,
+    LorenzForecastExperiment,
+    MemoryCapacityExperiment,
+    SimulateExperiment,
 )
+from workbench.store import Store
 
 NET = dict(n_neurons=40, in_degree=8)
 
@@ -86,7 +90,8 @@ def test_validation_happens_before_writing():
 
 def test_balance_scoring_fast_path_equals_separate_copies():
     from reservoirs import EIReservoir, with_balances
-    from reservoirs.experiments import score_balances as _score_balances, score_batch as _score_batch
+    from reservoirs.experiments import score_balances as _score_balances
+    from reservoirs.experiments import score_batch as _score_batch
     from reservoirs.tasks import MemoryCapacityTask
 
     base = EIReservoir(40, in_degree=8, gain=4.0, strength=2.0, seed=0)

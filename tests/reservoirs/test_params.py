@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from reservoirs.params import (AdaptationParams, BalanceParams, MemoryTaskParams, NetworkParams,
-                               SeedsParams, SpikingNetworkParams, TaskSuiteParams, check_task_length)
+from reservoirs.params import (
+    AdaptationParams,
+    BalanceParams,
+    MemoryTaskParams,
+    NetworkParams,
+    SeedsParams,
+    SpikingNetworkParams,
+    TaskSuiteParams,
+    check_task_length,
+)
 from workbench.experiment import Experiment
 
 

@@ -1,5 +1,6 @@
 """Tests of the ``workbench`` command."""
 
+import errno
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,47 @@ def test_installed_command_runs_a_registered_experiment(tmp_path):
     bad = subprocess.run([*exe, "run", "systems.lorenz63", "--set", "dt=-1", "--store", store],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error:") and "dt" in bad.stderr
+
+
+def _fill(disk: Path) -> None:
+    """Write a filler file until the disk is full."""
+    with open(disk / "filler", "wb", buffering=0) as fh:
+        with pytest.raises(OSError) as info:
+            while True:
+                fh.write(b"\0" * 4096)
+    assert info.value.errno == errno.ENOSPC
+
+
+def test_full_disk_at_run_creation_is_one_line_and_writes_nothing(tiny_disk):
+    store = Store(tiny_disk / "s.zarr").create()
+    _fill(tiny_disk)
+    script = Path(sys.executable).parent / "workbench"
+    out = subprocess.run([str(script), "run", "systems.lorenz63", "--set", "n_steps=200",
+                          "--store", store.path], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("error: cannot create a run")
+    assert "No space left" in out.stderr
+    assert store.run_ids() == []                               # nothing half-made stays behind
+    (tiny_disk / "filler").unlink()                            # space again: the store works
+    ok = subprocess.run([str(script), "run", "systems.lorenz63", "--set", "n_steps=200",
+                         "--store", store.path], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert [r.status for r in Store(store.path).runs()] == ["complete"]
+
+
+def test_run_left_behind_by_a_failed_creation_is_failed_exit_1(cli_store, monkeypatch):
+    import zarr
+
+    from workbench.store.backend import Backend
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(zarr, "open_group", disk_full)           # after the run's metadata
+    monkeypatch.setattr(Backend, "remove", lambda self, key: None)   # and it cannot be removed
+    res = CliRunner().invoke(main, ["run", "test.ramp", "--store", cli_store])
+    assert res.exit_code == 1, res.output
+    lines = res.output.strip().splitlines()
+    assert lines[-1].startswith("error: run ") and "No space left" in lines[-1]
+    (rec,) = Store(cli_store).runs()
+    assert rec.status == "failed" and "No space left" in rec.error

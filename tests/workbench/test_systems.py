@@ -308,7 +308,7 @@ def _compare_with_reference(ours, ref, dt, *, range_tol, freq_rtol, symmetric_di
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(_reference_dir() is None, reason="../shared/data/alrnn-dsr not present")
+@pytest.mark.skipif(_reference_dir() is None, reason="reference data $WORKBENCH_SHARED_DATA/alrnn-dsr not present")
 def test_lorenz63_defaults_match_reference_data():
     ref = np.load(_reference_dir() / "lorenz63.npy").astype(float)
     _compare_with_reference(S.lorenz63(seed=0), ref, 0.01, range_tol=0.25, freq_rtol=0.02,
@@ -316,7 +316,7 @@ def test_lorenz63_defaults_match_reference_data():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(_reference_dir() is None, reason="../shared/data/alrnn-dsr not present")
+@pytest.mark.skipif(_reference_dir() is None, reason="reference data $WORKBENCH_SHARED_DATA/alrnn-dsr not present")
 def test_rossler_matches_reference_data():
     ref = np.load(_reference_dir() / "rossler.npy").astype(float)
     # Default settings except the length: the Rössler attractor is regular enough that 25 000

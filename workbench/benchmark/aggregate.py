@@ -53,7 +53,7 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
         ``median_seed_d_stsp`` (the seed whose D_stsp is the median — the lower middle one
         for an even count — for figures).
     """
-    rows = []
+    rows: list[dict[str, object]] = []
     if runs.empty:
         return pd.DataFrame(rows)
     for (model, dataset), group in runs.groupby(["model", "dataset"], sort=False):

@@ -9,8 +9,9 @@ with :math:`\\Theta` the monomials of degree ≤ 2 (degree 1 above 5 dimensions,
 quadratic library outgrows the data), :math:`\\Xi` found by sequentially thresholded least
 squares (STLSQ), derivatives from ``SmoothedFiniteDifference`` (Savitzky-Golay smoothing) when
 the training data are noisy and fourth-order central differences otherwise (second order
-is too crude for Rössler at dt = 0.08: the identified field then has a limit cycle). Without a known sampling interval (``dt`` None: ECG, fMRI) the
-discrete-time form :math:`x_{t+1} = \\Xi\\, \\Theta(x_t)` is fitted instead. The STLSQ threshold is
+is too crude for Rössler at dt = 0.08: the identified field then has a limit cycle).
+Without a known sampling interval (``dt`` None: ECG, fMRI) the discrete-time form
+:math:`x_{t+1} = \\Xi\\, \\Theta(x_t)` is fitted instead. The STLSQ threshold is
 chosen on a validation split of the training data (the last 20 %, by the D_stsp of a free run
 over it); the model is then refitted on all training rows. Generation integrates the
 identified field with classical RK4 (``substeps`` steps per sample), vectorised over batches.

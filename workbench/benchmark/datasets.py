@@ -145,8 +145,8 @@ class Dataset:
     lyap_points: int | None
     description: str
     spec: str = ""
-    _train: Callable[[], np.ndarray] = field(default=None, repr=False, compare=False)
-    _test: Callable[[], np.ndarray] = field(default=None, repr=False, compare=False)
+    _train: Callable[[], np.ndarray] = field(default=lambda: _no_loader(), repr=False, compare=False)
+    _test: Callable[[], np.ndarray] = field(default=lambda: _no_loader(), repr=False, compare=False)
 
     @property
     def info(self) -> DatasetInfo:
@@ -173,6 +173,11 @@ class Dataset:
         if arr.shape != (self.n_train, self.dim):
             raise RuntimeError(f"dataset {self.name!r}: training data changed shape to {arr.shape}")
         return arr
+
+
+def _no_loader() -> np.ndarray:
+    """The loader of a dataset declared without one."""
+    raise RuntimeError("this dataset was declared without a loader for its data")
 
 
 def read_test(dataset: Dataset) -> np.ndarray:
@@ -322,7 +327,8 @@ def parse_data_spec(spec: str) -> Dataset:
         if tdim != dim:
             raise ValueError(f"--data {name}: TEST has {tdim} columns, TRAIN has {dim}")
         if n_train < 50 or n_test < 50:
-            raise ValueError(f"--data {name}: TRAIN and TEST need >= 50 rows each, got {n_train} and {n_test}")
+            raise ValueError(f"--data {name}: TRAIN and TEST need >= 50 rows each, got {n_train} "
+                             f"and {n_test}")
         train = lambda: _load_file(train_path, "TRAIN file")  # noqa: E731
         test = lambda: _load_file(test_path, "TEST file")  # noqa: E731
     split = "given TEST file" if test_path else "last 20 % of TRAIN"

@@ -186,7 +186,8 @@ def write_report(board: pd.DataFrame, runs: pd.DataFrame, datasets, store, out, 
         md += [f"## {ds.name}", "", f"{ds.description}. Protocol: {proto}. {floor}.", "",
                _markdown_table(rows), ""]
         page += [f"<h2>{html.escape(ds.name)}</h2>",
-                 f"<p>{html.escape(ds.description)}. Protocol: {html.escape(proto)}. {html.escape(floor)}.</p>",
+                 f"<p>{html.escape(ds.description)}. Protocol: {html.escape(proto)}. "
+                 f"{html.escape(floor)}.</p>",
                  _html_table(rows)]
         score_png = figs / f"scores_{ds.name}.png"
         _score_figure(runs, ds.name, score_png)
@@ -206,7 +207,8 @@ def write_report(board: pd.DataFrame, runs: pd.DataFrame, datasets, store, out, 
             for r in failed.itertuples()) + "</ul>")
     md_path, html_path = out / "leaderboard.md", out / "leaderboard.html"
     md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
-    style = "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>"
-    html_path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>Benchmark</title>{style}</head>"
-                         f"<body>{''.join(page)}</body></html>\n", encoding="utf-8")
+    style = ("<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
+             "td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>")
+    html_path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>Benchmark</title>"
+                         f"{style}</head><body>{''.join(page)}</body></html>\n", encoding="utf-8")
     return {"markdown": str(md_path), "html": str(html_path)}

@@ -27,7 +27,8 @@ from workbench.sweep import SweepPoint, run_points
 
 from .datasets import BUILTIN, Dataset, get_dataset, parse_data_spec
 from .evaluate import evaluate
-from .models import get_model, models as registered_models
+from .models import get_model
+from .models import models as registered_models
 
 __all__ = ["BenchmarkResult", "BenchmarkRun", "benchmark", "plan", "run_class"]
 
@@ -45,7 +46,8 @@ class BenchmarkRun(Experiment):
 
     model = param.String(default="", doc="Registered benchmark model (workbench.benchmark_models).")
     dataset = param.String(default="lorenz63",
-                           doc="Built-in dataset (lorenz63, rossler, ecg, fmri) or NAME=TRAIN.npy[:TEST.npy].")
+                           doc="Built-in dataset (lorenz63, rossler, ecg, fmri) or "
+                               "NAME=TRAIN.npy[:TEST.npy].")
     quick = param.Boolean(default=False, doc="Reduced training budget declared by the model's factory.")
 
     def validate(self) -> None:

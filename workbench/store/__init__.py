@@ -30,8 +30,15 @@ array([0., 1., 2.])
 """
 
 from .backend import parse_storage_options, storage_options_from_env
-from .common import (CHUNK_BYTES, OBJECT_CHUNK_BYTES, SCHEMA_VERSION, CorruptRunError, DamagedRunError,
-                     LeaseLostError, StoreUnavailableError)
+from .common import (
+                     CHUNK_BYTES,
+                     OBJECT_CHUNK_BYTES,
+                     SCHEMA_VERSION,
+                     CorruptRunError,
+                     DamagedRunError,
+                     LeaseLostError,
+                     StoreUnavailableError,
+)
 from .reader import STATUSES, RunReader, RunRecord, iter_complete
 from .store import Store, default_store_path
 from .writer import RunWriter

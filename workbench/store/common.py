@@ -45,7 +45,7 @@ class StoreUnavailableError(ValueError):
 
 def utcnow() -> str:
     """The current UTC time as ISO 8601 with milliseconds."""
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
 
 def hostname() -> str:

@@ -33,7 +33,7 @@ def _key(params: dict) -> str:
     return hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _meta(store: "Store", entry: str) -> dict | None:
+def _meta(store: Store, entry: str) -> dict | None:
     try:
         meta = store._backend.read_json(f"{entry}/zarr.json")
     except ValueError:
@@ -42,7 +42,7 @@ def _meta(store: "Store", entry: str) -> dict | None:
     return attrs if isinstance(attrs, dict) else None
 
 
-def _load(store: "Store", entry: str, attrs: dict) -> Any:
+def _load(store: Store, entry: str, attrs: dict) -> Any:
     import zarr
 
     group = zarr.open_group(store._backend.zstore, path=entry, mode="r", zarr_format=3)
@@ -51,14 +51,17 @@ def _load(store: "Store", entry: str, attrs: dict) -> Any:
         expected = (attrs.get("manifest") or {}).get(f"data_{i}", {}).get("chunks")
         if expected is not None and store._backend.count_files(f"{entry}/data_{i}/c") < expected:
             raise common.DamagedRunError(f"dataset {entry!r}: array 'data_{i}' is missing chunks")
+        node = group.get(f"data_{i}")
+        if not isinstance(node, zarr.Array):
+            raise common.DamagedRunError(f"dataset {entry!r}: array 'data_{i}' is missing")
         try:
-            arrays.append(group[f"data_{i}"][...])
+            arrays.append(node[...])
         except ValueError as exc:
             raise common.DamagedRunError(f"dataset {entry!r}: array 'data_{i}': {exc}") from None
     return tuple(arrays) if attrs.get("tuple") else arrays[0]
 
 
-def _find(store: "Store", name: str, key: str) -> Any:
+def _find(store: Store, name: str, key: str) -> Any:
     """The stored value of ``name``/``key``, or None when there is no complete entry."""
     entry = f"datasets/{name}/{key}"
     attrs = _meta(store, entry)
@@ -74,7 +77,7 @@ def _find(store: "Store", name: str, key: str) -> Any:
     return None
 
 
-def dataset(store: "Store", name: str, factory: Callable[..., Any], **params) -> Any:
+def dataset(store: Store, name: str, factory: Callable[..., Any], **params) -> Any:
     """``factory(**params)``, computed once per store and key, then read from the store.
 
     Parameters
@@ -116,7 +119,7 @@ def dataset(store: "Store", name: str, factory: Callable[..., Any], **params) ->
         claim.release()
 
 
-def _write_entry(store: "Store", entry: str, claim: Claim, value: Any, key: str, key_params: dict,
+def _write_entry(store: Store, entry: str, claim: Claim, value: Any, key: str, key_params: dict,
                  factory: Callable) -> None:
     import zarr
 
@@ -128,7 +131,8 @@ def _write_entry(store: "Store", entry: str, claim: Claim, value: Any, key: str,
              "factory": getattr(factory, "__qualname__", repr(factory)),
              "n_arrays": len(arrays), "tuple": isinstance(value, tuple)}
     node = {"zarr_format": 3, "node_type": "group"}
-    backend.create(f"datasets/{entry.split('/')[1]}/zarr.json", json.dumps({**node, "attributes": {}}).encode())
+    backend.create(f"datasets/{entry.split('/')[1]}/zarr.json",
+                   json.dumps({**node, "attributes": {}}).encode())
     backend.write_json(f"{entry}/zarr.json", {**node, "attributes": attrs})
     try:
         group = zarr.open_group(backend.zstore, path=entry, mode="r+", zarr_format=3)
@@ -150,7 +154,7 @@ def _write_entry(store: "Store", entry: str, claim: Claim, value: Any, key: str,
                                                                       "manifest": manifest}})
 
 
-def list_datasets(store: "Store") -> dict[str, list[dict]]:
+def list_datasets(store: Store) -> dict[str, list[dict]]:
     """``{name: [params, ...]}`` of the complete entries."""
     store._backend.invalidate()
     out: dict[str, list[dict]] = {}
@@ -166,7 +170,7 @@ def list_datasets(store: "Store") -> dict[str, list[dict]]:
     return out
 
 
-def gc_datasets(store: "Store", dry_run: bool = False) -> list[str]:
+def gc_datasets(store: Store, dry_run: bool = False) -> list[str]:
     """Remove dataset entries nobody is writing that never completed, and dead claims."""
     backend = store._backend
     removed = []
@@ -187,14 +191,15 @@ def gc_datasets(store: "Store", dry_run: bool = False) -> list[str]:
             removed.append(entry)
     for namespace in ("datasets", "points"):
         for group, g_dir in sorted(backend.listdir(f"claims/{namespace}")):
-            subs = backend.listdir(f"claims/{namespace}/{group}") if namespace == "datasets" else [(group, g_dir)]
+            subs = (backend.listdir(f"claims/{namespace}/{group}") if namespace == "datasets"
+                    else [(group, g_dir)])
             for key, k_dir in sorted(subs):
                 if not k_dir:
                     continue
                 ns = f"{namespace}/{group}" if namespace == "datasets" else namespace
-                _, entry = Claim(backend, ns, key).latest()
-                abandoned = entry is not None and not Claim.held(entry) and (
-                    namespace == "datasets" or entry.get("state") != "released")
+                _, latest = Claim(backend, ns, key).latest()
+                abandoned = latest is not None and not Claim.held(latest) and (
+                    namespace == "datasets" or latest.get("state") != "released")
                 if abandoned:
                     if not dry_run:
                         backend.remove(f"claims/{ns}/{key}")

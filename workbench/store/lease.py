@@ -310,10 +310,11 @@ class Claim:
     def renew(self) -> bool:
         """Extend our hold; False (and :attr:`lost`) once another process took over."""
         with self._lock:
-            if self.lost or not self.owned():
+            generation = self.generation
+            if self.lost or generation is None or not self.owned():
                 self.lost = True
                 return False
-            self.backend.write_json(self._entry_key(self.generation), self._body("held"))
+            self.backend.write_json(self._entry_key(generation), self._body("held"))
             return True
 
     def check(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 __all__ = ["git_commit", "versions"]
@@ -26,7 +26,7 @@ def git_commit() -> str | None:
     return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _package_version(pkg: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 

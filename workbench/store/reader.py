@@ -113,7 +113,7 @@ class RunReader:
     the fill value) and every chunk's crc32c checksum (an altered chunk is an error).
     """
 
-    def __init__(self, store: "Store", run_id: str, attrs: dict, lease: Any = None):
+    def __init__(self, store: Store, run_id: str, attrs: dict, lease: Any = None):
         self.store = store
         self.id = run_id
         self.attrs: dict[str, Any] = attrs
@@ -271,7 +271,7 @@ class RunReader:
         ds.to_netcdf(path)
 
 
-def iter_complete(store: "Store", kind: str | None = None) -> Iterator[RunReader]:
+def iter_complete(store: Store, kind: str | None = None) -> Iterator[RunReader]:
     """Readers of the complete runs of ``kind`` (newest first)."""
     for rec in store.runs(kind=kind, status="complete"):
         yield store.open(rec.id)

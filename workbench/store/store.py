@@ -48,7 +48,8 @@ class Store:
         (a ``ValueError``) If the endpoint cannot be reached or the bucket does not exist.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, storage_options: Mapping[str, Any] | None = None):
+    def __init__(self, path: str | os.PathLike | None = None,
+                 storage_options: Mapping[str, Any] | None = None):
         raw = os.fspath(path) if path is not None else default_store_path()
         if not raw or not isinstance(raw, str):
             raise ValueError("store path must be a non-empty path or URL")
@@ -79,7 +80,8 @@ class Store:
     @staticmethod
     def _check_local(local: Path) -> None:
         if local.exists() and not local.is_dir():
-            raise ValueError(f"store path {str(local)!r} exists and is not a directory (not a workbench store)")
+            raise ValueError(f"store path {str(local)!r} exists and is not a directory "
+                             f"(not a workbench store)")
         ours = {"runs", "datasets", "claims"}  # another process may be creating the store right now
         foreign = [p for p in local.iterdir() if p.name not in ours and not p.name.endswith(".partial")] \
             if local.is_dir() else []
@@ -115,7 +117,7 @@ class Store:
         if not self.exists():
             raise StoreUnavailableError(f"no workbench store at {self.path!r}")
 
-    def create(self) -> "Store":
+    def create(self) -> Store:
         """Create the (empty) store if it does not exist yet; return it."""
         self._ensure_root()
         return self
@@ -131,7 +133,8 @@ class Store:
         self._root_ok = True
 
     # -- writing runs ----------------------------------------------------------------------
-    def new_run(self, kind: str, params: Mapping[str, Any] | None = None, seed: int | None = None) -> RunWriter:
+    def new_run(self, kind: str, params: Mapping[str, Any] | None = None,
+                seed: int | None = None) -> RunWriter:
         """Open a new run for writing; use as a context manager.
 
         Parameters
@@ -150,7 +153,8 @@ class Store:
             ``failed`` (with the error) when an exception escapes, which then propagates.
         """
         if not isinstance(kind, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", kind):
-            raise ValueError(f"kind must be a non-empty string of letters, digits, '_', '-', '.', got {kind!r}")
+            raise ValueError(f"kind must be a non-empty string of letters, digits, '_', '-', '.', "
+                             f"got {kind!r}")
         params_json = to_json(dict(params or {}), "params")
         if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)):
             raise ValueError(f"seed must be an integer or None, got {seed!r}")
@@ -158,7 +162,7 @@ class Store:
 
     @staticmethod
     def _new_run_id(kind: str) -> str:
-        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
         return f"{stamp}-{kind.replace('.', '-')}-{uuid.uuid4().hex[:6]}"
 
     # -- reading runs ----------------------------------------------------------------------

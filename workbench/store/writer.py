@@ -10,16 +10,18 @@ import traceback
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from . import common
-from .common import LeaseLostError, SCHEMA_VERSION, check_dims, check_name, to_json, utcnow
+from .common import SCHEMA_VERSION, LeaseLostError, check_dims, check_name, to_json, utcnow
 from .lease import Lease, owner_info
 from .provenance import git_commit, versions
 
 if TYPE_CHECKING:
+    import zarr
+
     from .store import Store
 
 __all__ = ["RunWriter"]
@@ -109,7 +111,7 @@ class RunWriter:
     wrote (arrays, shapes, chunk counts) so a reader detects any chunk gone missing.
     """
 
-    def __init__(self, store: "Store", kind: str, params: dict, seed: int | None):
+    def __init__(self, store: Store, kind: str, params: dict, seed: int | None):
         self.store = store
         self.kind = kind
         self.params = params
@@ -119,7 +121,7 @@ class RunWriter:
         self.attrs = _Metrics()
         #: Callables ``hook(run_id)`` called when the run id is chosen, before anything is written.
         self.on_open: list = []
-        self._group = None
+        self._group: zarr.Group | None = None
         self._lease: Lease | None = None
         self._meta: dict[str, Any] = {}
         self._written: dict[str, Any] = {}
@@ -130,7 +132,7 @@ class RunWriter:
         self._dims: dict[str, int] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def __enter__(self) -> "RunWriter":
+    def __enter__(self) -> RunWriter:
         import zarr
 
         backend = self.store._backend
@@ -149,18 +151,41 @@ class RunWriter:
             self._lease.acquire()
             self._put_meta()
             self._group = zarr.open_group(backend.zstore, path=f"runs/{self.id}", mode="r+", zarr_format=3)
-        except BaseException:
+        except BaseException as exc:
             self._lease.stop()
-            backend.remove(f"runs/{self.id}")  # nothing half-made stays behind (e.g. disk full)
-            self.id = None
+            self._abandon(exc)
             raise
         return self
+
+    def _abandon(self, exc: BaseException) -> None:
+        """Undo a run whose creation failed: remove what was made (e.g. on a full disk).
+
+        ``id`` becomes None when nothing of the run is left; if its folder cannot be removed,
+        ``id`` stays and the run is recorded ``failed`` with the error (as far as the store
+        still takes writes; otherwise the stopped lease makes it read as stale).
+        """
+        backend = self.store._backend
+        key = f"runs/{self.id}"
+        try:
+            backend.remove(key)
+            left = backend.exists(key)
+        except OSError:
+            left = True
+        if not left:
+            self.id = None
+            return
+        self._meta.update({"status": "failed", "finished": utcnow(),
+                           "error": f"{type(exc).__name__}: {exc}"})
+        try:
+            self._put_meta()
+        except OSError:
+            pass
 
     def _put_meta(self) -> None:
         self.store._backend.write_json(f"runs/{self.id}/zarr.json",
                                        {"attributes": self._meta, "zarr_format": 3, "node_type": "group"})
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         if self._group is None:
             return False
         if exc_type is None:
@@ -186,7 +211,7 @@ class RunWriter:
 
     def _finish(self, status: str, exc: BaseException | None) -> None:
         """Record the final status, if this writer still owns the run (fencing), then release."""
-        lease = self._lease
+        lease = self._held_lease()
         try:
             lease.check()
         except LeaseLostError:
@@ -199,7 +224,8 @@ class RunWriter:
             update["manifest"] = self._manifest()
         if exc is not None:
             update["error"] = f"{type(exc).__name__}: {exc}"
-            update["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]
+            lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+            update["traceback"] = "".join(lines)[-4000:]
         self._meta.update(update)
         try:
             self._put_meta()
@@ -221,7 +247,13 @@ class RunWriter:
             return
         lease.release()
 
-    def _require_open(self):
+    def _held_lease(self) -> Lease:
+        """The run's lease (taken when the run was entered)."""
+        if self._lease is None:
+            raise RuntimeError("the run is not open: use `with store.new_run(...) as run:`")
+        return self._lease
+
+    def _require_open(self) -> zarr.Group:
         if self._group is None:
             raise RuntimeError("the run is not open: use `with store.new_run(...) as run:`")
         if self._lease is not None and self._lease.lost:
@@ -311,7 +343,8 @@ class RunWriter:
             self._buffered_rows[name] = 0
         za = self._streams[name]
         if block.shape[1:] != za.shape[1:]:
-            raise ValueError(f"block for {name!r} must have trailing shape {za.shape[1:]}, got {block.shape[1:]}")
+            raise ValueError(f"block for {name!r} must have trailing shape {za.shape[1:]}, "
+                             f"got {block.shape[1:]}")
         self._buffers[name].append(block.astype(za.dtype, copy=False))
         self._buffered_rows[name] += block.shape[0]
         if self._buffered_rows[name] >= za.chunks[0]:
@@ -386,6 +419,6 @@ class RunWriter:
             for k, v in table.items():
                 za = self._create(logs, k, f"logs/{k}", v.shape, v.dtype, (max(1, v.size),), ("log_step",))
                 za[...] = v
-        self._lease.check()
+        self._held_lease().check()
         self._meta.update({"metrics": dict(self.metrics), **dict(self.attrs)})
         self._put_meta()

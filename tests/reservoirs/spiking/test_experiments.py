@@ -5,8 +5,11 @@ import uuid
 import numpy as np
 import pytest
 
-from reservoirs.spiking.experiments import (EXPERIMENTS, SpikingBalanceExperiment,
-                                            SpikingMemoryCapacityExperiment)
+from reservoirs.spiking.experiments import (
+    EXPERIMENTS,
+    SpikingBalanceExperiment,
+    SpikingMemoryCapacityExperiment,
+)
 from workbench.store import Store
 
 TINY = dict(n_neurons=40, connectivity=0.2, step=5.0, codegen="numpy", k_max=3, n_steps=60,

@@ -3,8 +3,13 @@
 import numpy as np
 import pytest
 
-from reservoirs.spiking.features import (binned_counts, filtered_spike_trains, neuron_rates,
-                                         population_rate, step_features)
+from reservoirs.spiking.features import (
+    binned_counts,
+    filtered_spike_trains,
+    neuron_rates,
+    population_rate,
+    step_features,
+)
 
 DT = 1e-4
 

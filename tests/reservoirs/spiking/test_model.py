@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms
+from brian2 import Hz, ms, mV
 
 from reservoirs.spiking.activity import ReservoirActivityError
 from reservoirs.spiking.model import ReservoirState, SpikingEIReservoir

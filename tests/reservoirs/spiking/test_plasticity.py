@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from brian2 import (Hz, Network, NeuronGroup, SpikeGeneratorGroup, Synapses, TimedArray, ms,
-                    second)
+from brian2 import Hz, Network, NeuronGroup, SpikeGeneratorGroup, Synapses, TimedArray, ms, second
 
 from reservoirs.spiking.codegen import runtime_target
 from reservoirs.spiking.plasticity import InhibitorySTDP, istdp_model, target_rates

@@ -50,8 +50,10 @@ def test_memory_capacity_run_rederived_from_its_spikes(memory_store):
     exc = neurons < n_exc
     pop = np.bincount(np.floor(times[exc] / 5e-3 + 1e-9).astype(int), minlength=int(round(duration / 5e-3)))
     np.testing.assert_allclose(run["population_rate"], pop / (n_exc * 5e-3), rtol=1e-12)
-    # memory capacity from the stored spikes and the task's input U(-1, 1) (seed + 2)
-    u = np.random.default_rng(SMALL["seed"] + 2).uniform(-1, 1, (SMALL["n_steps"], 1))
+    # memory capacity from the stored spikes and the task's input U(-1, 1), drawn from the
+    # second of the three streams spawned from the run's seed (drive, task, targets)
+    task_stream = np.random.SeedSequence(SMALL["seed"]).spawn(3)[1]
+    u = np.random.default_rng(task_stream).uniform(-1, 1, (SMALL["n_steps"], 1))
     feats = filtered_features(times, neurons, n_exc, SMALL["n_steps"], tau=10e-3)
     mc = memory_capacity(u, feats, SMALL["k_max"], washout=SMALL["washout"])
     # identical features up to summation order (~1e-16), amplified by the ridge conditioning

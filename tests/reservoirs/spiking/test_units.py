@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms, second
+from brian2 import Hz, ms, mV, second
 
 from reservoirs.spiking.units import to_array, to_float
 

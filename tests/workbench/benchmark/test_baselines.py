@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from workbench.benchmark.baselines import make_sindy
 from workbench.benchmark.protocol import BenchmarkModel, DatasetInfo

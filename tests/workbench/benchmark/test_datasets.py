@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from workbench.benchmark import datasets
-from workbench.benchmark.datasets import (BUILTIN, get_dataset, parse_data_spec, read_test,
-                                          reads_of_test_data)
+from workbench.benchmark.datasets import BUILTIN, get_dataset, parse_data_spec, read_test, reads_of_test_data
 
 
 def test_user_spec_without_test_splits_last_20_percent(lorenz_file):

@@ -1,8 +1,12 @@
 import numpy as np
 import pytest
 
-from workbench.benchmark.scores import (generated_lyapunov, prediction_error_windows,
-                                        regions_holding, window_starts)
+from workbench.benchmark.scores import (
+    generated_lyapunov,
+    prediction_error_windows,
+    regions_holding,
+    window_starts,
+)
 from workbench.metrics import prediction_error
 
 
