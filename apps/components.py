@@ -12,11 +12,14 @@ import math
 
 import pandas as pd
 import panel as pn
+import param
 
 from workbench.experiment import Experiment
 
 __all__ = [
+    "SERVER_PATHS",
     "experiment_form",
+    "number_widgets",
     "job_progress",
     "message",
     "metrics_frame",
@@ -42,9 +45,40 @@ def experiment_form(experiment: Experiment, exclude=(), name: str | None = None)
     -------
     panel.Param
     """
-    names = [n for n in experiment.parameter_names() if n not in set(exclude)]
-    return pn.Param(experiment, parameters=names, show_name=True,
+    names = [n for n in experiment.parameter_names() if n not in set(exclude) and n not in SERVER_PATHS]
+    return pn.Param(experiment, parameters=names, show_name=True, widgets=number_widgets(experiment, names),
                     name=name or experiment.kind, sizing_mode="stretch_width")
+
+
+#: Parameters that name files on the server: never edited from the browser (the pages set
+#: them to an uploaded file or a file picked from the served data folder).
+SERVER_PATHS = ("data", "data_path", "path", "dataset_path")
+
+
+def number_widgets(parameterized, names) -> dict:
+    """Typed number boxes for the numeric parameters (bounds from the declaration).
+
+    Sliders cannot show an unset value: a parameter whose default is ``None`` ("the
+    recipe's default") gets an empty box with that as its placeholder, and a number can be
+    typed exactly.
+    """
+    widgets = {}
+    for n in names:
+        p = parameterized.param[n]
+        if isinstance(p, param.Integer) and not isinstance(p, param.Boolean):
+            kind = pn.widgets.IntInput
+        elif isinstance(p, param.Number):
+            kind = pn.widgets.FloatInput
+        else:
+            continue
+        low, high = p.bounds if p.bounds is not None else (None, None)
+        spec = {"type": kind, "placeholder": "recipe default" if p.default is None else ""}
+        if low is not None:
+            spec["start"] = low
+        if high is not None:
+            spec["end"] = high
+        widgets[n] = spec
+    return widgets
 
 
 def message(text: str | None, kind: str = "danger") -> pn.pane.Alert:

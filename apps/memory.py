@@ -18,6 +18,7 @@ from workbench.store import Store
 from .components import metrics_frame, run_figures
 from .plots import curves_figure
 from .results import first_metric, metric_curve, run_curve
+from .jobs import Job
 from .runner import ExperimentRunner, RunnerControls
 
 __all__ = ["MemoryPage", "MemoryState"]
@@ -47,12 +48,14 @@ class MemoryState(param.Parameterized):
     runner = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The MC experiment.")
     sweep = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The β-sweep experiment.")
 
-    def __init__(self, **params):
+    def __init__(self, client: str | None = None, **params):
         super().__init__(**params)
         with param.edit_constant(self):
-            self.runner = ExperimentRunner(kind=KINDS[self.model], store=self.store, registry=self.registry)
+            self.runner = ExperimentRunner(kind=KINDS[self.model], store=self.store, registry=self.registry,
+                                           job=Job(key=(client, "memory.run") if client else None))
             self.sweep = ExperimentRunner(kind=SWEEP_KINDS[self.model], store=self.store,
-                                          registry=self.runner.registry)
+                                          registry=self.runner.registry,
+                                          job=Job(key=(client, "memory.sweep") if client else None))
         self.refresh_history()
 
     @param.depends("model", watch=True)
@@ -120,9 +123,9 @@ class MemoryState(param.Parameterized):
 class MemoryPage(pn.viewable.Viewer):
     """Memory capacity of E/I reservoirs: run, compare, sweep the balance."""
 
-    def __init__(self, store: Store, registry: dict | None = None, **params):
+    def __init__(self, store: Store, registry: dict | None = None, client: str | None = None, **params):
         super().__init__(**params)
-        self.state = MemoryState(store=store, registry=registry)
+        self.state = MemoryState(store=store, registry=registry, client=client)
         self.controls = RunnerControls(self.state.runner, run_label="Run")
         self.sweep_controls = RunnerControls(self.state.sweep, run_label="Run β sweep")
         self._model = pn.widgets.RadioButtonGroup.from_param(self.state.param.model)
