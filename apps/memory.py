@@ -15,6 +15,7 @@ import param
 
 from workbench.store import Store
 
+from .compare import run_labels
 from .components import metrics_frame, run_figures
 from .plots import curves_figure
 from .results import first_metric, metric_curve, run_curve
@@ -83,11 +84,12 @@ class MemoryState(param.Parameterized):
         readers = [reader] if reader is not None else []
         readers += [self.store.open(i) for i in self.compare if reader is None or i != reader.id]
         curves = {}
+        labels = run_labels(readers) if len(readers) > 1 else {r.id: "this run" for r in readers}
         for r in readers:
             curve = run_curve(r, MC_CURVE, MC_DELAYS, MC_CURVE)
             if curve is not None:
                 total = first_metric(r.metrics, MC_TOTAL)
-                label = r.id if total is None else f"{r.id[:15]}… MC={total:.2f}"
+                label = labels[r.id] if total is None else f"{labels[r.id]} (MC={total:.2f})"
                 curves[label] = curve
         return curves
 

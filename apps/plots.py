@@ -13,7 +13,10 @@ from bokeh.models import ColumnDataSource, Whisker
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
-__all__ = ["Series", "curves_figure", "positive_only"]
+__all__ = ["MARKER_LIMIT", "Series", "curves_figure", "decimate", "positive_only"]
+
+#: Curves with at most this many points get a marker on each point; longer ones are lines.
+MARKER_LIMIT = 60
 
 #: ``label -> (x, y)`` or ``label -> (x, y, low, high)`` (with an error band as whiskers).
 Series = Mapping[str, Sequence]
@@ -27,6 +30,44 @@ def positive_only(x, y):
     return x[keep], y[keep]
 
 
+def decimate(x, y, max_points: int):
+    """At most ``max_points`` points that keep a long curve's envelope: min and max per bin.
+
+    Parameters
+    ----------
+    x, y : array_like
+        The curve (``x`` increasing).
+    max_points : int
+        Points returned at most (an even number of bins' min and max).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The curve itself when it is short enough; else, per bin of consecutive points, its
+        lowest and highest point in their original order, so every peak of the full curve
+        is drawn.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if len(y) <= max_points:
+        return x, y
+    bins = max(1, max_points // 2)
+    edges = np.linspace(0, len(y), bins + 1).astype(np.int64)
+    keep = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        if hi <= lo:
+            continue
+        seg = y[lo:hi]
+        finite = np.isfinite(seg)
+        if not finite.any():
+            keep.append(lo)
+            continue
+        i, j = lo + int(np.nanargmin(seg)), lo + int(np.nanargmax(seg))
+        keep.extend(sorted({i, j}))
+    idx = np.asarray(keep, dtype=np.int64)
+    return x[idx], y[idx]
+
+
 def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None = None,
                   points: Series | None = None, *, x_log: bool = False, y_log: bool = False,
                   height: int = 320, width: int = 520):
@@ -37,7 +78,8 @@ def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None =
     title, x_label, y_label : str
         Text of the figure.
     lines : mapping, optional
-        ``label -> (x, y)``: one line with markers per entry, in palette order.
+        ``label -> (x, y)``: one line per entry, in palette order (with a marker on each
+        point when it has at most :data:`MARKER_LIMIT` points).
     points : mapping, optional
         ``label -> (x, y, low, high)``: scatter points with whiskers from ``low`` to
         ``high`` (e.g. Monte-Carlo estimates and their confidence interval).
@@ -52,13 +94,14 @@ def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None =
     """
     fig = figure(title=title, x_axis_label=x_label, y_axis_label=y_label, height=height, width=width,
                  x_axis_type="log" if x_log else "linear", y_axis_type="log" if y_log else "linear",
-                 tools="pan,wheel_zoom,box_zoom,reset,save,hover")
+                 tools="pan,wheel_zoom,box_zoom,reset,save,hover", output_backend="webgl")
     colours = iter(Category10_10 * 10)
     for label, (x, y) in (lines or {}).items():
         x, y = (positive_only(x, y) if y_log else (np.asarray(x, float), np.asarray(y, float)))
         colour = next(colours)
-        fig.line(x, y, legend_label=str(label), color=colour, line_width=2)
-        fig.scatter(x, y, legend_label=str(label), color=colour, size=4)
+        fig.line(x, y, legend_label=str(label), color=colour, line_width=2 if len(x) <= 5000 else 1)
+        if len(x) <= MARKER_LIMIT:
+            fig.scatter(x, y, legend_label=str(label), color=colour, size=4)
     for label, (x, y, low, high) in (points or {}).items():
         x, y, low, high = (np.asarray(v, dtype=float) for v in (x, y, low, high))
         keep = np.isfinite(x) & np.isfinite(y)
@@ -70,7 +113,10 @@ def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None =
         fig.scatter("x", "y", source=src, legend_label=str(label), color=colour, size=8, marker="diamond")
         fig.add_layout(Whisker(source=src, base="x", lower="low", upper="high", line_color=colour))
     if fig.legend:
-        fig.legend.location = "top_right"
-        fig.legend.click_policy = "hide"
-        fig.legend.label_text_font_size = "8pt"
+        legend = fig.legend[0]
+        legend.click_policy = "hide"
+        legend.label_text_font_size = "8pt"
+        legend.orientation = "horizontal"
+        legend.location = "top_left"
+        fig.add_layout(legend, "below")  # below the axes: never over a curve
     return fig

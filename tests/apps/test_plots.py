@@ -3,7 +3,7 @@
 import numpy as np
 from bokeh.models import Whisker
 
-from apps.plots import curves_figure, positive_only
+from apps.plots import MARKER_LIMIT, curves_figure, decimate, positive_only
 
 
 def test_positive_only_drops_what_a_log_axis_cannot_show():
@@ -19,3 +19,23 @@ def test_curves_figure_draws_lines_and_points_with_whiskers():
     assert list(line.data_source.data["y"]) == [1e-3, 1e-2]  # the zero is dropped
     assert any(isinstance(m, Whisker) for m in fig.center)
     assert len(fig.legend[0].items) == 2
+
+
+def test_long_curves_are_lines_without_markers_and_legends_sit_outside():
+    x = np.arange(20_000)
+    fig = curves_figure("trajectory", "time", "x", {"x": (x, np.sin(x / 100)), "few": ([1, 2], [1, 2])})
+    glyphs = [type(r.glyph).__name__ for r in fig.renderers]
+    assert glyphs.count("Line") == 2 and glyphs.count("Scatter") == 1  # markers only on the short curve
+    assert fig.legend[0] in fig.below and fig.legend[0] not in fig.center
+
+
+def test_decimate_keeps_every_peak():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=100_003)
+    y[77_777] = 50.0
+    y[12_345] = -40.0
+    x, d = decimate(np.arange(len(y)), y, 2_000)
+    assert len(d) <= 2_000 and d.max() == 50.0 and d.min() == -40.0
+    assert np.all(np.diff(x) > 0)
+    assert decimate([1, 2], [3, 4], 10)[1].tolist() == [3, 4]
+    assert MARKER_LIMIT < 2_000

@@ -51,8 +51,8 @@ def test_open_rerun_delete_export(store, registry, filled):
     data = state.export_netcdf()
     ds = xr.open_dataset(io.BytesIO(data))
     assert ds["trajectory"].shape == (TINY["n_steps"], 3) and ds.attrs["kind"] == KIND
-    state.delete()
-    assert ids[0] not in store.run_ids() and state.selected is None
+    assert state.delete() == [ids[0]]
+    assert ids[0] not in store.run_ids() and state.selected == []
     with pytest.raises(ValueError, match="no run selected"):
         state.open()
 
@@ -68,5 +68,61 @@ def test_page_selection_opens_detail(store, registry, filled):
     page = RunsPage(store, registry)
     page.refresh()
     page._table.selection = [0]
-    assert page.state.selected == page._table.value.iloc[0]["id"]
+    assert page.state.selected == [page._table.value.iloc[0]["id"]]
     assert page._detail.objects and not page._rerun.disabled
+
+
+def test_delete_asks_and_deletes_the_selected_run_even_after_a_refresh(store, registry, filled):
+    ids, other = filled
+    page = RunsPage(store, registry)
+    page.refresh()
+    frame = page._table.value
+    target = ids[1]
+    page._table.selection = [frame["id"].tolist().index(target)]
+    page._on_delete(None)
+    assert page._confirm.visible and target in page._confirm_text.object
+    assert target in store.run_ids()  # nothing deleted before the confirmation
+    registry[KIND](**TINY, seed=7).run(store)  # a new run moves every row down
+    page.refresh()
+    assert page._table.value.iloc[page._table.selection[0]]["id"] == target
+    page._on_confirm(None)
+    assert target not in store.run_ids() and len(store.run_ids()) == 3
+    assert not page._confirm.visible and target in page._status.object
+
+
+def test_keep_cancels_the_deletion(store, registry, filled):
+    ids, _ = filled
+    page = RunsPage(store, registry)
+    page.refresh()
+    page._table.selection = [0]
+    page._on_delete(None)
+    page._confirm_no.clicks += 1
+    assert not page._confirm.visible
+    page._on_confirm(None)  # a stale confirmation deletes nothing
+    assert len(store.run_ids()) == 3
+
+
+def test_several_runs_are_compared_with_differences_flagged(store, registry, filled):
+    ids, _ = filled
+    page = RunsPage(store, registry)
+    page.state.kind = KIND
+    page._table.selection = [0, 1]
+    assert sorted(page.state.selected) == sorted(ids)
+    table = next(o for o in page._compare.objects if getattr(o, "name", "") == "comparison")
+    frame = table.value
+    assert frame.loc[frame["name"] == "seed", "differs"].item()
+    assert not frame.loc[frame["name"] == "n_steps", "differs"].item()
+    assert {"seed=0", "seed=1"} <= set(frame.columns)
+
+
+def test_overlay_labels_are_the_parameters_that_differ(store, registry):
+    from apps.compare import overlay_curves, run_labels
+
+    runs = []
+    for beta in (0.5, 1.5):
+        with store.new_run("demo.curve", {"beta": beta, "n": 10}) as run:
+            run.write("mc_curve", np.linspace(0, beta, 8), dims=("lag",))
+        runs.append(store.open(run.id))
+    assert sorted(run_labels(runs).values()) == ["beta=0.5", "beta=1.5"]
+    curves = overlay_curves(runs)["mc_curve"]
+    assert sorted(curves) == ["beta=0.5", "beta=1.5"] and curves["beta=1.5"][1][-1] == 1.5
