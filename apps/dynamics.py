@@ -236,21 +236,24 @@ class DynamicsPage(pn.viewable.Viewer):
     def _on_upload(self, event) -> None:
         if not event.new:
             return
-        self._load(lambda: self.state.set_upload(event.new, self._upload.filename), self._upload.filename)
+        if self._load(lambda: self.state.set_upload(event.new, self._upload.filename), self._upload.filename) \
+                and self._pick is not None:
+            self._pick.value = ""  # the upload is what is used now; picking a file again reloads it
 
     def _on_pick(self, event) -> None:
         if event.new:
             self._load(lambda: self.state.pick_data_file(event.new), event.new)
 
-    def _load(self, read, name: str) -> None:
+    def _load(self, read, name: str) -> bool:
         try:
             arr = read()
         except ValueError as exc:
             self._upload_msg.param.update(object=describe_error(exc), alert_type="danger", visible=True)
-            return
+            return False
         self._dataset.object = self.state.dataset_info()
         self._upload_msg.param.update(object=f"Loaded {name}: {arr.shape[0]} time points × "
                                              f"{arr.shape[1]} features.", alert_type="success", visible=True)
+        return True
 
     def _on_system(self, event) -> None:
         self._show_train()
