@@ -14,10 +14,26 @@ Symbolic Codes in Dynamical Systems Reconstruction" (NeurIPS); notes in
   (:mod:`alrnn.experiments`).
 """
 
-from .evaluation import checkpoint_metrics, evaluate
-from .model import ALRNN
-from .symbolic import SymbolicAnalysis, analyze, find_cycles, fixed_point, fixed_points
-from .train import AUTHORS_CONFIGS, FAST_CONFIGS, TrainConfig, TrainResult, train
+import importlib
+
+#: Public names and the sub-module defining each (imported on first use, so that
+#: importing the package, e.g. for its parameter declarations, stays light).
+_LAZY = {
+    "checkpoint_metrics": ".evaluation",
+    "evaluate": ".evaluation",
+    "ALRNN": ".model",
+    "SymbolicAnalysis": ".symbolic",
+    "analyze": ".symbolic",
+    "find_cycles": ".symbolic",
+    "fixed_point": ".symbolic",
+    "fixed_points": ".symbolic",
+    "AUTHORS_CONFIGS": ".train",
+    "FAST_CONFIGS": ".train",
+    "TrainConfig": ".train",
+    "TrainResult": ".train",
+    "train": ".train",
+}
+
 
 __all__ = [
     "ALRNN",
@@ -34,3 +50,15 @@ __all__ = [
     "fixed_points",
     "train",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,16 +1,11 @@
 """Registered AL-RNN experiments: reconstruct Lorenz-63 / Rössler / any series, sweep P.
 
 Each experiment trains an AL-RNN (:func:`alrnn.train.train`), evaluates the best checkpoint
-with the lab protocol on a separate test series (note ``research/alrnn.md`` §3.6), analyses
-its symbolic dynamics (§5) and writes into the run:
-
-* arrays ``A``, ``W``, ``h``, ``L`` (best checkpoint, rewritten whenever a better one is
-  found during training), ``test`` and ``generated`` (observed series), ``regions`` (region
-  rank per generated step), ``transitions``, ``fixed_points``, ``fixed_point_radius``,
-  ``fixed_point_real``;
-* training curves through ``run.log(epoch, loss=, d_stsp=, d_h=, pe=)``;
-* metrics ``d_stsp``, ``d_h``, ``pe``, ``n_regions``, ``n_regions_99``, ``lyapunov``, ...;
-* figures ``attractor``, ``transition_graph``, ``training_curves``.
+with the lab protocol on a separate test series (the AL-RNN research note, §3.6), analyses
+its symbolic dynamics (§5) and writes into the run what :data:`RECONSTRUCTION_OUTPUTS`
+declares (the best checkpoint is rewritten whenever a better one is found during training,
+and the training curves are logged as it goes). Parameters are the groups of
+:mod:`alrnn.params`; JAX is imported when a run starts.
 
 Training stops early, keeping the best checkpoint, when :meth:`request_stop` is called (or
 ``stop_event`` is set) from another thread.
@@ -26,16 +21,11 @@ from typing import ClassVar
 import numpy as np
 import param
 
-from workbench import metrics, systems
-from workbench.experiment import Experiment
+from workbench.experiment import Experiment, defaults
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 from workbench.validation import check_int
 
-from .data import load_series, lorenz63_fixed_points, rossler_fixed_points, split_series, zscore
-from .evaluation import score_trajectory
-from .figures import attractor_figure, p_sweep_figure, training_curves_figure, transition_graph_figure
-from .model import ALRNN
-from .symbolic import analyze
-from .train import FAST_CONFIGS, TrainConfig, TrainResult, train
+from .params import DataParams, ModelParams, TrainingParams, preset_config
 
 __all__ = [
     "EXPERIMENTS",
@@ -54,17 +44,27 @@ class _System:
     """A ground-truth system: generator, sampling interval, equilibria, targets."""
 
     name: str
-    generate: object
     dt: float
-    fixed_points: object
     d_stsp_target: float
     d_h_target: float
     n_regions_target: int
 
+    def generate(self, **kw):
+        """A trajectory of the system (:mod:`workbench.systems`, imported on use)."""
+        from workbench import systems
+
+        return getattr(systems, self.name)(**kw)
+
+    def fixed_points(self):
+        """The system's equilibria (:mod:`alrnn.data`)."""
+        from . import data
+
+        return getattr(data, f"{self.name}_fixed_points")()
+
 
 SYSTEMS = {
-    "lorenz63": _System("lorenz63", systems.lorenz63, 0.01, lorenz63_fixed_points, 2.5, 0.3, 3),
-    "rossler": _System("rossler", systems.rossler, 0.08, rossler_fixed_points, 1.5, 0.15, 2),
+    "lorenz63": _System("lorenz63", 0.01, 2.5, 0.3, 3),
+    "rossler": _System("rossler", 0.08, 1.5, 0.15, 2),
 }
 
 #: Seeds of the generated training and test trajectories (fixed: every run shares the data).
@@ -73,55 +73,15 @@ TRAIN_DATA_SEED, TEST_DATA_SEED = 0, 1
 #: DOP853 tolerances of the generated data (note §4: "tight tolerances, e.g. 1e-9").
 _TOLERANCES = {"rtol": 1e-9, "atol": 1e-9}
 
-_TRAIN_FIELDS = ("tau", "seq_len", "epochs", "batches_per_epoch", "batch_size", "start_lr", "end_lr",
-                 "noise", "alpha", "eval_every", "eval_starts", "population", "explore_fraction")
 
-
-class _Reconstruction(Experiment):
+class _Reconstruction(ModelParams, TrainingParams, DataParams, Experiment):
     """Parameters shared by the AL-RNN experiments (data, model size, training recipe).
 
-    Training parameters left at ``None`` take the system's fast preset
-    (:data:`alrnn.train.FAST_CONFIGS`).
+    Training parameters left at ``None`` take the preset's value (``preset``, by default the
+    system's shortened recipe, :data:`alrnn.train.FAST_CONFIGS`).
     """
 
-    M = param.Integer(20, bounds=(1, None), doc="Number of latent units M.")
-    tau = param.Integer(None, bounds=(1, None), allow_None=True,
-                        doc="Teacher-forcing interval tau (steps).")
-    seq_len = param.Integer(None, bounds=(2, None), allow_None=True,
-                            doc="Training window length (steps).")
-    epochs = param.Integer(None, bounds=(1, None), allow_None=True, doc="Training epochs.")
-    batches_per_epoch = param.Integer(None, bounds=(1, None), allow_None=True,
-                                      doc="Optimiser steps per epoch.")
-    batch_size = param.Integer(None, bounds=(1, None), allow_None=True, doc="Windows per batch.")
-    start_lr = param.Number(None, bounds=(0, None), inclusive_bounds=(False, True), allow_None=True,
-                            doc="Initial RAdam learning rate.")
-    end_lr = param.Number(None, bounds=(0, None), inclusive_bounds=(False, True), allow_None=True,
-                          doc="Final learning rate (exponential decay per epoch).")
-    noise = param.Number(None, bounds=(0, None), allow_None=True,
-                         doc="Std of the Gaussian noise added to training windows.")
-    alpha = param.Number(None, bounds=(0, 1), inclusive_bounds=(False, True), allow_None=True,
-                         doc="Forcing strength (1: identity teacher forcing).")
-    eval_every = param.Integer(None, bounds=(1, None), allow_None=True,
-                               doc="Epochs between checkpoint evaluations.")
-    eval_starts = param.Integer(None, bounds=(1, None), allow_None=True,
-                                doc="Starting points of the training-time free runs scoring checkpoints.")
-    population = param.Integer(None, bounds=(1, None), allow_None=True,
-                               doc="Initialisations trained side by side (then the best checkpoint goes on).")
-    explore_fraction = param.Number(None, bounds=(0, 1), allow_None=True,
-                                    doc="Share of the epochs all population members are trained.")
-    eval_steps = param.Integer(None, bounds=(0, None), allow_None=True,
-                               doc="Length of the training-time free run used to pick the best "
-                                   "checkpoint (0: the whole training series; default: the "
-                                   "system's preset).")
-    data = param.String("", doc="Path of a (time, features) .npy/.csv file; empty: generate the "
-                               "system's trajectories.")
-    n_train = param.Integer(100_000, bounds=(100, None), doc="Generated training length (steps).")
-    n_test = param.Integer(100_000, bounds=(100, None), doc="Generated test length (steps).")
-    train_fraction = param.Number(0.8, bounds=(0, 1), inclusive_bounds=(False, False),
-                                  doc="Share of a data file used for training (rest: test).")
-    dt = param.Number(None, bounds=(0, None), inclusive_bounds=(False, True), allow_None=True,
-                      doc="Sampling interval of a data file (Lyapunov exponent per unit time); "
-                          "default 1 (per step). Generated data use the system's dt.")
+    __abstract = True
 
     system: ClassVar[str | None] = None
 
@@ -134,25 +94,24 @@ class _Reconstruction(Experiment):
         self.stop_event.set()
 
     # -- configuration -------------------------------------------------------------------
-    def _system_name(self):
+    def system_key(self):
+        """The ground-truth system (``None`` for a data file experiment)."""
         return self.system
 
-    def train_config(self) -> TrainConfig:
-        """The :class:`TrainConfig` of the parameters (``None`` entries from the preset).
+    def train_config(self):
+        """The :class:`alrnn.train.TrainConfig` of the parameters (``None`` entries from the preset).
 
         The preset's D_H threshold of checkpoint selection (``select_d_h_max``) was
-        calibrated on the system's generated training series and free-run length (D_H
+        calibrated on its system's generated training series and free-run length (D_H
         depends on the length); it is dropped (selection by D_stsp alone) for a data file,
         another system, or another ``n_train``, ``eval_steps`` or ``eval_starts``.
         """
-        name = self._system_name()
-        preset = FAST_CONFIGS.get(name or "lorenz63")[1]
-        values = {k: getattr(self, k) for k in _TRAIN_FIELDS if getattr(self, k) is not None}
-        if self.eval_steps is not None:
-            values["eval_steps"] = self.eval_steps or None
-        config = preset.replace(**values)
-        calibrated = (name is not None and not self.data
-                      and self.n_train == _Reconstruction.param["n_train"].default
+        name = self.system_key()
+        preset_name = self.preset_name()
+        preset = preset_config(preset_name)
+        config = preset.replace(**self.train_overrides())
+        calibrated = (name is not None and preset_name == name and not self.data
+                      and self.n_train == DataParams.param["n_train"].default
                       and (config.eval_steps, config.eval_starts) == (preset.eval_steps, preset.eval_starts))
         return config if calibrated else config.replace(select_d_h_max=None)
 
@@ -194,11 +153,13 @@ class _Reconstruction(Experiment):
         dt : float
             Sampling interval (1 for files).
         """
+        from .data import load_series, split_series, zscore
+
         if self.data:
             train_raw, test_raw = split_series(load_series(self.data), self.train_fraction)
             train, mean, std = zscore(train_raw)
             return train, zscore(test_raw, mean, std)[0], None, self.dt or 1.0
-        sys_ = SYSTEMS[self._system_name()]
+        sys_ = SYSTEMS[self.system_key()]
         train_raw = store.dataset(sys_.name, sys_.generate, n_steps=self.n_train, dt=sys_.dt,
                                   zscore=False, seed=TRAIN_DATA_SEED, **_TOLERANCES)
         test_raw = store.dataset(sys_.name, sys_.generate, n_steps=self.n_test, dt=sys_.dt,
@@ -210,6 +171,8 @@ class _Reconstruction(Experiment):
 
 def _data_shape(path):
     """Shape of the (time, features) series in ``path`` (ValueError when unreadable)."""
+    from .data import load_series
+
     return load_series(path).shape
 
 
@@ -217,7 +180,7 @@ def _data_shape(path):
 class Reconstruction:
     """Outcome of :func:`reconstruct`: training result, test scores, free run, analysis."""
 
-    result: TrainResult
+    result: object
     scores: dict
     generated: np.ndarray
     latent: np.ndarray
@@ -226,7 +189,7 @@ class Reconstruction:
     seconds: float
 
 
-def reconstruct(train_data, test, M, P, config: TrainConfig, *, seed=0, dt=1.0, symbolic_steps=None,
+def reconstruct(train_data, test, M, P, config, *, seed=0, dt=1.0, symbolic_steps=None,
                 max_period=3, progress=None, should_stop=None, on_eval=None):
     """Train an AL-RNN, score it on the test series and analyse its symbolic dynamics.
 
@@ -241,6 +204,12 @@ def reconstruct(train_data, test, M, P, config: TrainConfig, *, seed=0, dt=1.0, 
     -------
     Reconstruction
     """
+    from workbench import metrics
+
+    from .evaluation import score_trajectory
+    from .symbolic import analyze
+    from .train import train
+
     t0 = time.perf_counter()
     result = train(train_data, M, P, config, seed=seed, progress=progress, should_stop=should_stop,
                    on_eval=on_eval)
@@ -272,12 +241,13 @@ def _streaming_callbacks(run):
     return on_eval
 
 
-def _write_checkpoint(run, model: ALRNN):
+def _write_checkpoint(run, model):
     arrays = model.to_arrays()
     run.write("A", arrays["A"], dims=("latent",))
     run.write("W", arrays["W"], dims=("latent", "latent_source"))
     run.write("h", arrays["h"], dims=("latent",))
     run.write("L", arrays["L"], dims=("latent", "dim"))
+    write_coordinate(run, "latent", np.arange(arrays["A"].shape[0]))
 
 
 def _fixed_point_errors(analysis, true_fps, N):
@@ -289,11 +259,14 @@ def _fixed_point_errors(analysis, true_fps, N):
     return d.min(axis=1)
 
 
-def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None):
+def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None, dt=1.0):
+    from .figures import attractor_figure, training_curves_figure, transition_graph_figure
+
     model, an = rec.result.model, rec.analysis
     _write_checkpoint(run, model)
     run.write("test", test.astype(np.float32), dims=("time", "dim"))
     run.write("generated", rec.generated.astype(np.float32), dims=("time", "dim"))
+    write_coordinate(run, "time", np.arange(len(test)) * dt, "time")
     hist = rec.result.history
     m = run.metrics
     m.update({k: float(v) for k, v in rec.scores.items()})
@@ -322,8 +295,59 @@ def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None):
     run.save_figure("training_curves", training_curves_figure({**hist, "best_epoch": rec.result.best_epoch}))
 
 
+#: What a single reconstruction writes (:func:`_write_reconstruction`).
+RECONSTRUCTION_OUTPUTS = Outputs(
+    metrics=(Metric("d_stsp", "State-space divergence of the free run vs the test series."),
+             Metric("d_h", "Power-spectrum Hellinger distance of the free run vs the test series."),
+             Metric("pe", "Prediction error over the PE horizon on the test series."),
+             Metric("best_epoch", "Epoch of the best checkpoint."),
+             Metric("train_d_stsp", "Training-time D_stsp of the best checkpoint."),
+             Metric("train_d_h", "Training-time D_H of the best checkpoint."),
+             Metric("train_status", "How training ended (finished, stopped, ...)."),
+             Metric("train_seconds", "Training wall time.", "s"),
+             Metric("seconds", "Wall time of training, evaluation and analysis.", "s"),
+             Metric("lyapunov", "Largest Lyapunov exponent of the model, per unit time.", "1/time"),
+             Metric("epochs_run", "Last epoch evaluated."),
+             *(Metric(name, meaning, optional=True) for name, meaning in (
+                 ("n_regions", "Linear subregions visited by the free run."),
+                 ("n_regions_99", "Fewest regions holding >= 99 % of the free run."),
+                 ("regions", "Region labels, most visited first."),
+                 ("occupancy", "Share of the free run in each region."),
+                 ("fixed_points", "Fixed points with region, state and stability."),
+                 ("n_cycles", "Cycles found per period."),
+                 ("topological_entropy", "Topological entropy of the symbolic dynamics."),
+                 ("coverage_top", "Share of the free run in the system's target number of regions."),
+                 ("fixed_point_errors", "Distance of each true equilibrium to the nearest model "
+                                        "fixed point (z-scored units)."),
+                 ("targets_met", "D_stsp, D_H and the number of regions meet the system's targets.")))),
+    arrays=(Array("A", ("latent",), "Diagonal A of the best checkpoint."),
+            Array("W", ("latent", "latent_source"), "Connectivity W of the best checkpoint."),
+            Array("h", ("latent",), "Bias h of the best checkpoint."),
+            Array("L", ("latent", "dim"), "Initial-state map L of the best checkpoint."),
+            Array("test", ("time", "dim"), "Test series (z-scored)."),
+            Array("generated", ("time", "dim"), "Free run of the model from test[0]."),
+            Array("regions", ("time",), "Region rank visited at each generated step.", optional=True),
+            Array("transitions", ("region", "region_to"), "Transition counts between regions.",
+                  optional=True),
+            Array("fixed_points", ("region", "latent"), "Fixed points of the visited regions.",
+                  optional=True),
+            Array("fixed_point_radius", ("region",), "Spectral radius at each fixed point.",
+                  optional=True),
+            Array("fixed_point_real", ("region",), "Whether each fixed point lies in its region.",
+                  optional=True)),
+    coords=(Coordinate("time", "Time of each test step, i * dt.", "time"),
+            Coordinate("latent", "Latent unit (the last P are ReLU units).")),
+    figures=(Figure("training_curves", "Loss, D_stsp, D_H and PE during training"),
+             Figure("attractor", "Test series and free run coloured by region", optional=True),
+             Figure("transition_graph", "Transition graph of the linear subregions", optional=True)),
+    logs=("loss", "d_stsp", "d_h", "pe"),
+)
+
+
 class _SingleReconstruction(_Reconstruction):
     """One AL-RNN trained on one series (Lorenz-63, Rössler or a file)."""
+
+    outputs = RECONSTRUCTION_OUTPUTS
 
     P = param.Integer(2, bounds=(0, None), doc="Number of ReLU units P (the last P latent units).")
     symbolic_steps = param.Integer(100_000, bounds=(2, None),
@@ -343,11 +367,12 @@ class _SingleReconstruction(_Reconstruction):
             progress=lambda f, msg="", **kw: progress(0.9 * f, msg, **kw),
             should_stop=self.stop_event.is_set, on_eval=_streaming_callbacks(run))
         progress(0.95, "writing results")
-        _write_reconstruction(run, rec, test, true_fps, SYSTEMS.get(self._system_name() or ""))
+        _write_reconstruction(run, rec, test, true_fps, SYSTEMS.get(self.system_key() or ""), dt)
 
 
 class Lorenz63Experiment(_SingleReconstruction):
-    """Reconstruct Lorenz-63 with an AL-RNN (M=20, P=2, tau=16, windows of 200 steps).
+    """Reconstruct Lorenz-63 with an AL-RNN (M=20, P=2; the shortened preset: tau=12, windows
+    of 200 steps).
 
     Targets (note §6.2, lab protocol): D_stsp <= 2.5, D_H <= 0.3, 3 regions holding >= 99 %
     of a 100 000-step free run, wing fixed points near :math:`C_\\pm`.
@@ -355,24 +380,12 @@ class Lorenz63Experiment(_SingleReconstruction):
 
     kind = "alrnn.lorenz63"
     system = "lorenz63"
-    tau = param.Integer(FAST_CONFIGS["lorenz63"][1].tau)
-    seq_len = param.Integer(FAST_CONFIGS["lorenz63"][1].seq_len)
-    epochs = param.Integer(FAST_CONFIGS["lorenz63"][1].epochs)
-    batches_per_epoch = param.Integer(FAST_CONFIGS["lorenz63"][1].batches_per_epoch)
-    batch_size = param.Integer(FAST_CONFIGS["lorenz63"][1].batch_size)
-    start_lr = param.Number(FAST_CONFIGS["lorenz63"][1].start_lr)
-    end_lr = param.Number(FAST_CONFIGS["lorenz63"][1].end_lr)
-    noise = param.Number(FAST_CONFIGS["lorenz63"][1].noise)
-    alpha = param.Number(FAST_CONFIGS["lorenz63"][1].alpha)
-    eval_every = param.Integer(FAST_CONFIGS["lorenz63"][1].eval_every)
-    eval_steps = param.Integer(0)
-    eval_starts = param.Integer(FAST_CONFIGS["lorenz63"][1].eval_starts)
-    population = param.Integer(FAST_CONFIGS["lorenz63"][1].population)
-    explore_fraction = param.Number(FAST_CONFIGS["lorenz63"][1].explore_fraction)
 
 
+@defaults(P=1, n_test=20_000)
 class RosslerExperiment(_SingleReconstruction):
-    """Reconstruct the Rössler system with an AL-RNN (M=20, P=1, tau=8, windows of 300 steps).
+    """Reconstruct the Rössler system with an AL-RNN (M=20, P=1; the shortened preset: tau=8,
+    windows of 300 steps).
 
     Targets (note §6.2, lab protocol on a 20 000-step test series as in the note's
     measurement; D_H depends on the series length): D_stsp <= 1.5, D_H <= 0.15, 2 regions.
@@ -380,30 +393,18 @@ class RosslerExperiment(_SingleReconstruction):
 
     kind = "alrnn.rossler"
     system = "rossler"
-    P = param.Integer(1)
-    n_test = param.Integer(20_000)
-    tau = param.Integer(FAST_CONFIGS["rossler"][1].tau)
-    seq_len = param.Integer(FAST_CONFIGS["rossler"][1].seq_len)
-    epochs = param.Integer(FAST_CONFIGS["rossler"][1].epochs)
-    batches_per_epoch = param.Integer(FAST_CONFIGS["rossler"][1].batches_per_epoch)
-    batch_size = param.Integer(FAST_CONFIGS["rossler"][1].batch_size)
-    start_lr = param.Number(FAST_CONFIGS["rossler"][1].start_lr)
-    end_lr = param.Number(FAST_CONFIGS["rossler"][1].end_lr)
-    noise = param.Number(FAST_CONFIGS["rossler"][1].noise)
-    alpha = param.Number(FAST_CONFIGS["rossler"][1].alpha)
-    eval_every = param.Integer(FAST_CONFIGS["rossler"][1].eval_every)
 
 
+@defaults(eval_steps=20_000)
 class FitExperiment(_SingleReconstruction):
     """Fit an AL-RNN to any ``(time, features)`` file (e.g. the authors' ECG set).
 
     The file is split into a training part (``train_fraction``) and a test part, both
     z-scored with the training statistics. Unset training parameters take the Lorenz-63
-    preset; the authors' ECG setting is M=100, P=2, tau=10, seq_len=50, noise=0.01.
+    preset; for the authors' ECG setting choose ``preset`` ``authors_ecg`` and set M to 100.
     """
 
     kind = "alrnn.fit"
-    eval_steps = param.Integer(20_000)
 
     def validate(self):
         if not self.data:
@@ -420,12 +421,26 @@ class PSweepExperiment(_Reconstruction):
     """
 
     kind = "alrnn.p_sweep"
+    outputs = Outputs(
+        metrics=(Metric("smallest_P", "Smallest P meeting the system's D_stsp and D_H targets."),
+                 Metric("table", "The per-P table as lists.")),
+        arrays=(Array("P_values", ("p",), "Number of ReLU units P."),
+                Array("d_stsp", ("p",), "Test D_stsp per P."),
+                Array("d_h", ("p",), "Test D_H per P."),
+                Array("pe", ("p",), "Test prediction error per P."),
+                Array("n_regions", ("p",), "Regions visited by the free run."),
+                Array("n_regions_99", ("p",), "Regions holding >= 99 % of the free run."),
+                Array("lyapunov", ("p",), "Largest Lyapunov exponent.", "1/time")),
+        coords=(Coordinate("p", "Number of ReLU units P."),),
+        figures=(Figure("p_sweep", "Reconstruction quality and regions against P"),),
+        logs=("d_stsp", "d_h", "pe"),
+    )
     system_name = param.Selector(default="lorenz63", objects=list(SYSTEMS),
                                  doc="Ground-truth system: its trajectories (unless data is set), "
                                      "training preset and targets.")
     P_values = param.List([0, 1, 2, 3, 4, 5], item_type=int, doc="Numbers of ReLU units to try.")
 
-    def _system_name(self):
+    def system_key(self):
         return self.system_name
 
     def validate(self):
@@ -437,6 +452,8 @@ class PSweepExperiment(_Reconstruction):
         self._check_sizes(self.P_values)
 
     def execute(self, run, progress):
+        from .figures import p_sweep_figure
+
         train_data, test, _, dt = self.load_data(run.store)
         config = self.train_config()
         sys_ = SYSTEMS[self.system_name]
@@ -459,6 +476,7 @@ class PSweepExperiment(_Reconstruction):
         names = ("P", "d_stsp", "d_h", "pe", "n_regions", "n_regions_99", "lyapunov")
         for j, name in enumerate(names):
             run.write(name if name != "P" else "P_values", table[:, j], dims=("p",))
+        write_coordinate(run, "p", table[:, 0].astype(np.int64))
         ok = [int(r[0]) for r in rows if r[1] <= sys_.d_stsp_target and r[2] <= sys_.d_h_target]
         run.metrics["smallest_P"] = min(ok) if ok else None
         run.metrics["table"] = {name: table[:, j].tolist() for j, name in enumerate(names)}

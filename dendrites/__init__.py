@@ -6,12 +6,33 @@
 * :mod:`dendrites.experiments`: the registered figure experiments (``EXPERIMENTS``).
 """
 
-from .detectors import DendriticNeuron, DendriticSegment, DetectionReport, PatternDetectorLayer
-from .simulate import (MonteCarloEstimate, add_noise, random_sdrs, simulate_false_match,
-                       simulate_false_negative, simulate_union, wilson_interval)
-from .theory import (false_match_probability, false_negative_probability, n_sdrs,
-                     neuron_false_match_probability, optimal_threshold, overlap_set_size,
-                     union_false_match_probability, union_size_distribution, union_synapse_count)
+import importlib
+
+#: Public names and the sub-module defining each (imported on first use, so that
+#: importing the package, e.g. for its parameter declarations, stays light).
+_LAZY = {
+    "DendriticNeuron": ".detectors",
+    "DendriticSegment": ".detectors",
+    "DetectionReport": ".detectors",
+    "PatternDetectorLayer": ".detectors",
+    "MonteCarloEstimate": ".simulate",
+    "add_noise": ".simulate",
+    "random_sdrs": ".simulate",
+    "simulate_false_match": ".simulate",
+    "simulate_false_negative": ".simulate",
+    "simulate_union": ".simulate",
+    "wilson_interval": ".simulate",
+    "false_match_probability": ".theory",
+    "false_negative_probability": ".theory",
+    "n_sdrs": ".theory",
+    "neuron_false_match_probability": ".theory",
+    "optimal_threshold": ".theory",
+    "overlap_set_size": ".theory",
+    "union_false_match_probability": ".theory",
+    "union_size_distribution": ".theory",
+    "union_synapse_count": ".theory",
+}
+
 
 __all__ = [
     "DendriticNeuron",
@@ -35,3 +56,15 @@ __all__ = [
     "union_synapse_count",
     "wilson_interval",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -7,10 +7,21 @@ global balance ``beta``, homeostatic inhibitory adaptation and one-step balance)
 :mod:`reservoirs.experiments` the registered experiments.
 """
 
-from .adaptation import AdaptationTrace, heterogeneous_targets
-from .batch import adapt_batch, run_balances, run_batch, with_balances
-from .esn import EchoStateNetwork
-from .network import EIReservoir
+import importlib
+
+#: Public names and the sub-module defining each (imported on first use, so that
+#: importing the package, e.g. for its parameter declarations, stays light).
+_LAZY = {
+    "AdaptationTrace": ".adaptation",
+    "heterogeneous_targets": ".adaptation",
+    "adapt_batch": ".batch",
+    "run_balances": ".batch",
+    "run_batch": ".batch",
+    "with_balances": ".batch",
+    "EchoStateNetwork": ".esn",
+    "EIReservoir": ".network",
+}
+
 
 __all__ = [
     "AdaptationTrace",
@@ -22,3 +33,15 @@ __all__ = [
     "run_batch",
     "with_balances",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

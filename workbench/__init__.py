@@ -4,13 +4,16 @@ Heavy sub-modules are imported lazily, so ``import workbench`` stays fast.
 """
 
 from .experiment import Experiment
-from .store import Store
 
 __all__ = ["Experiment", "Store", "sweep"]
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
+    if name == "Store":
+        from .store import Store
+
+        return Store
     if name == "sweep":
         from .sweep import sweep
 

@@ -18,14 +18,16 @@ from pathlib import Path
 
 import click
 
-from .experiment import RunFailedError
+from .experiment import RunFailedError, parse_bytes
 from .registry import experiments, get_experiment
-from .store import Store
 
 __all__ = ["main", "parse_assignments", "load_config"]
 
 #: Exit status for rejected input.
 EXIT_BAD_INPUT = 2
+
+#: ``--config`` files larger than this are refused unread (a parameter file is a few lines).
+MAX_CONFIG_BYTES = 1 << 20
 
 
 def _fail(message: str) -> None:
@@ -49,11 +51,18 @@ def load_config(path: str | Path | None) -> dict:
     if path is None:
         return {}
     try:
+        if Path(path).exists() and not Path(path).is_file():
+            raise ValueError(f"--config {str(path)!r} must be a regular file")
+        if Path(path).is_file() and Path(path).stat().st_size > MAX_CONFIG_BYTES:
+            raise ValueError(f"--config {str(path)!r} is larger than 1 MiB; refused unread")
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            text = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(text) > MAX_CONFIG_BYTES:
+            raise ValueError(f"--config {str(path)!r} is larger than 1 MiB; refused")
+        data = tomllib.loads(text.decode("utf-8"))
     except OSError as exc:
         raise ValueError(f"--config {str(path)!r} cannot be read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"--config {str(path)!r} is not valid TOML: {exc}") from None
     return data.get("params", data) if isinstance(data.get("params"), dict) else data
 
@@ -88,7 +97,9 @@ store_option = click.option("--store", "store_path", default=None, metavar="PATH
                             help="Store path or fsspec URL (default $WORKBENCH_STORE or ./workbench.zarr).")
 
 
-def _open_store(path) -> Store:
+def _open_store(path) -> "Store":  # noqa: F821 - imported on use (zarr is slow to import)
+    from .store import Store
+
     try:
         return Store(path)
     except ValueError as exc:
@@ -107,17 +118,21 @@ def build_experiment(name: str, assignments=(), config=None):
 @click.argument("name")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", help="Set a parameter (repeatable).")
 @click.option("--config", type=click.Path(dir_okay=False), default=None, help="TOML file of parameters.")
+@click.option("--max-memory", default=None, metavar="SIZE",
+              help="Refuse runs estimated to need more (e.g. 2G; default: the available memory).")
 @store_option
-def run_cmd(name, assignments, config, store_path):
+def run_cmd(name, assignments, config, max_memory, store_path):
     """Run experiment NAME and write it to the store as one run."""
     try:
+        limit = None if max_memory is None else parse_bytes(max_memory)
         exp = build_experiment(name, assignments, config)
+        exp.check_resources(limit)
     except ValueError as exc:
         _fail(str(exc))
     store = _open_store(store_path)
     bar, progress = _progress_bar(name)
     try:
-        run_id = exp.run(store, progress=progress)
+        run_id = exp.run(store, progress=progress, max_memory=limit)
     except ValueError as exc:  # rejected by validate() before the run was opened
         bar.close()
         _fail(str(exc))
@@ -191,13 +206,19 @@ def show_cmd(run_id, store_path):
     if run.attrs.get("error"):
         click.echo(f"error    {run.attrs['error']}")
     click.echo("params   " + json.dumps(run.params, sort_keys=True))
+    outputs = getattr(experiments().get(run.kind), "outputs", None)
+
+    def meaning(kind, name):
+        text = outputs.meaning(kind, name) if outputs is not None else ""
+        return f"  # {text}" if text else ""
+
     for key, value in run.metrics.items():
-        click.echo(f"  metric {key} = {_fmt(value)}")
+        click.echo(f"  metric {key} = {_fmt(value)}{meaning('metrics', key)}")
     for name in run.arrays:
         shape, dtype = run.array_info(name)
-        click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}")
+        click.echo(f"  array  {name} {shape} {dtype} dims={run.dims(name)}{meaning('arrays', name)}")
     for name in run.figures:
-        click.echo(f"  figure {name}")
+        click.echo(f"  figure {name}{meaning('figures', name)}")
 
 
 @main.command("gc")

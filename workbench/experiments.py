@@ -13,11 +13,9 @@ import math
 
 import numpy as np
 import param
-from matplotlib.figure import Figure
-from scipy.ndimage import gaussian_filter1d
 
-from .experiment import Experiment
-from .systems import lorenz63, rossler
+from .experiment import Experiment, defaults
+from .outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 from .validation import check_array, check_positive
 
 __all__ = [
@@ -57,7 +55,7 @@ def dominant_frequency(series, dt=1.0, smoothing=5.0):
     -----
     With :math:`P_i(f_m) = |\\mathrm{rfft}(x_i - \\bar x_i)|^2` at :math:`f_m = m / (T\\,dt)`,
     smoothed along :math:`m` by a Gaussian of std ``smoothing`` bins (reflect padding, as the
-    D_H spectra of ``research/alrnn.md`` §3.3), the result is
+    D_H spectra of the AL-RNN research note §3.3), the result is
     :math:`f_{m^*}`, :math:`m^* = \\arg\\max_{m \\ge 1} \\tilde P_i(f_m)`.
     The zero frequency is excluded. For broadband signals (Lorenz x and y) the peak sits at
     the low-frequency end and varies between trajectories.
@@ -67,6 +65,8 @@ def dominant_frequency(series, dt=1.0, smoothing=5.0):
     check_positive(smoothing, "smoothing", strict=False)
     power = np.abs(np.fft.rfft(x - x.mean(axis=0), axis=0)) ** 2
     if smoothing > 0:
+        from scipy.ndimage import gaussian_filter1d
+
         power = gaussian_filter1d(power, smoothing, axis=0, mode="reflect")
     freqs = np.fft.rfftfreq(x.shape[0], d=dt)
     return freqs[1 + np.argmax(power[1:], axis=0)]
@@ -107,6 +107,8 @@ def trajectory_summary(traj, dt, names=VARIABLES):
 
 def _attractor_figure(traj, title):
     """3-D line plot of a ``(T, 3)`` trajectory as a :class:`matplotlib.figure.Figure`."""
+    from matplotlib.figure import Figure
+
     stride = max(1, math.ceil(traj.shape[0] / _MAX_PLOT_POINTS))
     pts = traj[::stride]
     fig = Figure(figsize=(5.5, 5.0), dpi=100)
@@ -129,17 +131,41 @@ class _FlowExperiment(Experiment):
 
     __abstract = True
 
+    # Samples of a trajectory (the reservoirs' ``n_steps`` are task or simulation lengths).
     n_steps = param.Integer(100_000, bounds=(100, None), doc="Number of samples recorded.")
     transient = param.Integer(5000, bounds=(0, None),
                               doc="Samples integrated and discarded before recording.")
     zscore = param.Boolean(True, doc="Standardise each dimension to mean 0, std 1.")
+    # Observation noise (the AL-RNN's ``noise`` is training noise, another quantity).
     noise = param.Number(0.0, bounds=(0.0, None),
                          doc="Std of Gaussian observation noise, relative to each dimension's std.")
+    # The flow's sampling interval (the AL-RNN's ``dt`` is that of a data file).
+    dt = param.Number(0.01, bounds=(0.0, None), inclusive_bounds=(False, True),
+                      doc="Sampling interval.")
+
+    outputs = Outputs(
+        metrics=(Metric("mean_{v}", "Mean of variable v (x, y or z) over the trajectory."),
+                 Metric("std_{v}", "Standard deviation of variable v (ddof 0)."),
+                 Metric("min_{v}", "Smallest value of variable v."),
+                 Metric("max_{v}", "Largest value of variable v."),
+                 Metric("dominant_frequency_{v}", "Frequency of the largest (smoothed) spectral "
+                        "peak of variable v.", "1/time")),
+        arrays=(Array("trajectory", ("time", "dim"), "The recorded trajectory (z-scored if "
+                      "zscore); dim: x, y, z."),),
+        coords=(Coordinate("time", "Time of each sample, i * dt (after the transient).", "time"),),
+        figures=(Figure("attractor", "3-D plot of the attractor"),),
+    )
 
     #: Title of the attractor plot.
     title = ""
-    #: The system generator of :mod:`workbench.systems` (set by subclasses).
-    generator = None
+    #: The system generator: a name in :mod:`workbench.systems` (imported when the run
+    #: starts) or a callable (set by subclasses).
+    generator = ""
+
+    def memory_estimate(self):
+        out = super().memory_estimate()
+        out["n_steps"] = 8 * 3 * 6 * float(self.n_steps + self.transient)
+        return out
 
     def system_params(self) -> dict:
         """Keyword arguments of the system generator (the system's own parameters)."""
@@ -149,30 +175,33 @@ class _FlowExperiment(Experiment):
         def integration_progress(fraction, message=""):
             progress(0.9 * fraction, message)
 
-        traj = self.generator(n_steps=self.n_steps, dt=self.dt, transient=self.transient,
+        from . import systems
+
+        generate = self.generator if callable(self.generator) else getattr(systems, self.generator)
+        traj = generate(n_steps=self.n_steps, dt=self.dt, transient=self.transient,
                              zscore=self.zscore, noise=self.noise, seed=self.seed,
                              progress=integration_progress, **self.system_params())
         progress(0.9, "writing")
         run.write("trajectory", traj, dims=("time", "dim"),
                   attrs={"dt": self.dt, "variables": list(VARIABLES), "zscored": self.zscore})
+        write_coordinate(run, "time", np.arange(traj.shape[0]) * self.dt, "time")
         for key, value in trajectory_summary(traj, self.dt).items():
             run.metrics[key] = value
         run.save_figure("attractor", _attractor_figure(traj, self.title))
 
 
+@defaults(dt=0.01)
 class Lorenz63Experiment(_FlowExperiment):
     """Generate a Lorenz-63 trajectory with :func:`workbench.systems.lorenz63`.
 
-    Defaults are those of the AL-RNN reference data (``research/alrnn.md`` §4): σ = 10,
+    Defaults are those of the AL-RNN reference data (the AL-RNN research note §4): σ = 10,
     ρ = 28, β = 8/3, dt = 0.01, 1e5 z-scored samples.
     """
 
     kind = "systems.lorenz63"
     title = "Lorenz-63"
-    generator = staticmethod(lorenz63)
+    generator = "lorenz63"
 
-    dt = param.Number(0.01, bounds=(0.0, None), inclusive_bounds=(False, True),
-                      doc="Sampling interval.")
     sigma = param.Number(10.0, bounds=(0.0, 100.0), inclusive_bounds=(False, True),
                          doc="Prandtl number σ.")
     rho = param.Number(28.0, bounds=(0.0, 500.0), inclusive_bounds=(False, True),
@@ -184,21 +213,21 @@ class Lorenz63Experiment(_FlowExperiment):
         return {"sigma": self.sigma, "rho": self.rho, "beta": self.beta}
 
 
+@defaults(dt=0.08)
 class RosslerExperiment(_FlowExperiment):
     """Generate a Rössler trajectory with :func:`workbench.systems.rossler`.
 
-    Defaults are those of the AL-RNN reference data (``research/alrnn.md`` §4): a = b = 0.2,
+    Defaults are those of the AL-RNN reference data (the AL-RNN research note §4): a = b = 0.2,
     c = 5.7, dt = 0.08, 1e5 z-scored samples.
     """
 
     kind = "systems.rossler"
     title = "Rössler"
-    generator = staticmethod(rossler)
+    generator = "rossler"
 
-    dt = param.Number(0.08, bounds=(0.0, None), inclusive_bounds=(False, True),
-                      doc="Sampling interval.")
     # Bounds keep the flow in the regime DOP853 integrates quickly; far outside them the
     # Rössler system becomes stiff or escapes to infinity.
+    # Rössler's a (the dendrites' ``a`` counts active cells).
     a = param.Number(0.2, bounds=(0.0, 0.5), doc="Parameter a (chaotic band ~0.1-0.4).")
     b = param.Number(0.2, bounds=(0.0, 2.0), doc="Parameter b.")
     c = param.Number(5.7, bounds=(0.5, 20.0), doc="Parameter c (chaotic for c > ~4.2).")

@@ -55,6 +55,8 @@ def load_errors() -> dict[str, str]:
 
 def get_experiment(kind: str) -> type[Experiment]:
     """The experiment class registered as ``kind``; ``ValueError`` lists the known ones."""
+    if not isinstance(kind, str) or any(ord(c) < 32 or ord(c) == 127 for c in kind):
+        raise ValueError(f"experiment name must not contain control characters, got {kind!r}")
     table = experiments()
     if kind not in table:
         broken = load_errors()

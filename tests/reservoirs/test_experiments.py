@@ -86,7 +86,7 @@ def test_validation_happens_before_writing():
 
 def test_balance_scoring_fast_path_equals_separate_copies():
     from reservoirs import EIReservoir, with_balances
-    from reservoirs.experiments import _score_balances, _score_batch
+    from reservoirs.experiments import score_balances as _score_balances, score_batch as _score_batch
     from reservoirs.tasks import MemoryCapacityTask
 
     base = EIReservoir(40, in_degree=8, gain=4.0, strength=2.0, seed=0)
