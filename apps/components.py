@@ -22,6 +22,7 @@ __all__ = [
     "number_widgets",
     "job_progress",
     "message",
+    "output_title",
     "metrics_frame",
     "params_frame",
     "run_figures",
@@ -129,8 +130,24 @@ def params_frame(params: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["parameter", "value"])
 
 
-def run_figures(reader, names=None, width: int = 520) -> list[pn.pane.PNG]:
-    """The PNG figures stored in a run, one pane each (all of them unless ``names``)."""
+def output_title(registry: dict | None, kind: str, section: str, name: str) -> str:
+    """The declared title (figures) or meaning (metrics, arrays) of a run's output.
+
+    Read from the experiment's ``outputs`` declaration; an undeclared name is shown with
+    its underscores as spaces.
+    """
+    cls = (registry or {}).get(kind)
+    outputs = getattr(cls, "outputs", None)
+    if outputs is not None:
+        item = outputs.find(section, name)
+        text = getattr(item, "title", None) or getattr(item, "meaning", None)
+        if text:
+            return text.rstrip(".")
+    return name.replace("_", " ")
+
+
+def run_figures(reader, names=None, width: int = 520, registry: dict | None = None) -> list[pn.pane.PNG]:
+    """The PNG figures stored in a run, one pane each (all of them unless ``names``), titled as declared."""
     names = reader.figures if names is None else [n for n in names if n in reader.figures]
-    return [pn.Column(pn.pane.Markdown(f"**{n}**", margin=(0, 5)),
+    return [pn.Column(pn.pane.Markdown(f"**{output_title(registry, reader.kind, 'figures', n)}**", margin=(0, 5)),
                       pn.pane.PNG(reader.figure(n), width=width, name=n)) for n in names]

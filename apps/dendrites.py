@@ -15,7 +15,7 @@ from .bounded import BoundExceeded, call_bounded
 from .components import job_progress, message, number_widgets
 from .jobs import Job, describe_error
 from .plots import curves_figure
-from .sdr import PARAMETERS, DendritesState, monte_carlo, theory_curves
+from .sdr import LABELS, PARAMETERS, DendritesState, monte_carlo, theory_curves
 
 __all__ = ["DendritesPage", "DendritesState"]
 
@@ -131,7 +131,8 @@ class DendritesPage(pn.viewable.Viewer):
 
     def __panel__(self):
         controls = pn.Param(self.state, parameters=["n", "a", "s", "theta", "M", "v", "n_samples", "seed"],
-                            widgets=number_widgets(self.state, PARAMETERS),
+                            widgets={k: {**w, "name": LABELS.get(k, k)}
+                                     for k, w in number_widgets(self.state, PARAMETERS).items()},
                             name="SDR parameters", show_name=True, width=280)
         intro = pn.pane.Markdown(
             "Exact error probabilities of dendritic segments detecting sparse patterns "

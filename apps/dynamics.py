@@ -36,10 +36,10 @@ DATA_KINDS = {"lorenz63": "systems.lorenz63", "rossler": "systems.rossler"}
 #: The reservoir forecast experiment.
 FORECAST_KIND = "reservoirs.lorenz_forecast"
 #: Parameter of ``alrnn.fit`` that names its data file.
-FIT_DATA = ("data_path", "path", "data", "dataset")
+FIT_DATA = ("data",)
 #: Metric names of the two distances.
-D_STSP = ("d_stsp", "D_stsp", "dstsp")
-D_H = ("d_h", "D_H", "dh", "hellinger")
+D_STSP = ("d_stsp",)
+D_H = ("d_h",)
 #: Arrays of the fixed-point table: latent positions, then per-point columns.
 FIXED_POINTS = ("fixed_points",)
 FIXED_POINT_COLUMNS = {"fixed_point_radius": "spectral radius", "fixed_point_real": "real"}
@@ -301,7 +301,8 @@ class DynamicsPage(pn.viewable.Viewer):
         if table is not None:
             parts += [pn.pane.Markdown("**Fixed points**"),
                       pn.widgets.Tabulator(table.round(4), disabled=True, height=200, sizing_mode="stretch_width")]
-        parts.append(pn.FlexBox(*run_figures(reader, width=440), sizing_mode="stretch_width"))
+        parts.append(pn.FlexBox(*run_figures(reader, width=440, registry=self.state.train.registry),
+                                sizing_mode="stretch_width"))
         self._train_results.objects = parts
 
     def _show_forecast(self) -> None:
@@ -316,7 +317,9 @@ class DynamicsPage(pn.viewable.Viewer):
             self._forecast_results.objects = []
             return
         self._forecast_results.objects = [pn.pane.Markdown(f"### Reservoir forecast `{reader.id}`"),
-                                          pn.FlexBox(*run_figures(reader, width=440), sizing_mode="stretch_width")]
+                                          pn.FlexBox(*run_figures(reader, width=440,
+                                                                  registry=self.state.train.registry),
+                                                     sizing_mode="stretch_width")]
 
     def __panel__(self):
         sidebar = pn.Column(

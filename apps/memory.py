@@ -28,16 +28,17 @@ __all__ = ["MemoryPage", "MemoryState"]
 KINDS = {"rate": "reservoirs.memory_capacity", "spiking": "reservoirs.spiking_memory_capacity"}
 #: β-sweep experiment kind per reservoir model.
 SWEEP_KINDS = {"rate": "reservoirs.balance_sweep", "spiking": "reservoirs.spiking_balance"}
-#: Names under which experiments store MC_k (array or list metric), its delays, and the total.
-MC_CURVE = ("mc_per_delay", "mc_k", "mc_curve", "memory_capacity_per_delay", "per_delay", "mc")
-MC_DELAYS = ("delays", "delay", "lags", "k")
-MC_TOTAL = ("mc_total", "total_mc", "memory_capacity", "mc", "total")
-#: Names of the balance parameter (β for the rate model, g for the spiking one).
-BALANCE = ("beta", "g", "balance")
-#: Names under which a sweep stores its balance values and the MC at each.
-SWEEP_X = ("balances", "betas", "beta", "gs", "g", "balance")
-SWEEP_Y = ("mc_total", "total_mc", "mc", "memory_capacity")
-
+#: Outputs read by this page, as the experiments declare them (``outputs``; checked by the
+#: tests against every kind above): MC_k against delay k, and the total MC.
+MC_CURVE = ("mc_per_delay",)
+MC_DELAYS = ("delays",)
+MC_TOTAL = ("mc",)
+#: The balance parameter of each model: β (``balance``) of the rate model, g of the spiking one.
+BALANCE = {"rate": "balance", "spiking": "g"}
+#: A sweep's balance values and the MC at each (rate: ``balances`` and ``mc`` (seed, balance);
+#: spiking: ``g`` and ``mc`` (condition, g)).
+SWEEP_X = ("balances", "g")
+SWEEP_Y = ("mc",)
 
 class MemoryState(param.Parameterized):
     """State of the memory-capacity page (no widgets)."""
@@ -96,8 +97,8 @@ class MemoryState(param.Parameterized):
     def balance_name(self) -> str | None:
         """Name of the balance parameter (β or g) of the current experiment."""
         exp = self.runner.experiment
-        names = exp.parameter_names() if exp is not None else []
-        return next((n for n in BALANCE if n in names), None)
+        name = BALANCE[self.model]
+        return name if exp is not None and name in exp.parameter_names() else None
 
     def balance_curve(self):
         """Total MC against the balance parameter: from the last sweep, else across runs.
@@ -160,13 +161,14 @@ class MemoryPage(pn.viewable.Viewer):
             shown = "n/a" if total is None else f"{total:.3f}"
             self._summary.object = f"### Total memory capacity: {shown}\nRun `{reader.id}`"
             self._metrics.value = metrics_frame(reader.metrics)
-            self._figures.objects = run_figures(reader, width=460)
+            self._figures.objects = run_figures(reader, width=460, registry=self.state.runner.registry)
         curves = self.state.mc_curves(reader)
-        self._mc_plot.objects = [pn.pane.Bokeh(curves_figure("Memory curve MC(k)", "delay k", "MC_k", curves))] \
+        self._mc_plot.objects = [pn.pane.Bokeh(curves_figure("Memory curve MC(k) = r²(u(t−k), y_k(t))", "delay k",
+                                                             "MC_k", curves))] \
             if curves else []
         label, xs, ys = self.state.balance_curve()
-        name = self.state.balance_name() or "balance"
-        self._balance_plot.objects = [pn.pane.Bokeh(curves_figure(f"Total MC vs {name}", name, "total MC",
+        name = {"balance": "β", "g": "g"}.get(self.state.balance_name() or "balance", "balance")
+        self._balance_plot.objects = [pn.pane.Bokeh(curves_figure(f"Total memory capacity vs {name}", name, "total MC",
                                                                   {label: (xs, ys)}))] if len(xs) else []
 
     def __panel__(self):

@@ -299,7 +299,8 @@ class RunsPage(pn.viewable.Viewer):
                                                          disabled=True, height=240, width=440,
                                                          layout="fit_data_stretch")))
         self._detail.objects = [pn.pane.Markdown(header), tables, self._array, self._array_plot,
-                                pn.FlexBox(*run_figures(reader, width=440), sizing_mode="stretch_width")]
+                                pn.FlexBox(*run_figures(reader, width=440, registry=self.state.registry),
+                                           sizing_mode="stretch_width")]
 
     def _on_array(self, *events) -> None:
         name = self._array.value

@@ -14,47 +14,32 @@ import numpy as np
 import param
 
 from dendrites import simulate, theory
+from dendrites.params import MonteCarloParams, SDRParams
+from workbench.experiment import defaults
 
-__all__ = ["PARAMETERS", "DendritesState", "monte_carlo", "theory_curves"]
+__all__ = ["LABELS", "PARAMETERS", "DendritesState", "monte_carlo", "theory_curves"]
 
 #: Points of the curve against n.
 _N_POINTS = 40
 #: The parameters the curves depend on (and the Monte-Carlo run's size and seed).
 PARAMETERS = ("n", "a", "s", "theta", "M", "v", "n_samples", "seed")
+#: Widget labels: the paper's symbols (the meaning is each parameter's doc, shown beside it).
+LABELS = {"theta": "θ", "n_samples": "Monte-Carlo samples"}
 
 
-class DendritesState(param.Parameterized):
+@defaults(n_samples=200_000)
+class DendritesState(SDRParams, MonteCarloParams):
     """Parameters of the SDR theory curves and the Monte-Carlo estimates made from them.
 
-    Notation of note §1: ``n`` cells, ``a`` active, ``s`` synapses per segment, ``θ``
-    threshold, ``M`` patterns per union segment, ``v`` noise bits.
+    ``n, a, s, θ, M, v`` and their bounds are :class:`dendrites.params.SDRParams` (the one
+    declaration; its bounds, ``M * s <= 2048`` included, keep the exact theory near a
+    second), ``n_samples`` is :class:`dendrites.params.MonteCarloParams`.
     """
 
-    n = param.Integer(10_000, label="n (cells)", bounds=(1, 10_000_000), doc="Cells in the population.")
-    a = param.Integer(300, label="a (active cells)", bounds=(1, 5_000_000), doc="Active cells per pattern (a <= n).")
-    s = param.Integer(24, label="s (synapses)", bounds=(1, 5_000), doc="Synapses per segment (s <= a).")
-    theta = param.Integer(12, label="θ (threshold)", bounds=(1, 5_000), doc="NMDA threshold θ (θ <= s).")
-    M = param.Integer(10, label="M (stored patterns)", bounds=(1, 200),
-                      doc="Patterns stored on a union segment (the exact union curve runs to 2M).")
-    v = param.Integer(100, label="v (noise bits)", bounds=(0, 5_000_000),
-                      doc="Noise bits of the false-negative curve (v <= a, v <= n - a).")
-    n_samples = param.Integer(200_000, label="Monte-Carlo samples", bounds=(1_000, 10_000_000),
-                              doc="Monte-Carlo tests per curve.")
-    seed = param.Integer(0, label="seed", bounds=(0, 2**31 - 1), doc="Seed of the Monte-Carlo simulation.")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the Monte-Carlo simulation.")
 
     monte_carlo = param.Dict(default=None, allow_None=True, constant=True,
                              doc="Estimates {curve: MonteCarloEstimate} for the current parameters.")
-
-    def validate(self) -> None:
-        """Cross-parameter checks; ``ValueError`` names the parameters and the range."""
-        if self.a > self.n:
-            raise ValueError(f"a must be in [1, n={self.n}], got {self.a}")
-        if self.s > self.a:
-            raise ValueError(f"s must be in [1, a={self.a}], got {self.s}")
-        if self.theta > self.s:
-            raise ValueError(f"theta must be in [1, s={self.s}], got {self.theta}")
-        if self.v > min(self.a, self.n - self.a):
-            raise ValueError(f"v must be in [0, min(a, n - a)={min(self.a, self.n - self.a)}], got {self.v}")
 
     @param.depends("n", "a", "s", "M", "v", watch=True)
     def _forget_monte_carlo(self):

@@ -74,7 +74,7 @@ def test_costly_theory_runs_out_of_process_and_stops_at_its_limit(monkeypatch):
     monkeypatch.setattr(page_module, "THEORY_SECONDS", 1.0)
     page = DendritesPage()
     assert page.theory.wait(60)
-    page.state.param.update(n=10_000_000, a=5_000_000, s=5_000, theta=2_500, v=0)
+    page.state.param.update(n=10_000_000, a=5_000_000, s=128, theta=64, M=16, v=0)  # within the bounds
     assert page.theory.wait(60)
     assert page.theory.status == "failed" and "limit" in page.theory.error
     assert page._error.visible and "choose smaller" in page._error.object

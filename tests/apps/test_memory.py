@@ -60,3 +60,29 @@ def test_sweep_curve_and_spiking_message(store, registry, mc_kind):
     if KINDS["spiking"] not in registry:
         assert state.runner.experiment is None and "not available" in state.runner.unavailable
         assert page.controls.run_button.disabled
+
+
+def test_the_page_reads_outputs_the_experiments_declare(registry):
+    from apps.memory import BALANCE, KINDS, MC_CURVE, MC_DELAYS, MC_TOTAL, SWEEP_KINDS, SWEEP_X, SWEEP_Y
+
+    for model, kind in KINDS.items():
+        if kind not in registry:
+            continue
+        outputs = registry[kind].outputs
+        assert outputs.find("arrays", MC_CURVE[0]) and outputs.find("arrays", MC_DELAYS[0])
+        assert outputs.find("metrics", MC_TOTAL[0])
+        assert BALANCE[model] in registry[kind].parameter_names()
+    for kind in SWEEP_KINDS.values():
+        if kind in registry:
+            outputs = registry[kind].outputs
+            assert any(outputs.find("arrays", x) for x in SWEEP_X) and outputs.find("arrays", SWEEP_Y[0])
+
+
+def test_figure_titles_come_from_the_declaration(registry):
+    from apps.components import output_title
+
+    if "reservoirs.memory_capacity" not in registry:
+        pytest.skip("reservoirs experiments are not installed")
+    assert output_title(registry, "reservoirs.memory_capacity", "figures", "mc_curve") == \
+        "Memory curve r_k^2 against delay k"
+    assert output_title(registry, "unknown.kind", "figures", "ei_ratio") == "ei ratio"
