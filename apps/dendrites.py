@@ -47,9 +47,11 @@ class DendritesPage(pn.viewable.Viewer):
         super().__init__(**params)
         self.state = DendritesState()
         self.job = Job(key=(client, "dendrites.monte_carlo") if client else None)
-        self.theory = Job(key=(client, "dendrites.theory") if client else None)
+        self.theory = Job(owner=client)  # redrawn from the form on a reload: never re-attached
         self._pending = False
         self._curves: dict | None = None
+        self._computing: dict | None = None
+        self._drawn_for: dict | None = None
         self._error = message(None)
         self._button = pn.widgets.Button(label="Monte-Carlo points", color="primary",
                                          sizing_mode="stretch_width")
@@ -58,6 +60,7 @@ class DendritesPage(pn.viewable.Viewer):
         self._cancel.on_click(lambda event: self.job.cancel())
         self._plots = pn.FlexBox(sizing_mode="stretch_width")
         self._busy = pn.indicators.LoadingSpinner(value=False, size=20, visible=False)
+        self._shown = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.state.param.watch(self._recompute, ["n", "a", "s", "theta", "M", "v"])
         self.state.param.watch(self._draw, ["monte_carlo"])
         self.job.param.watch(self._on_job, ["status"])
@@ -80,7 +83,8 @@ class DendritesPage(pn.viewable.Viewer):
             return
         self._pending = False
         self._busy.param.update(value=True, visible=True)
-        self.theory.start(_bounded(theory_curves, self.values(), THEORY_SECONDS, "theory curves"))
+        self._computing = self.values()
+        self.theory.start(_bounded(theory_curves, self._computing, THEORY_SECONDS, "theory curves"))
 
     def _on_theory(self, event) -> None:
         if event.new == "running":
@@ -90,7 +94,7 @@ class DendritesPage(pn.viewable.Viewer):
             return
         self._busy.param.update(value=False, visible=False)
         if event.new == "complete":
-            self._curves = self.theory.result
+            self._curves, self._drawn_for = self.theory.result, self._computing
             self._error.visible = False
             self._draw()
         elif self.theory.error:
@@ -108,6 +112,9 @@ class DendritesPage(pn.viewable.Viewer):
         union = curves_figure(f"Union segment vs stored patterns M (θ={st.theta})", "stored patterns M",
                               "false-match probability", curves["union"], y_log=True)
         self._plots.objects = [pn.pane.Bokeh(f) for f in (theta, versus_n, union)]
+        shown = self._drawn_for
+        self._shown.object = ("Curves for " + ", ".join(f"{LABELS.get(k, k)}={shown[k]:,}" for k in PARAMETERS[:6])
+                              if shown else "")
 
     def _on_simulate(self, event) -> None:
         try:
@@ -141,5 +148,6 @@ class DendritesPage(pn.viewable.Viewer):
             "press *Monte-Carlo points* to check the curves by simulation.",
             sizing_mode="stretch_width")
         return pn.Row(pn.Column(controls, pn.Row(self._button, self._cancel), job_progress(self.job), width=300),
-                      pn.Column(pn.Row(intro, self._busy), self._error, self._plots, sizing_mode="stretch_width"),
+                      pn.Column(pn.Row(intro, self._busy), self._error, self._shown, self._plots,
+                                sizing_mode="stretch_width"),
                       sizing_mode="stretch_width")

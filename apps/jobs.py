@@ -272,6 +272,9 @@ class Job(param.Parameterized):
         ``(client_id, name)``: the job re-attaches to the last execution started under this
         key (e.g. by the same browser before a reload); its first item is also the owner the
         scheduler shares slots by.
+    owner : optional
+        Who the scheduler shares slots by, for a job without a key (default: the key's
+        client, else the job alone).
     """
 
     status = param.Selector(default="idle", objects=["idle", "running", "complete", "failed", "cancelled"],
@@ -284,11 +287,11 @@ class Job(param.Parameterized):
     result = param.Parameter(default=None, constant=True, doc="What the task returned.")
     error = param.String(default=None, allow_None=True, constant=True, doc="One-line error message.")
 
-    def __init__(self, dispatch: Callable | None = None, key: tuple | None = None, **params):
+    def __init__(self, dispatch: Callable | None = None, key: tuple | None = None, owner=None, **params):
         super().__init__(**params)
         self._dispatch = dispatch or session_dispatch()
         self._key = key
-        self._owner = key[0] if key else uuid.uuid4().hex
+        self._owner = owner or (key[0] if key else uuid.uuid4().hex)
         self._execution: Execution | None = None
         self._applied = threading.Event()
         self._applied.set()

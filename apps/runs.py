@@ -27,6 +27,7 @@ from .compare import comparison_frame, overlay_curves
 from .components import message, metrics_frame, params_frame, run_figures, scalar_metrics
 from .jobs import Job, describe_error
 from .plots import curves_figure, decimate
+from .provenance import run_command, run_toml
 from .runner import missing_message
 
 __all__ = ["RunsPage", "RunsState"]
@@ -298,9 +299,21 @@ class RunsPage(pn.viewable.Viewer):
             pn.Column("**Arrays**", pn.widgets.Tabulator(self.state.array_summary(reader), show_index=False,
                                                          disabled=True, height=240, width=440,
                                                          layout="fit_data_stretch")))
-        self._detail.objects = [pn.pane.Markdown(header), tables, self._array, self._array_plot,
+        self._detail.objects = [pn.pane.Markdown(header), tables, self._reproduce(reader), self._array,
+                                self._array_plot,
                                 pn.FlexBox(*run_figures(reader, width=440, registry=self.state.registry),
                                            sizing_mode="stretch_width")]
+
+    def _reproduce(self, reader) -> pn.Row:
+        """The run's ``workbench run`` command and TOML, each with a copy button."""
+        boxes = []
+        for title, text, height in (("Command", run_command(reader, self.state.registry), 70),
+                                    ("TOML (workbench run KIND --config FILE)", run_toml(reader), 180)):
+            area = pn.widgets.TextAreaInput(value=text, disabled=True, height=height, sizing_mode="stretch_width")
+            copy = pn.widgets.Button(label=f"Copy {title.split()[0].lower()}", width=140)
+            copy.js_on_click(args={"area": area}, code="navigator.clipboard.writeText(area.value)")
+            boxes.append(pn.Column(f"**{title}**", area, copy, sizing_mode="stretch_width"))
+        return pn.Row(*boxes, sizing_mode="stretch_width")
 
     def _on_array(self, *events) -> None:
         name = self._array.value
