@@ -21,7 +21,7 @@ from workbench.store import Store
 
 from .components import metrics_frame, run_figures
 from .jobs import describe_error
-from .plots import curves_figure
+from .plots import attractor_figures, curves_figure
 from .results import first_array, first_metric
 from .jobs import Job
 from .runner import ExperimentRunner, RunnerControls
@@ -43,6 +43,9 @@ D_H = ("d_h",)
 #: Arrays of the fixed-point table: latent positions, then per-point columns.
 FIXED_POINTS = ("fixed_points",)
 FIXED_POINT_COLUMNS = {"fixed_point_radius": "spectral radius", "fixed_point_real": "real"}
+#: Ground truth and free run of a trained model (AL-RNN: test/generated, reservoir: true/generated).
+TRUE_SERIES = ("test", "true")
+GENERATED = ("generated",)
 #: Systems the reservoir forecast experiment covers.
 FORECAST_SYSTEMS = ("lorenz63",)
 
@@ -301,6 +304,7 @@ class DynamicsPage(pn.viewable.Viewer):
         if table is not None:
             parts += [pn.pane.Markdown("**Fixed points**"),
                       pn.widgets.Tabulator(table.round(4), disabled=True, height=200, sizing_mode="stretch_width")]
+        parts.append(self._attractors(reader))
         parts.append(pn.FlexBox(*run_figures(reader, width=440, registry=self.state.train.registry),
                                 sizing_mode="stretch_width"))
         self._train_results.objects = parts
@@ -317,9 +321,20 @@ class DynamicsPage(pn.viewable.Viewer):
             self._forecast_results.objects = []
             return
         self._forecast_results.objects = [pn.pane.Markdown(f"### Reservoir forecast `{reader.id}`"),
+                                          self._attractors(reader),
                                           pn.FlexBox(*run_figures(reader, width=440,
                                                                   registry=self.state.train.registry),
                                                      sizing_mode="stretch_width")]
+
+    @staticmethod
+    def _attractors(reader):
+        """True and generated trajectories drawn as lines (phase planes side by side, time series)."""
+        true, generated = first_array(reader, TRUE_SERIES, ndim=2), first_array(reader, GENERATED, ndim=2)
+        if true is None or generated is None or true.shape[1] < 2 or generated.shape[1] != true.shape[1]:
+            return pn.Spacer(height=0)
+        plane = (0, 2) if true.shape[1] >= 3 else (0, 1)
+        figs = attractor_figures(true, generated, labels=[f"x{i + 1}" for i in range(true.shape[1])], plane=plane)
+        return pn.Column(pn.Row(*(pn.pane.Bokeh(f) for f in figs[:2])), pn.pane.Bokeh(figs[2]))
 
     def __panel__(self):
         sidebar = pn.Column(

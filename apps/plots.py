@@ -13,7 +13,7 @@ from bokeh.models import ColumnDataSource, Whisker
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
-__all__ = ["MARKER_LIMIT", "Series", "curves_figure", "decimate", "positive_only"]
+__all__ = ["MARKER_LIMIT", "Series", "attractor_figures", "curves_figure", "decimate", "positive_only"]
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
@@ -120,3 +120,46 @@ def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None =
         legend.location = "top_left"
         fig.add_layout(legend, "below")  # below the axes: never over a curve
     return fig
+
+
+def attractor_figures(true, generated, labels=("x", "y", "z"), plane=(0, 2), width: int = 420,
+                      height: int = 380, max_points: int = 100_000):
+    """True and generated trajectories side by side, as lines, with linked axes.
+
+    Parameters
+    ----------
+    true, generated : array_like, shape (T, N)
+        Ground truth and the model's free run (``N >= 2``).
+    labels : sequence of str
+        Names of the state variables.
+    plane : tuple of int
+        The two variables drawn against each other (default x–z, the Lorenz butterfly).
+    width, height : int
+        Size of each phase-plane figure in pixels.
+    max_points : int
+        Points drawn at most per trajectory (evenly strided beyond that).
+
+    Returns
+    -------
+    list of bokeh.plotting.figure
+        Two phase-plane figures sharing their ranges, and one time series of the first
+        variable (true and generated overlaid) whose zoom is independent.
+    """
+    i, j = plane
+    figs = []
+    for title, arr, colour in (("true", true, "#1f77b4"), ("generated", generated, "#d62728")):
+        arr = np.asarray(arr, dtype=float)
+        stride = max(1, int(np.ceil(len(arr) / max_points)))
+        arr = arr[::stride]
+        linked = {"x_range": figs[0].x_range, "y_range": figs[0].y_range} if figs else {}
+        fig = figure(title=f"{title} attractor ({labels[i]}–{labels[j]} plane)", x_axis_label=labels[i],
+                     y_axis_label=labels[j], width=width, height=height, output_backend="webgl",
+                     tools="pan,wheel_zoom,box_zoom,reset,save", **linked)
+        fig.line(arr[:, i], arr[:, j], color=colour, line_width=1, alpha=0.8)
+        figs.append(fig)
+    n = min(len(true), len(generated), 5_000)
+    series = curves_figure(f"{labels[0]} over time: true vs generated", "time step", labels[0],
+                           {"true": (np.arange(n), np.asarray(true, float)[:n, 0]),
+                            "generated": (np.arange(n), np.asarray(generated, float)[:n, 0])},
+                           width=2 * width, height=260)
+    return figs + [series]

@@ -39,3 +39,15 @@ def test_decimate_keeps_every_peak():
     assert np.all(np.diff(x) > 0)
     assert decimate([1, 2], [3, 4], 10)[1].tolist() == [3, 4]
     assert MARKER_LIMIT < 2_000
+
+
+def test_attractors_are_lines_side_by_side_with_linked_ranges():
+    from apps.plots import attractor_figures
+
+    t = np.linspace(0, 50, 20_000)
+    true = np.stack([np.sin(t), np.cos(t), np.sin(2 * t)], axis=1)
+    left, right, series = attractor_figures(true, true * 1.1)
+    assert left.x_range is right.x_range and left.y_range is right.y_range
+    assert [type(r.glyph).__name__ for r in left.renderers] == ["Line"]
+    assert len(left.renderers[0].data_source.data["x"]) == 20_000  # every point, as one line
+    assert len(series.legend[0].items) == 2
