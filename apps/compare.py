@@ -69,13 +69,19 @@ def comparison_frame(readers) -> pd.DataFrame:
             rows.append({"section": section, "name": name,
                          **{labels[r.id]: c for r, c in zip(readers, cells)}, "differs": len(set(cells)) > 1})
     columns = ["section", "name", *labels.values(), "differs"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    # what differs first, then parameters before metrics, by name
+    return frame.sort_values(["differs", "section", "name"], ascending=[False, False, True], kind="stable",
+                             ignore_index=True)
 
 
-def overlay_curves(readers, max_points: int = 20_000) -> dict[str, dict]:
-    """1-D arrays stored under the same name in every run: ``{array: {label: (x, y)}}``."""
+def overlay_curves(readers, max_points: int = 20_000, skip=()) -> dict[str, dict]:
+    """1-D arrays stored under the same name in every run: ``{array: {label: (x, y)}}``.
+
+    ``skip`` names arrays not worth overlaying (coordinates such as the delays themselves).
+    """
     labels = run_labels(readers)
-    common = set(readers[0].arrays)
+    common = set(readers[0].arrays) - set(skip)
     for r in readers[1:]:
         common &= set(r.arrays)
     out = {}

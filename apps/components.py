@@ -19,6 +19,7 @@ from workbench.experiment import Experiment
 __all__ = [
     "SERVER_PATHS",
     "experiment_form",
+    "experiment_title",
     "number_widgets",
     "job_progress",
     "message",
@@ -48,7 +49,14 @@ def experiment_form(experiment: Experiment, exclude=(), name: str | None = None)
     """
     names = [n for n in experiment.parameter_names() if n not in set(exclude) and n not in SERVER_PATHS]
     return pn.Param(experiment, parameters=names, show_name=True, widgets=number_widgets(experiment, names),
-                    name=name or experiment.kind, sizing_mode="stretch_width")
+                    name=name or experiment_title(experiment), sizing_mode="stretch_width")
+
+
+def experiment_title(experiment) -> str:
+    """The first line of the experiment's docstring (its declaration), then its kind."""
+    doc = (type(experiment).__doc__ or "").strip().splitlines()
+    first = doc[0].strip().rstrip(".") if doc else ""
+    return f"{first} · {experiment.kind}" if first else experiment.kind
 
 
 #: Parameters that name files on the server: never edited from the browser (the pages set

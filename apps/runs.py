@@ -24,7 +24,7 @@ from workbench.registry import experiments as registered_experiments
 from workbench.store import Store
 
 from .compare import comparison_frame, overlay_curves
-from .components import message, metrics_frame, params_frame, run_figures, scalar_metrics
+from .components import message, metrics_frame, output_title, params_frame, run_figures, scalar_metrics
 from .jobs import Job, describe_error
 from .plots import curves_figure, decimate
 from .provenance import run_command, run_toml
@@ -339,8 +339,13 @@ class RunsPage(pn.viewable.Viewer):
                                      sizing_mode="stretch_width", layout="fit_data_stretch", name="comparison")
         table.style.apply(lambda row: ["background-color: #fdebd0; font-weight: bold" if row["differs"] else ""
                                        for _ in row], axis=1)
-        plots = [pn.pane.Bokeh(curves_figure(name, "index", name, curves, width=560, height=300))
-                 for name, curves in list(overlay_curves(readers).items())[:4]]
+        kind = readers[0].kind
+        outputs = getattr(self.state.registry.get(kind), "outputs", None)
+        skip = [c.name for c in outputs.coords] if outputs is not None else []
+        skip += [a for r in readers for a in r.arrays if a in ("delays", "lags", "time", "balances")]
+        plots = [pn.pane.Bokeh(curves_figure(output_title(self.state.registry, kind, "arrays", name)[:70], "index",
+                                             name, curves, width=560, height=320))
+                 for name, curves in list(overlay_curves(readers, skip=skip).items())[:4]]
         self._compare.objects = [pn.pane.Markdown(f"### Comparing {len(readers)} runs (rows that differ are "
                                                   f"highlighted)"), table,
                                  pn.FlexBox(*plots, sizing_mode="stretch_width")]

@@ -26,6 +26,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+# run as a script, this folder comes first on sys.path and its alrnn.py would hide the package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 PEER = """
 import panel as pn
 pn.serve({"peer": lambda: pn.pane.Markdown("peer page")}, port=int(__import__("sys").argv[1]),

@@ -63,13 +63,13 @@ def test_every_page_and_mode_renders(page, clean_log):
     expect(page.get_by_text("reservoirs.spiking_memory_capacity").first).to_be_visible(timeout=LONG)
     expect(field(page, "V rest")).to_have_attribute("placeholder", "recipe default")
     button(page, "rate").click()
-    expect(page.get_by_text("reservoirs.memory_capacity", exact=True).first).to_be_visible()
+    expect(page.get_by_text("· reservoirs.memory_capacity").first).to_be_visible()
 
     tab(page, "Lorenz / Rössler")
     button(page, "rossler").click()
-    expect(page.get_by_text("alrnn.rossler", exact=True).first).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("· alrnn.rossler").first).to_be_visible(timeout=LONG)
     button(page, "upload").click()
-    expect(page.get_by_text("alrnn.fit", exact=True).first).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("· alrnn.fit").first).to_be_visible(timeout=LONG)
     expect(page.get_by_label("Data", exact=True)).to_have_count(0)  # no server path field
     button(page, "Train AL-RNN").click()
     expect(page.get_by_text("no data yet: upload").first).to_be_visible()
