@@ -14,7 +14,7 @@ import panel as pn
 from .bounded import BoundExceeded, call_bounded
 from .components import job_progress, message, number_widgets
 from .jobs import Job, describe_error
-from .plots import curves_figure
+from .plots import curves_figure, update_in_place
 from .sdr import LABELS, PARAMETERS, DendritesState, monte_carlo, theory_curves
 
 __all__ = ["DendritesPage", "DendritesState"]
@@ -111,7 +111,11 @@ class DendritesPage(pn.viewable.Viewer):
                                  "false-match probability", curves["n"], x_log=True, y_log=True)
         union = curves_figure(f"Union segment vs stored patterns M (θ={st.theta})", "stored patterns M",
                               "false-match probability", curves["union"], y_log=True)
-        self._plots.objects = [pn.pane.Bokeh(f) for f in (theta, versus_n, union)]
+        panes = self._plots.objects
+        figures = (theta, versus_n, union)
+        alike = len(panes) == 3 and all(update_in_place(p.object, f) for p, f in zip(panes, figures))
+        if not alike:  # (when alike, the changed sources of the shown figures go to the browser as patches)
+            self._plots.objects = [pn.pane.Bokeh(f) for f in figures]
         shown = self._drawn_for
         self._shown.object = ("Curves for " + ", ".join(f"{LABELS.get(k, k)}={shown[k]:,}" for k in PARAMETERS[:6])
                               if shown else "")

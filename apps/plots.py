@@ -13,7 +13,7 @@ from bokeh.models import ColumnDataSource, Whisker
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
-__all__ = ["MARKER_LIMIT", "Series", "attractor_figures", "curves_figure", "decimate", "positive_only"]
+__all__ = ["MARKER_LIMIT", "Series", "attractor_figures", "curves_figure", "decimate", "positive_only", "update_in_place"]
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
@@ -163,3 +163,31 @@ def attractor_figures(true, generated, labels=("x", "y", "z"), plane=(0, 2), wid
                             "generated": (np.arange(n), np.asarray(generated, float)[:n, 0])},
                            width=2 * width, height=260)
     return figs + [series]
+
+
+def update_in_place(old, new) -> bool:
+    """Copy the data, title and legend labels of ``new`` into ``old`` when they are drawn alike.
+
+    Sending new data to a figure already in the browser is much cheaper than replacing the
+    figure. "Alike" means the same glyph types in the same order, the same legend length and
+    no annotations with data of their own (error whiskers).
+
+    Returns
+    -------
+    bool
+        Whether ``old`` was updated (otherwise the caller replaces it with ``new``).
+    """
+    if old is None or [type(r.glyph) for r in old.renderers] != [type(r.glyph) for r in new.renderers]:
+        return False
+    if any(isinstance(m, Whisker) for m in list(old.center) + list(new.center)):
+        return False
+    old_items = old.legend[0].items if old.legend else []
+    new_items = new.legend[0].items if new.legend else []
+    if len(old_items) != len(new_items):
+        return False
+    for o, n in zip(old.renderers, new.renderers):
+        o.data_source.data = dict(n.data_source.data)
+    for o, n in zip(old_items, new_items):
+        o.label = n.label
+    old.title.text = new.title.text
+    return True

@@ -51,3 +51,15 @@ def test_attractors_are_lines_side_by_side_with_linked_ranges():
     assert [type(r.glyph).__name__ for r in left.renderers] == ["Line"]
     assert len(left.renderers[0].data_source.data["x"]) == 20_000  # every point, as one line
     assert len(series.legend[0].items) == 2
+
+
+def test_update_in_place_copies_data_when_drawn_alike():
+    from apps.plots import update_in_place
+
+    old = curves_figure("old", "x", "y", {"a": ([1, 2, 3], [1, 2, 3])})
+    new = curves_figure("new", "x", "y", {"b": ([1, 2, 3], [3, 2, 1])})
+    assert update_in_place(old, new)
+    assert list(old.renderers[0].data_source.data["y"]) == [3, 2, 1] and old.title.text == "new"
+    assert old.legend[0].items[0].label == new.legend[0].items[0].label
+    longer = curves_figure("n", "x", "y", {"a": (np.arange(100), np.arange(100))})  # lines only: differs
+    assert not update_in_place(old, longer)
