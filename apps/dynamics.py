@@ -20,10 +20,9 @@ import param
 from workbench.store import Store
 
 from .components import metrics_frame, run_figures
-from .jobs import describe_error
+from .jobs import Job, describe_error
 from .plots import attractor_figures, curves_figure
 from .results import first_array, first_metric
-from .jobs import Job
 from .runner import ExperimentRunner, RunnerControls
 from .uploads import DataFolder, read_series
 

@@ -35,11 +35,11 @@ from workbench.experiment import RunFailedError
 from .scheduler import FairScheduler, interrupt_thread
 
 __all__ = [
+    "SCHEDULER",
     "Execution",
     "Job",
     "JobCancelled",
     "JobTimeLimit",
-    "SCHEDULER",
     "describe_error",
     "run_experiment_task",
     "session_dispatch",
@@ -390,11 +390,13 @@ class Job(param.Parameterized):
         changes = {}
         for name, value in state.items():
             old = getattr(self, name)
-            if name == "result" and old is not value:
-                changes[name] = value
-            elif name == "scalars" and len(old) != len(value):
-                changes[name] = value
-            elif name not in ("result", "scalars") and old != value:
+            if name == "result":
+                changed = old is not value
+            elif name == "scalars":
+                changed = len(old) != len(value)  # they only grow within one execution
+            else:
+                changed = old != value
+            if changed:
                 changes[name] = value
         if changes:
             with param.edit_constant(self):

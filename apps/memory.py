@@ -17,9 +17,9 @@ from workbench.store import Store
 
 from .compare import run_labels
 from .components import metrics_frame, run_figures
+from .jobs import Job
 from .plots import curves_figure
 from .results import first_metric, metric_curve, run_curve
-from .jobs import Job
 from .runner import ExperimentRunner, RunnerControls
 
 __all__ = ["MemoryPage", "MemoryState"]

@@ -8,6 +8,7 @@ validation as the form.
 from __future__ import annotations
 
 import json
+import math
 import shlex
 
 __all__ = ["run_command", "run_toml"]
@@ -18,8 +19,10 @@ def _toml_value(value) -> str | None:
         return None  # TOML has no null: an unset value means the recipe's default
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value) if isinstance(value, int) or value == value and abs(value) != float("inf") else None
+    if isinstance(value, int):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None  # TOML has nan/inf, the store's JSON does not
     if isinstance(value, str):
         return json.dumps(value)  # a TOML basic string
     if isinstance(value, (list, tuple)):

@@ -24,7 +24,14 @@ from workbench.registry import experiments as registered_experiments
 from workbench.store import Store
 
 from .compare import comparison_frame, overlay_curves
-from .components import message, metrics_frame, output_title, params_frame, run_figures, scalar_metrics
+from .components import (
+    message,
+    metrics_frame,
+    output_title,
+    params_frame,
+    run_figures,
+    scalar_metrics,
+)
 from .jobs import Job, describe_error
 from .plots import curves_figure, decimate
 from .provenance import run_command, run_toml

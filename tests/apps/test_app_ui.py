@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect  # noqa: E402
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

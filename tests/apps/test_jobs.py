@@ -1,11 +1,10 @@
 """Background jobs: progress, live scalars, results, errors and both ways of cancelling."""
 
 import threading
+import time
 
 import param
 import pytest
-
-import time
 
 from apps.jobs import Job, JobCancelled, describe_error
 from apps.scheduler import FairScheduler

@@ -63,7 +63,16 @@ def test_sweep_curve_and_spiking_message(store, registry, mc_kind):
 
 
 def test_the_page_reads_outputs_the_experiments_declare(registry):
-    from apps.memory import BALANCE, KINDS, MC_CURVE, MC_DELAYS, MC_TOTAL, SWEEP_KINDS, SWEEP_X, SWEEP_Y
+    from apps.memory import (
+        BALANCE,
+        KINDS,
+        MC_CURVE,
+        MC_DELAYS,
+        MC_TOTAL,
+        SWEEP_KINDS,
+        SWEEP_X,
+        SWEEP_Y,
+    )
 
     for model, kind in KINDS.items():
         if kind not in registry:
