@@ -29,7 +29,7 @@ __all__ = ["PAGES", "build_pages", "create_app", "serve"]
 #: Tab titles, in order.
 PAGES = ("Memory capacity", "Lorenz / Rössler", "Dendrites", "Runs")
 
-pn.extension("tabulator", notifications=False, sizing_mode="stretch_width")
+pn.extension("tabulator", "plotly", notifications=False, sizing_mode="stretch_width")
 
 
 def _open_store(store) -> Store:

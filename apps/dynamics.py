@@ -21,7 +21,7 @@ from workbench.store import Store
 
 from .components import metrics_frame, run_figures
 from .jobs import Job, describe_error
-from .plots import attractor_figures, curves_figure
+from .plots import attractor_3d, attractor_figures, curves_figure
 from .results import first_array, first_metric
 from .runner import ExperimentRunner, RunnerControls
 from .uploads import DataFolder, read_series
@@ -331,9 +331,15 @@ class DynamicsPage(pn.viewable.Viewer):
         true, generated = first_array(reader, TRUE_SERIES, ndim=2), first_array(reader, GENERATED, ndim=2)
         if true is None or generated is None or true.shape[1] < 2 or generated.shape[1] != true.shape[1]:
             return pn.Spacer(height=0)
-        plane = (0, 2) if true.shape[1] >= 3 else (0, 1)
-        figs = attractor_figures(true, generated, labels=[f"x{i + 1}" for i in range(true.shape[1])], plane=plane)
-        return pn.Column(pn.Row(*(pn.pane.Bokeh(f) for f in figs[:2])), pn.pane.Bokeh(figs[2]))
+        labels = [f"x{i + 1}" for i in range(true.shape[1])]
+        figs = attractor_figures(true, generated, labels=labels, plane=(0, 1))
+        if true.shape[1] >= 3:  # rotatable 3-D, the generated one coloured by linear subregion
+            regions = reader["regions"] if "regions" in reader else None
+            top = pn.pane.Plotly(attractor_3d(true, generated, regions, labels=labels[:3]), height=480,
+                                 sizing_mode="stretch_width")
+        else:
+            top = pn.Row(*(pn.pane.Bokeh(f) for f in figs[:2]))
+        return pn.Column(top, pn.pane.Bokeh(figs[2]), sizing_mode="stretch_width")
 
     def __panel__(self):
         sidebar = pn.Column(

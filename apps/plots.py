@@ -13,7 +13,7 @@ from bokeh.models import ColumnDataSource, Whisker
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
-__all__ = ["MARKER_LIMIT", "Series", "attractor_figures", "curves_figure", "decimate", "positive_only", "update_in_place"]
+__all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curves_figure", "decimate", "positive_only", "update_in_place"]
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
@@ -191,3 +191,53 @@ def update_in_place(old, new) -> bool:
         o.label = n.label
     old.title.text = new.title.text
     return True
+
+
+def attractor_3d(true, generated, regions=None, labels=("x", "y", "z"), max_points: int = 20_000,
+                 height: int = 460) -> dict:
+    """Rotatable 3-D attractors, true and generated side by side, as a Plotly figure dict.
+
+    Parameters
+    ----------
+    true, generated : array_like, shape (T, N >= 3)
+        Ground truth and the model's free run; the first three variables are drawn.
+    regions : array_like of int, shape (T_generated,), optional
+        Linear subregion of each generated point (AL-RNN); colours the generated line.
+    labels : sequence of str
+        Names of the three variables.
+    max_points : int
+        Points per trajectory at most (evenly strided beyond that).
+    height : int
+        Figure height in pixels.
+
+    Returns
+    -------
+    dict
+        ``{"data": [...], "layout": {...}}`` for :class:`panel.pane.Plotly`: two 3-D scenes
+        whose cameras rotate independently.
+    """
+    data = []
+    for scene, title, arr, colour in (("scene", "true", true, "#1f77b4"), ("scene2", "generated", generated, None)):
+        arr = np.asarray(arr, dtype=float)
+        stride = max(1, int(np.ceil(len(arr) / max_points)))
+        pts = arr[::stride, :3]
+        line = {"width": 2, "color": colour}
+        name = title
+        if colour is None:
+            if regions is not None and len(regions) == len(arr):
+                line = {"width": 2, "color": np.asarray(regions)[::stride].tolist(), "colorscale": "Turbo"}
+                name = "generated (colour: linear subregion)"
+            else:
+                line = {"width": 2, "color": "#d62728"}
+        data.append({"type": "scatter3d", "mode": "lines", "name": name, "scene": scene,
+                     "x": pts[:, 0].tolist(), "y": pts[:, 1].tolist(), "z": pts[:, 2].tolist(), "line": line})
+    axes = {f"{a}axis": {"title": {"text": lab}} for a, lab in zip("xyz", labels)}
+    layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "showlegend": True,
+              "legend": {"orientation": "h", "y": -0.02},
+              "scene": {"domain": {"x": [0.0, 0.49]}, **axes},
+              "scene2": {"domain": {"x": [0.51, 1.0]}, **axes},
+              "annotations": [{"text": "true", "x": 0.22, "y": 1.0, "xref": "paper", "yref": "paper",
+                               "showarrow": False},
+                              {"text": "generated", "x": 0.78, "y": 1.0, "xref": "paper", "yref": "paper",
+                               "showarrow": False}]}
+    return {"data": data, "layout": layout}

@@ -242,3 +242,20 @@ def test_dendrites_redraws_and_bounds_costly_parameters(page, clean_log):
     button(page, "Monte-Carlo points").click()
     expect(button(page, "Monte-Carlo points")).to_be_enabled(timeout=LONG)
     assert server.proc.poll() is None
+
+
+def test_attractors_rotatable_in_3d_beside_the_truth(page, clean_log):
+    server = clean_log
+    t = np.linspace(0, 40, 4_000)
+    x = np.stack([np.sin(t), np.cos(t), np.sin(2 * t)], axis=1)
+    with server.store().new_run("alrnn.lorenz63", {"M": 6}) as run:  # a stored AL-RNN result
+        run.write("test", x, dims=("time", "dim"))
+        run.write("generated", 1.05 * x, dims=("time", "dim"))
+        run.write("regions", (np.arange(4_000) // 500) % 5, dims=("time",))
+        run.metrics["d_stsp"] = 1.0
+    open_app(page, server)
+    tab(page, "Lorenz / Rössler")
+    plot = page.locator(".js-plotly-plot").filter(visible=True).first
+    expect(plot).to_be_visible(timeout=LONG)
+    expect(plot.locator(".scene")).to_have_count(2)  # true and generated, each its own rotatable scene
+    expect(page.get_by_text("generated (colour: linear subregion)").first).to_be_visible()

@@ -63,3 +63,16 @@ def test_update_in_place_copies_data_when_drawn_alike():
     assert old.legend[0].items[0].label == new.legend[0].items[0].label
     longer = curves_figure("n", "x", "y", {"a": (np.arange(100), np.arange(100))})  # lines only: differs
     assert not update_in_place(old, longer)
+
+
+def test_attractor_3d_side_by_side_coloured_by_region():
+    from apps.plots import attractor_3d
+
+    t = np.linspace(0, 20, 3_000)
+    true = np.stack([np.sin(t), np.cos(t), t], axis=1)
+    fig = attractor_3d(true, true[:2_000], regions=np.arange(2_000) % 4)
+    left, right = fig["data"]
+    assert left["scene"] == "scene" and right["scene"] == "scene2" and left["type"] == "scatter3d"
+    assert len(left["x"]) == 3_000 and right["line"]["color"][:5] == [0, 1, 2, 3, 0]
+    assert fig["layout"]["scene"]["domain"]["x"][1] < fig["layout"]["scene2"]["domain"]["x"][0]
+    assert attractor_3d(true, true, regions=[1, 2])["data"][1]["line"]["color"] == "#d62728"  # length mismatch
