@@ -21,7 +21,7 @@ from workbench.store import Store
 
 from .components import metrics_frame, run_figures
 from .jobs import Job, describe_error
-from .plots import attractor_3d, attractor_figures, curves_figure
+from .plots import attractor_3d, attractor_figures, curves_figure, transition_graph_figure
 from .results import first_array, first_metric
 from .runner import ExperimentRunner, RunnerControls
 from .uploads import DataFolder, read_series
@@ -292,13 +292,19 @@ class DynamicsPage(pn.viewable.Viewer):
             return
         if reader is None:
             self._draw_curves(*self.state.training_curves())
-            self._train_results.objects = [pn.pane.Markdown("No AL-RNN run of this system yet: press **Train AL-RNN**.")]
+            self._train_results.objects = [
+                pn.pane.Markdown("No AL-RNN run of this system yet: press **Train AL-RNN**.")]
             return
         live = self.state.training_curves()
         self._draw_curves(*(live if live[0] else self.state.stored_curves(reader)))
         parts = [pn.pane.Markdown(f"### AL-RNN run `{reader.id}`"),
                  pn.widgets.Tabulator(metrics_frame(reader.metrics), show_index=False, disabled=True,
                                       height=200, width=380)]
+        if "transitions" in reader:
+            m = reader.metrics
+            parts.append(pn.pane.Bokeh(transition_graph_figure(
+                reader["transitions"], m.get("regions"), m.get("occupancy"),
+                m.get("fixed_points") if isinstance(m.get("fixed_points"), list) else None)))
         table = self.state.fixed_point_table(reader)
         if table is not None:
             parts += [pn.pane.Markdown("**Fixed points**"),

@@ -13,7 +13,8 @@ from bokeh.models import ColumnDataSource, Whisker
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
-__all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curves_figure", "decimate", "positive_only", "update_in_place"]
+__all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curves_figure", "decimate",
+           "positive_only", "transition_graph_figure", "update_in_place"]
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
@@ -241,3 +242,75 @@ def attractor_3d(true, generated, regions=None, labels=("x", "y", "z"), max_poin
                               {"text": "generated", "x": 0.78, "y": 1.0, "xref": "paper", "yref": "paper",
                                "showarrow": False}]}
     return {"data": data, "layout": layout}
+
+
+def transition_graph_figure(transitions, labels=None, occupancy=None, fixed_points=None, width: int = 460,
+                            height: int = 420):
+    """The symbolic code's transition graph: regions as nodes, observed transitions as edges.
+
+    Parameters
+    ----------
+    transitions : array_like, shape (R, R)
+        Transition counts between regions (ranked by occupancy, most visited first).
+    labels : sequence of str, optional
+        Sign pattern of each region (its bit string).
+    occupancy : sequence of float, optional
+        Share of the free run in each region (node size).
+    fixed_points : sequence of dict, optional
+        ``{"region": label, "spectral_radius": r, "real": bool, "stable": bool}`` per fixed point.
+    width, height : int
+        Size in pixels.
+
+    Returns
+    -------
+    bokeh.plotting.figure
+        Nodes on a circle (size ~ occupancy, ring = a real fixed point, green if stable);
+        hovering a node shows its region, occupancy and fixed point.
+    """
+    from bokeh.models import HoverTool
+
+    counts = np.asarray(transitions, dtype=float)
+    n = counts.shape[0]
+    labels = [str(x) for x in (labels or range(n))][:n] + [str(i) for i in range(len(labels or []), n)]
+    occ = np.asarray(occupancy if occupancy is not None and len(occupancy) >= n else np.full(n, 1.0 / max(n, 1)),
+                     dtype=float)[:n]
+    fps = {fp.get("region"): fp for fp in (fixed_points or [])}
+    angle = 2 * np.pi * np.arange(n) / max(n, 1)
+    xs, ys = np.cos(angle), np.sin(angle)
+    fig = figure(title="Transition graph of the linear subregions", width=width, height=height,
+                 x_range=(-1.4, 1.4), y_range=(-1.4, 1.4), tools="pan,wheel_zoom,reset,save",
+                 toolbar_location="right")
+    fig.axis.visible = False
+    fig.grid.visible = False
+    total = counts.sum(axis=1, keepdims=True)
+    prob = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+    ex, ey, ew = [], [], []
+    for i in range(n):
+        for j in range(n):
+            if i != j and counts[i, j] > 0:
+                ex.append([xs[i], xs[j]])
+                ey.append([ys[i], ys[j]])
+                ew.append(0.5 + 4 * prob[i, j])
+    if ex:
+        fig.multi_line(ex, ey, line_width=ew, line_alpha=0.45, line_color="#555555")
+    fp_text, colours = [], []
+    for lab in labels:
+        fp = fps.get(lab)
+        if fp is None:
+            fp_text.append("none")
+            colours.append("#1f77b4")
+        else:
+            kind = "stable" if fp.get("stable") else "unstable"
+            real = "real" if fp.get("real") else "virtual"
+            fp_text.append(f"{real}, {kind} (spectral radius {fp.get('spectral_radius', float('nan')):.3g})")
+            colours.append("#2ca02c" if fp.get("stable") and fp.get("real") else "#d62728" if fp.get("real")
+                           else "#1f77b4")
+    source = ColumnDataSource({"x": xs, "y": ys, "size": 10 + 40 * np.sqrt(occ / max(occ.max(), 1e-12)),
+                               "region": labels, "occupancy": occ, "stay": np.diag(prob),
+                               "fixed_point": fp_text, "colour": colours})
+    nodes = fig.scatter("x", "y", size="size", source=source, fill_color="colour", line_color="black",
+                        fill_alpha=0.85)
+    fig.add_tools(HoverTool(renderers=[nodes], tooltips=[("region", "@region"), ("occupancy", "@occupancy{0.000}"),
+                                                         ("stays", "@stay{0.00}"),
+                                                         ("fixed point", "@fixed_point")]))
+    return fig

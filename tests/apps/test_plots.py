@@ -76,3 +76,21 @@ def test_attractor_3d_side_by_side_coloured_by_region():
     assert len(left["x"]) == 3_000 and right["line"]["color"][:5] == [0, 1, 2, 3, 0]
     assert fig["layout"]["scene"]["domain"]["x"][1] < fig["layout"]["scene2"]["domain"]["x"][0]
     assert attractor_3d(true, true, regions=[1, 2])["data"][1]["line"]["color"] == "#d62728"  # length mismatch
+
+
+def test_transition_graph_hover_names_region_occupancy_and_fixed_point():
+    from bokeh.models import HoverTool
+
+    from apps.plots import transition_graph_figure
+
+    counts = np.array([[5, 3, 0], [2, 4, 1], [1, 0, 0]])
+    fps = [{"region": "10", "spectral_radius": 0.8, "real": True, "stable": True}]
+    fig = transition_graph_figure(counts, ["10", "11", "01"], [0.6, 0.3, 0.1], fps)
+    nodes = next(r for r in fig.renderers if type(r.glyph).__name__ == "Scatter")
+    data = nodes.data_source.data
+    assert list(data["region"]) == ["10", "11", "01"] and data["fixed_point"][0].startswith("real, stable")
+    assert data["fixed_point"][1] == "none" and data["size"][0] > data["size"][2]
+    edges = next(r for r in fig.renderers if type(r.glyph).__name__ == "MultiLine")
+    assert len(edges.data_source.data["xs"]) == 4  # off-diagonal transitions seen
+    hover = next(t for t in fig.tools if isinstance(t, HoverTool))
+    assert [name for name, _ in hover.tooltips] == ["region", "occupancy", "stays", "fixed point"]
