@@ -18,7 +18,7 @@ from workbench.store import Store
 from .compare import run_labels
 from .components import metrics_frame, run_figures
 from .jobs import Job
-from .plots import curves_figure
+from .plots import curves_figure, raster_figure
 from .results import first_metric, metric_curve, run_curve
 from .runner import ExperimentRunner, RunnerControls
 
@@ -161,7 +161,12 @@ class MemoryPage(pn.viewable.Viewer):
             shown = "n/a" if total is None else f"{total:.3f}"
             self._summary.object = f"### Total memory capacity: {shown}\nRun `{reader.id}`"
             self._metrics.value = metrics_frame(reader.metrics)
-            self._figures.objects = run_figures(reader, width=460, registry=self.state.runner.registry)
+            spiking = [] if "spike_times" not in reader or "spike_neurons" not in reader else [
+                pn.pane.Bokeh(f) for f in raster_figure(
+                    reader["spike_times"], reader["spike_neurons"],
+                    reader["population_rate"] if "population_rate" in reader else None,
+                    reader["time"] if "time" in reader else None)]
+            self._figures.objects = spiking + run_figures(reader, width=460, registry=self.state.runner.registry)
         curves = self.state.mc_curves(reader)
         self._mc_plot.objects = [pn.pane.Bokeh(curves_figure("Memory curve MC(k) = r²(u(t−k), y_k(t))", "delay k",
                                                              "MC_k", curves))] \

@@ -14,7 +14,7 @@ from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
 __all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curves_figure", "decimate",
-           "positive_only", "transition_graph_figure", "update_in_place"]
+           "positive_only", "raster_figure", "transition_graph_figure", "update_in_place"]
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
@@ -314,3 +314,41 @@ def transition_graph_figure(transitions, labels=None, occupancy=None, fixed_poin
                                                          ("stays", "@stay{0.00}"),
                                                          ("fixed point", "@fixed_point")]))
     return fig
+
+
+def raster_figure(spike_times, spike_neurons, rate=None, rate_time=None, max_spikes: int = 50_000,
+                  width: int = 700):
+    """Spike raster with the population rate below it, sharing the time axis.
+
+    Parameters
+    ----------
+    spike_times, spike_neurons : array_like, shape (S,)
+        Time and neuron index of each spike.
+    rate : array_like, optional
+        Population rate at times ``rate_time`` (default its index).
+    max_spikes : int
+        Spikes drawn at most (the first ones in time, so the raster stays readable).
+    width : int
+        Width in pixels.
+
+    Returns
+    -------
+    list of bokeh.plotting.figure
+        The raster and, when ``rate`` is given, the population rate.
+    """
+    t = np.asarray(spike_times, dtype=float)
+    n = np.asarray(spike_neurons, dtype=float)
+    order = np.argsort(t, kind="stable")[:max_spikes]
+    shown = f"first {max_spikes:,} of {len(t):,} spikes" if len(t) > max_spikes else f"{len(t):,} spikes"
+    raster = figure(title=f"Spike raster ({shown})", x_axis_label="time", y_axis_label="neuron", width=width,
+                    height=300, output_backend="webgl", tools="xpan,xwheel_zoom,box_zoom,reset,save")
+    raster.scatter(t[order], n[order], size=2, marker="square", color="black", alpha=0.6)
+    figs = [raster]
+    if rate is not None:
+        r = np.asarray(rate, dtype=float)
+        rt = np.arange(len(r), dtype=float) if rate_time is None or len(rate_time) != len(r) else np.asarray(rate_time)
+        pop = figure(title="Population rate", x_axis_label="time", y_axis_label="rate", width=width, height=200,
+                     x_range=raster.x_range, output_backend="webgl", tools="xpan,xwheel_zoom,box_zoom,reset,save")
+        pop.line(*decimate(rt, r, 20_000), color="#1f77b4", line_width=1)
+        figs.append(pop)
+    return figs

@@ -95,3 +95,24 @@ def test_figure_titles_come_from_the_declaration(registry):
     assert output_title(registry, "reservoirs.memory_capacity", "figures", "mc_curve") == \
         "Memory curve r_k^2 against delay k"
     assert output_title(registry, "unknown.kind", "figures", "ei_ratio") == "ei ratio"
+
+
+def test_spiking_run_shows_raster_and_population_rate(store, registry):
+    import numpy as np
+    import panel as pn
+
+    if KINDS["spiking"] not in registry:
+        pytest.skip("spiking experiments are not installed")
+    rng = np.random.default_rng(0)
+    with store.new_run(KINDS["spiking"], {"g": 4.0}) as run:
+        run.write("spike_times", np.sort(rng.uniform(0, 2, 400)), dims=("spike",))
+        run.write("spike_neurons", rng.integers(0, 40, 400), dims=("spike",))
+        run.write("population_rate", rng.random(200), dims=("time",))
+        run.write("delays", np.arange(1, 6), dims=("lag",))
+        run.write("mc_per_delay", np.linspace(1, 0, 5), dims=("lag",))
+        run.metrics["mc"] = 2.5
+    page = MemoryPage(store, registry)
+    page.state.model = "spiking"
+    bokeh = [o for o in page._figures.objects if isinstance(o, pn.pane.Bokeh)]
+    assert [f.object.title.text.split(" (")[0] for f in bokeh] == ["Spike raster", "Population rate"]
+    assert "2.500" in page._summary.object

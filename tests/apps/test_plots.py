@@ -94,3 +94,13 @@ def test_transition_graph_hover_names_region_occupancy_and_fixed_point():
     assert len(edges.data_source.data["xs"]) == 4  # off-diagonal transitions seen
     hover = next(t for t in fig.tools if isinstance(t, HoverTool))
     assert [name for name, _ in hover.tooltips] == ["region", "occupancy", "stays", "fixed point"]
+
+
+def test_raster_and_population_rate_share_time():
+    from apps.plots import raster_figure
+
+    rng = np.random.default_rng(0)
+    raster, rate = raster_figure(rng.uniform(0, 10, 600), rng.integers(0, 50, 600), rng.random(100),
+                                 max_spikes=500)
+    assert rate.x_range is raster.x_range and "first 500 of 600" in raster.title.text
+    assert len(raster.renderers[0].data_source.data["x"]) == 500
