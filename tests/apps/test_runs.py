@@ -113,16 +113,3 @@ def test_several_runs_are_compared_with_differences_flagged(store, registry, fil
     assert frame.loc[frame["name"] == "seed", "differs"].item()
     assert not frame.loc[frame["name"] == "n_steps", "differs"].item()
     assert {"seed=0", "seed=1"} <= set(frame.columns)
-
-
-def test_overlay_labels_are_the_parameters_that_differ(store, registry):
-    from apps.compare import overlay_curves, run_labels
-
-    runs = []
-    for beta in (0.5, 1.5):
-        with store.new_run("demo.curve", {"beta": beta, "n": 10}) as run:
-            run.write("mc_curve", np.linspace(0, beta, 8), dims=("lag",))
-        runs.append(store.open(run.id))
-    assert sorted(run_labels(runs).values()) == ["beta=0.5", "beta=1.5"]
-    curves = overlay_curves(runs)["mc_curve"]
-    assert sorted(curves) == ["beta=0.5", "beta=1.5"] and curves["beta=1.5"][1][-1] == 1.5
