@@ -114,7 +114,8 @@ def create_app(store=None, registry: dict | None = None, pages: dict | None = No
     registry = registered_experiments() if registry is None else registry
     client = client or client_id()
     pages = build_pages(store, registry, client=client, data_dir=data_dir) if pages is None else pages
-    tabs = pn.Tabs(*((title, page) for title, page in pages.items()), sizing_mode="stretch_width")
+    # dynamic: a tab is rendered when first shown, so the first page is ready sooner
+    tabs = pn.Tabs(*((title, page) for title, page in pages.items()), sizing_mode="stretch_width", dynamic=True)
 
     def on_tab(event):
         if PAGES[event.new] == PAGES[3]:
