@@ -257,5 +257,6 @@ def test_attractors_rotatable_in_3d_beside_the_truth(page, clean_log):
     tab(page, "Lorenz / Rössler")
     plot = page.locator(".js-plotly-plot").filter(visible=True).first
     expect(plot).to_be_visible(timeout=LONG)
-    expect(plot.locator(".scene")).to_have_count(2)  # true and generated, each its own rotatable scene
+    traces = plot.evaluate("el => el.data.map(d => [d.type, d.scene])")
+    assert traces == [["scatter3d", "scene"], ["scatter3d", "scene2"]]  # true and generated, each rotatable
     expect(page.get_by_text("generated (colour: linear subregion)").first).to_be_visible()
