@@ -18,6 +18,7 @@ from workbench.experiment import Experiment
 
 __all__ = [
     "SERVER_PATHS",
+    "declaration_order",
     "experiment_form",
     "experiment_title",
     "job_progress",
@@ -49,7 +50,28 @@ def experiment_form(experiment: Experiment, exclude=(), name: str | None = None)
     """
     names = [n for n in experiment.parameter_names() if n not in set(exclude) and n not in SERVER_PATHS]
     return pn.Param(experiment, parameters=names, show_name=True, widgets=number_widgets(experiment, names),
-                    name=name or experiment_title(experiment), sizing_mode="stretch_width")
+                    name=name or experiment_title(experiment), sizing_mode="stretch_width",
+                    sort=declaration_order(type(experiment), first=("seed",)))
+
+
+def declaration_order(cls, first=()):
+    """Sort key for ``pn.Param``: parameters in the order the class composes its groups.
+
+    An experiment ``class E(NetworkParams, TaskParams, Experiment)`` lists the network's
+    parameters, then the task's (param itself lists the most basic group first); names in
+    ``first`` come before all others.
+    """
+    mro = list(cls.__mro__)
+
+    def key(item):
+        name = item[0]
+        if name in first:
+            return (0, first.index(name), 0)
+        owner = next((i for i, c in enumerate(mro) if name in vars(c)), len(mro))
+        names = list(vars(mro[owner])) if owner < len(mro) else []
+        return (1, owner, names.index(name) if name in names else 0)
+
+    return key
 
 
 def experiment_title(experiment) -> str:

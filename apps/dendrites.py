@@ -144,6 +144,7 @@ class DendritesPage(pn.viewable.Viewer):
         controls = pn.Param(self.state, parameters=["n", "a", "s", "theta", "M", "v", "n_samples", "seed"],
                             widgets={k: {**w, "name": LABELS.get(k, k)}
                                      for k, w in number_widgets(self.state, PARAMETERS).items()},
+                            sort=lambda item: PARAMETERS.index(item[0]) if item[0] in PARAMETERS else -1,
                             name="SDR parameters", show_name=True, width=280)
         intro = pn.pane.Markdown(
             "Exact error probabilities of dendritic segments detecting sparse patterns "

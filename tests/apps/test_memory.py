@@ -116,3 +116,13 @@ def test_spiking_run_shows_raster_and_population_rate(store, registry):
     bokeh = [o for o in page._figures.objects if isinstance(o, pn.pane.Bokeh)]
     assert [f.object.title.text.split(" (")[0] for f in bokeh] == ["Spike raster", "Population rate"]
     assert "2.500" in page._summary.object
+
+
+def test_form_lists_parameters_in_the_order_groups_are_composed(registry):
+    from apps.components import experiment_form
+
+    if KINDS["rate"] not in registry:
+        pytest.skip("reservoirs experiments are not installed")
+    form = experiment_form(registry[KINDS["rate"]]())
+    names = [w.name for w in form.layout[1:]]
+    assert names[0] == "Seed" and names.index("N neurons") < names.index("K max")  # network before task
