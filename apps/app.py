@@ -167,9 +167,30 @@ def serve(store=None, port: int = 5006, address: str = "localhost", show: bool =
         return create_app(path, registry, data_dir=data_dir)
 
     kwargs.setdefault("websocket_max_message_size", 2 * MAX_UPLOAD_BYTES)
-    return pn.serve({"workbench": session}, port=port, address=address, show=show, title="Neuro workbench",
-                    websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"],
-                    **kwargs)
+    options = dict(port=port, address=address, title="Neuro workbench",
+                   websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"], **kwargs)
+    if kwargs.get("threaded") or kwargs.get("start") is False:
+        return pn.serve({"workbench": session}, show=show, **options)
+    server = pn.serve({"workbench": session}, show=False, start=False, **options)
+    server.io_loop.asyncio_loop.set_exception_handler(_browser_gone_handler)
+    server.start()
+    if show:
+        server.show("/workbench")
+    server.io_loop.start()
+    return server
+
+
+def _browser_gone_handler(loop, context) -> None:
+    """Asyncio errors: a write to a browser that closed its tab is not an error, the rest is."""
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    if isinstance(context.get("exception"), (WebSocketClosedError, StreamClosedError)):
+        import logging
+
+        logging.getLogger("apps.app").debug("a browser closed while it was being updated")
+        return
+    loop.default_exception_handler(context)
 
 
 if pn.state.served:

@@ -33,3 +33,21 @@ def test_missing_data_dir_exits_2_with_one_line(tmp_path):
     assert out.returncode == 2
     assert out.stderr.startswith("error: data-dir must be an existing folder") and out.stderr.count("\n") == 1
     assert not (tmp_path / "s.zarr" / "runs").exists()
+
+
+def test_a_closed_browser_is_not_logged_as_an_error(caplog):
+    import asyncio
+
+    from tornado.websocket import WebSocketClosedError
+
+    from apps.app import _browser_gone_handler
+
+    loop = asyncio.new_event_loop()
+    try:
+        _browser_gone_handler(loop, {"message": "Task exception was never retrieved",
+                                     "exception": WebSocketClosedError()})
+        assert "Traceback" not in caplog.text and "never retrieved" not in caplog.text
+        _browser_gone_handler(loop, {"message": "real problem", "exception": RuntimeError("boom")})
+        assert "real problem" in caplog.text
+    finally:
+        loop.close()
