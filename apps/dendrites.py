@@ -59,7 +59,7 @@ class DendritesPage(pn.viewable.Viewer):
         self._cancel = pn.widgets.Button(label="Cancel", color="warning", width=90, disabled=True)
         self._cancel.on_click(lambda event: self.job.cancel())
         self._plots = pn.FlexBox(sizing_mode="stretch_width")
-        self._busy = pn.indicators.LoadingSpinner(value=False, size=20, visible=False)
+        self._busy = pn.indicators.LoadingSpinner(value=False, size=20)  # spins while curves compute (no layout change)
         self._shown = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.state.param.watch(self._recompute, ["n", "a", "s", "theta", "M", "v"])
         self.state.param.watch(self._draw, ["monte_carlo"])
@@ -82,7 +82,7 @@ class DendritesPage(pn.viewable.Viewer):
             self.theory.cancel()
             return
         self._pending = False
-        self._busy.param.update(value=True, visible=True)
+        self._busy.value = True
         self._computing = self.values()
         self.theory.start(_bounded(theory_curves, self._computing, THEORY_SECONDS, "theory curves"))
 
@@ -92,7 +92,7 @@ class DendritesPage(pn.viewable.Viewer):
         if self._pending:
             self._recompute()
             return
-        self._busy.param.update(value=False, visible=False)
+        self._busy.value = False
         if event.new == "complete":
             self._curves, self._drawn_for = self.theory.result, self._computing
             self._error.visible = False
