@@ -289,7 +289,8 @@ class RunsPage(pn.viewable.Viewer):
             return
         self._error.visible = False
         self._export.filename = f"{reader.id}.nc"
-        header = f"### Run `{reader.id}`\n**kind** {reader.kind} · **status** {reader.status} · **seed** {reader.seed}"
+        header = (f"### Run `{reader.id}`\n**kind** {reader.kind} · **status** {reader.status} · "
+                  f"**seed** {reader.seed}")
         if reader.attrs.get("error"):
             header += f"\n\n**error:** {reader.attrs['error']}"
         arrays = [a for a in reader.arrays if np.dtype(reader.array_info(a)[1]).kind in "biuf"]

@@ -81,7 +81,8 @@ def read_series(data: bytes, filename: str) -> np.ndarray:
     if data is None or len(data) == 0:
         raise ValueError(f"{label} is empty")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"{label} is {len(data) / 2**20:.1f} MiB; at most {MAX_UPLOAD_BYTES // 2**20} MiB are accepted")
+        raise ValueError(f"{label} is {len(data) / 2**20:.1f} MiB; "
+                         f"at most {MAX_UPLOAD_BYTES // 2**20} MiB are accepted")
     if not name.endswith(SUFFIXES):
         raise ValueError(f"{label} must be a .npy, .csv or .txt file")
     try:
