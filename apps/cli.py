@@ -13,7 +13,9 @@ __all__ = ["serve"]
 @click.option("--port", default=5006, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option("--address", default="localhost", show_default=True, help="Interface to listen on.")
 @click.option("--show/--no-show", default=False, show_default=True, help="Open a browser tab.")
-def serve(store_path, port, address, show):
+@click.option("--data-dir", default=None, metavar="DIR",
+              help="Folder whose .npy/.csv/.txt files the app offers to train on (picked by name).")
+def serve(store_path, port, address, show, data_dir):
     """Start the workbench app on http://ADDRESS:PORT/workbench."""
     from workbench.store import Store
 
@@ -22,7 +24,15 @@ def serve(store_path, port, address, show):
     except ValueError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
+    if data_dir is not None:
+        from .uploads import DataFolder
+
+        try:
+            data_dir = str(DataFolder(data_dir).root)
+        except ValueError as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(2) from None
     from .app import serve as serve_app
 
-    click.echo(f"serving store {store.path} on http://{address}:{port}/workbench (Ctrl+C to stop)")
-    serve_app(store.path, port=port, address=address, show=show)
+    click.echo(f"serving store {store.path} on http://{address}:{port}/workbench (Ctrl+C to stop)", nl=True)
+    serve_app(store.path, port=port, address=address, show=show, data_dir=data_dir)

@@ -12,21 +12,19 @@ beside it and both are scored by the same geometric (D_stsp, note §3.2) and tem
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import panel as pn
 import param
 
 from workbench.store import Store
-from workbench.validation import check_array
 
 from .components import metrics_frame, run_figures
-from .jobs import describe_error
-from .plots import curves_figure
+from .jobs import Job, describe_error
+from .plots import attractor_3d, attractor_figures, curves_figure, transition_graph_figure
 from .results import first_array, first_metric
 from .runner import ExperimentRunner, RunnerControls
+from .uploads import DataFolder, read_series
 
 __all__ = ["DynamicsPage", "DynamicsState", "read_series"]
 
@@ -37,59 +35,18 @@ DATA_KINDS = {"lorenz63": "systems.lorenz63", "rossler": "systems.rossler"}
 #: The reservoir forecast experiment.
 FORECAST_KIND = "reservoirs.lorenz_forecast"
 #: Parameter of ``alrnn.fit`` that names its data file.
-FIT_DATA = ("data_path", "path", "data", "dataset")
+FIT_DATA = ("data",)
 #: Metric names of the two distances.
-D_STSP = ("d_stsp", "D_stsp", "dstsp")
-D_H = ("d_h", "D_H", "dh", "hellinger")
+D_STSP = ("d_stsp",)
+D_H = ("d_h",)
 #: Arrays of the fixed-point table: latent positions, then per-point columns.
 FIXED_POINTS = ("fixed_points",)
 FIXED_POINT_COLUMNS = {"fixed_point_radius": "spectral radius", "fixed_point_real": "real"}
+#: Ground truth and free run of a trained model (AL-RNN: test/generated, reservoir: true/generated).
+TRUE_SERIES = ("test", "true")
+GENERATED = ("generated",)
 #: Systems the reservoir forecast experiment covers.
 FORECAST_SYSTEMS = ("lorenz63",)
-#: Smallest accepted upload.
-MIN_UPLOAD_ROWS = 50
-
-
-def read_series(data: bytes, filename: str) -> np.ndarray:
-    """Read an uploaded ``(time, features)`` series from ``.npy``, ``.csv`` or ``.txt`` bytes.
-
-    Parameters
-    ----------
-    data : bytes
-        File contents.
-    filename : str
-        File name; its extension chooses the reader.
-
-    Returns
-    -------
-    numpy.ndarray, shape (T, N)
-        Finite float64 with ``T >= 50`` rows (a 1-D file becomes one column).
-
-    Raises
-    ------
-    ValueError
-        Unknown extension, unreadable contents, NaN/inf, or too few rows.
-    """
-    name = (filename or "").lower()
-    try:
-        if name.endswith(".npy"):
-            arr = np.load(io.BytesIO(data), allow_pickle=False)
-        elif name.endswith((".csv", ".txt", ".dat")):
-            text = data.decode("utf-8")
-            delimiter = "," if name.endswith(".csv") or "," in text.splitlines()[0] else None
-            arr = np.loadtxt(io.StringIO(text), delimiter=delimiter, ndmin=2)
-        else:
-            raise ValueError(f"upload must be a .npy, .csv or .txt file, got {filename!r}")
-    except (OSError, UnicodeDecodeError, IndexError) as exc:
-        raise ValueError(f"upload {filename!r} cannot be read: {exc}") from None
-    except ValueError as exc:
-        if "upload must be" in str(exc):
-            raise
-        raise ValueError(f"upload {filename!r} cannot be read: {exc}") from None
-    arr = np.asarray(arr, dtype=float)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    return check_array(arr, "uploaded series", ndim=2, min_length=MIN_UPLOAD_ROWS)
 
 
 class DynamicsState(param.Parameterized):
@@ -104,15 +61,24 @@ class DynamicsState(param.Parameterized):
     forecast = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="Reservoir forecast.")
     data = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="Ground-truth generator.")
 
-    def __init__(self, upload_dir: str | None = None, **params):
+    def __init__(self, upload_dir: str | None = None, client: str | None = None, data_dir=None, **params):
         super().__init__(**params)
         self._upload_dir = upload_dir
+        self.data_folder = DataFolder(data_dir) if data_dir else None
         with param.edit_constant(self):
-            self.train = ExperimentRunner(kind=TRAIN_KINDS[self.system], store=self.store, registry=self.registry)
+            self.train = ExperimentRunner(kind=TRAIN_KINDS[self.system], store=self.store, registry=self.registry,
+                                          job=Job(key=(client, "dynamics.train") if client else None),
+                                          check=self._check_data)
             reg = self.train.registry
-            self.forecast = ExperimentRunner(kind=FORECAST_KIND, store=self.store, registry=reg)
-            self.data = ExperimentRunner(kind=DATA_KINDS.get(self.system, ""), store=self.store, registry=reg)
+            self.forecast = ExperimentRunner(kind=FORECAST_KIND, store=self.store, registry=reg,
+                                             job=Job(key=(client, "dynamics.forecast") if client else None))
+            self.data = ExperimentRunner(kind=DATA_KINDS.get(self.system, ""), store=self.store, registry=reg,
+                                         job=Job(key=(client, "dynamics.data") if client else None))
         self._sync_system()
+
+    def _check_data(self) -> None:
+        if self.system == "upload" and not self.upload_path:
+            raise ValueError("no data yet: upload a (time, features) file (.npy or .csv) first")
 
     @param.depends("system", watch=True)
     def _sync_system(self) -> None:
@@ -123,13 +89,23 @@ class DynamicsState(param.Parameterized):
 
     def set_upload(self, data: bytes, filename: str) -> np.ndarray:
         """Validate an uploaded series, save it as ``.npy`` and point ``alrnn.fit`` at it."""
+        return self._use_series(read_series(data, filename), filename)
+
+    def pick_data_file(self, name: str) -> np.ndarray:
+        """Use file ``name`` of the served data folder (chosen from :meth:`DataFolder.names`)."""
+        if self.data_folder is None:
+            raise ValueError("this server offers no data folder (start it with workbench serve --data-dir DIR)")
+        return self._use_series(self.data_folder.read(name), name)
+
+    def _use_series(self, arr: np.ndarray, filename: str) -> np.ndarray:
+        import re
         import tempfile
         from pathlib import Path
 
-        arr = read_series(data, filename)
         folder = Path(self._upload_dir or tempfile.mkdtemp(prefix="workbench-upload-"))
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / (Path(filename).stem.replace(" ", "_") + ".npy")
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(filename).stem)[:60] or "series"
+        path = folder / (stem + ".npy")
         np.save(path, arr)
         with param.edit_constant(self):
             self.upload_path = str(path)
@@ -199,7 +175,11 @@ class DynamicsState(param.Parameterized):
     def dataset_info(self) -> str:
         """Which ground-truth datasets of the current system are cached in the store."""
         if self.system == "upload":
-            return f"Training on `{self.upload_path}`." if self.upload_path else "No file uploaded yet."
+            if not self.upload_path:
+                return "No data yet: upload a file (or pick one from the data folder)."
+            from pathlib import Path
+
+            return f"Training on the uploaded series `{Path(self.upload_path).stem}`."
         cached = self.store.datasets().get(self.system, [])
         if not cached:
             return (f"No stored {self.system} dataset yet: the first run generates it and "
@@ -223,15 +203,22 @@ class DynamicsState(param.Parameterized):
 class DynamicsPage(pn.viewable.Viewer):
     """AL-RNN training with live curves, attractors, symbolic graph, fixed points, forecast."""
 
-    def __init__(self, store: Store, registry: dict | None = None, upload_dir: str | None = None, **params):
+    def __init__(self, store: Store, registry: dict | None = None, upload_dir: str | None = None,
+                 client: str | None = None, data_dir=None, **params):
         super().__init__(**params)
-        self.state = DynamicsState(store=store, registry=registry, upload_dir=upload_dir)
-        self.train_controls = RunnerControls(self.state.train, run_label="Train AL-RNN")
-        self.forecast_controls = RunnerControls(self.state.forecast, run_label="Run reservoir forecast")
+        self.state = DynamicsState(store=store, registry=registry, upload_dir=upload_dir, client=client,
+                                   data_dir=data_dir)
+        self.train_controls = RunnerControls(self.state.train, run_label="Train AL-RNN", exclude=FIT_DATA)
+        self.forecast_controls = RunnerControls(self.state.forecast, run_label="Run forecast")
         self.data_controls = RunnerControls(self.state.data, run_label="Generate dataset")
         self._system = pn.widgets.RadioButtonGroup.from_param(self.state.param.system)
-        self._upload = pn.widgets.FileInput(accept=".npy,.csv,.txt", multiple=False)
+        self._upload = pn.widgets.FileInput(accept=".npy,.csv,.txt", multiple=False, label="Upload series")
         self._upload.param.watch(self._on_upload, ["value"])
+        folder = self.state.data_folder
+        self._pick = pn.widgets.Select(label="or pick from the data folder", options=[""] + folder.names(),
+                                       visible=True) if folder else None
+        if self._pick is not None:
+            self._pick.param.watch(self._on_pick, ["value"])
         self._upload_msg = pn.pane.Alert("", alert_type="info", visible=False)
         self._dataset = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._live = pn.Row(sizing_mode="stretch_width")
@@ -251,13 +238,24 @@ class DynamicsPage(pn.viewable.Viewer):
     def _on_upload(self, event) -> None:
         if not event.new:
             return
+        if self._load(lambda: self.state.set_upload(event.new, self._upload.filename), self._upload.filename) \
+                and self._pick is not None:
+            self._pick.value = ""  # the upload is what is used now; picking a file again reloads it
+
+    def _on_pick(self, event) -> None:
+        if event.new:
+            self._load(lambda: self.state.pick_data_file(event.new), event.new)
+
+    def _load(self, read, name: str) -> bool:
         try:
-            arr = self.state.set_upload(event.new, self._upload.filename)
+            arr = read()
         except ValueError as exc:
             self._upload_msg.param.update(object=describe_error(exc), alert_type="danger", visible=True)
-            return
-        self._upload_msg.param.update(object=f"Loaded {self._upload.filename}: {arr.shape[0]} time points × "
+            return False
+        self._dataset.object = self.state.dataset_info()
+        self._upload_msg.param.update(object=f"Loaded {name}: {arr.shape[0]} time points × "
                                              f"{arr.shape[1]} features.", alert_type="success", visible=True)
+        return True
 
     def _on_system(self, event) -> None:
         self._show_train()
@@ -267,7 +265,9 @@ class DynamicsPage(pn.viewable.Viewer):
         self._draw_curves(*self.state.training_curves())
 
     def _on_train_done(self, event) -> None:
-        if event.new in ("complete", "cancelled", "failed"):
+        if event.new == "running":  # a new run: nothing of the previous one stays on screen
+            self._live.objects = [pn.pane.Markdown("Training started: the curves appear with the first report.")]
+        elif event.new in ("complete", "cancelled", "failed"):
             self._show_train()
 
     def _on_forecast_done(self, event) -> None:
@@ -287,20 +287,31 @@ class DynamicsPage(pn.viewable.Viewer):
         self._dataset.object = self.state.dataset_info()
         reader = self.state.latest(self.state.train)
         self._comparison.value = self.state.comparison()
+        if self.state.train.job.running:
+            self._draw_curves(*self.state.training_curves())
+            return
         if reader is None:
             self._draw_curves(*self.state.training_curves())
-            self._train_results.objects = [pn.pane.Markdown("No AL-RNN run of this system yet: press **Train AL-RNN**.")]
+            self._train_results.objects = [
+                pn.pane.Markdown("No AL-RNN run of this system yet: press **Train AL-RNN**.")]
             return
         live = self.state.training_curves()
         self._draw_curves(*(live if live[0] else self.state.stored_curves(reader)))
         parts = [pn.pane.Markdown(f"### AL-RNN run `{reader.id}`"),
                  pn.widgets.Tabulator(metrics_frame(reader.metrics), show_index=False, disabled=True,
                                       height=200, width=380)]
+        if "transitions" in reader:
+            m = reader.metrics
+            parts.append(pn.pane.Bokeh(transition_graph_figure(
+                reader["transitions"], m.get("regions"), m.get("occupancy"),
+                m.get("fixed_points") if isinstance(m.get("fixed_points"), list) else None)))
         table = self.state.fixed_point_table(reader)
         if table is not None:
             parts += [pn.pane.Markdown("**Fixed points**"),
                       pn.widgets.Tabulator(table.round(4), disabled=True, height=200, sizing_mode="stretch_width")]
-        parts.append(pn.FlexBox(*run_figures(reader, width=440), sizing_mode="stretch_width"))
+        parts.append(self._attractors(reader))
+        parts.append(pn.FlexBox(*run_figures(reader, width=440, registry=self.state.train.registry),
+                                sizing_mode="stretch_width"))
         self._train_results.objects = parts
 
     def _show_forecast(self) -> None:
@@ -315,12 +326,32 @@ class DynamicsPage(pn.viewable.Viewer):
             self._forecast_results.objects = []
             return
         self._forecast_results.objects = [pn.pane.Markdown(f"### Reservoir forecast `{reader.id}`"),
-                                          pn.FlexBox(*run_figures(reader, width=440), sizing_mode="stretch_width")]
+                                          self._attractors(reader),
+                                          pn.FlexBox(*run_figures(reader, width=440,
+                                                                  registry=self.state.train.registry),
+                                                     sizing_mode="stretch_width")]
+
+    @staticmethod
+    def _attractors(reader):
+        """True and generated trajectories drawn as lines (phase planes side by side, time series)."""
+        true, generated = first_array(reader, TRUE_SERIES, ndim=2), first_array(reader, GENERATED, ndim=2)
+        if true is None or generated is None or true.shape[1] < 2 or generated.shape[1] != true.shape[1]:
+            return pn.Spacer(height=0)
+        labels = [f"x{i + 1}" for i in range(true.shape[1])]
+        figs = attractor_figures(true, generated, labels=labels, plane=(0, 1))
+        if true.shape[1] >= 3:  # rotatable 3-D, the generated one coloured by linear subregion
+            regions = reader["regions"] if "regions" in reader else None
+            top = pn.pane.Plotly(attractor_3d(true, generated, regions, labels=labels[:3]), height=480,
+                                 sizing_mode="stretch_width")
+        else:
+            top = pn.Row(*(pn.pane.Bokeh(f) for f in figs[:2]))
+        return pn.Column(top, pn.pane.Bokeh(figs[2]), sizing_mode="stretch_width")
 
     def __panel__(self):
         sidebar = pn.Column(
             pn.pane.Markdown("**System**"), self._system,
-            pn.pane.Markdown("or upload a `(time, features)` series (.npy / .csv):"), self._upload, self._upload_msg,
+            pn.pane.Markdown("or upload a `(time, features)` series (.npy / .csv, at most 16 MiB):"), self._upload,
+            *([self._pick] if self._pick is not None else []), self._upload_msg,
             self._dataset, self.train_controls,
             pn.Accordion(("Reservoir forecast", self.forecast_controls), ("Ground-truth dataset", self.data_controls),
                          active=[], sizing_mode="stretch_width"),

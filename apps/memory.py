@@ -15,8 +15,10 @@ import param
 
 from workbench.store import Store
 
+from .compare import run_labels
 from .components import metrics_frame, run_figures
-from .plots import curves_figure
+from .jobs import Job
+from .plots import curves_figure, raster_figure
 from .results import first_metric, metric_curve, run_curve
 from .runner import ExperimentRunner, RunnerControls
 
@@ -26,16 +28,17 @@ __all__ = ["MemoryPage", "MemoryState"]
 KINDS = {"rate": "reservoirs.memory_capacity", "spiking": "reservoirs.spiking_memory_capacity"}
 #: β-sweep experiment kind per reservoir model.
 SWEEP_KINDS = {"rate": "reservoirs.balance_sweep", "spiking": "reservoirs.spiking_balance"}
-#: Names under which experiments store MC_k (array or list metric), its delays, and the total.
-MC_CURVE = ("mc_per_delay", "mc_k", "mc_curve", "memory_capacity_per_delay", "per_delay", "mc")
-MC_DELAYS = ("delays", "delay", "lags", "k")
-MC_TOTAL = ("mc_total", "total_mc", "memory_capacity", "mc", "total")
-#: Names of the balance parameter (β for the rate model, g for the spiking one).
-BALANCE = ("beta", "g", "balance")
-#: Names under which a sweep stores its balance values and the MC at each.
-SWEEP_X = ("balances", "betas", "beta", "gs", "g", "balance")
-SWEEP_Y = ("mc_total", "total_mc", "mc", "memory_capacity")
-
+#: Outputs read by this page, as the experiments declare them (``outputs``; checked by the
+#: tests against every kind above): MC_k against delay k, and the total MC.
+MC_CURVE = ("mc_per_delay",)
+MC_DELAYS = ("delays",)
+MC_TOTAL = ("mc",)
+#: The balance parameter of each model: β (``balance``) of the rate model, g of the spiking one.
+BALANCE = {"rate": "balance", "spiking": "g"}
+#: A sweep's balance values and the MC at each (rate: ``balances`` and ``mc`` (seed, balance);
+#: spiking: ``g`` and ``mc`` (condition, g)).
+SWEEP_X = ("balances", "g")
+SWEEP_Y = ("mc",)
 
 class MemoryState(param.Parameterized):
     """State of the memory-capacity page (no widgets)."""
@@ -47,12 +50,14 @@ class MemoryState(param.Parameterized):
     runner = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The MC experiment.")
     sweep = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The β-sweep experiment.")
 
-    def __init__(self, **params):
+    def __init__(self, client: str | None = None, **params):
         super().__init__(**params)
         with param.edit_constant(self):
-            self.runner = ExperimentRunner(kind=KINDS[self.model], store=self.store, registry=self.registry)
+            self.runner = ExperimentRunner(kind=KINDS[self.model], store=self.store, registry=self.registry,
+                                           job=Job(key=(client, "memory.run") if client else None))
             self.sweep = ExperimentRunner(kind=SWEEP_KINDS[self.model], store=self.store,
-                                          registry=self.runner.registry)
+                                          registry=self.runner.registry,
+                                          job=Job(key=(client, "memory.sweep") if client else None))
         self.refresh_history()
 
     @param.depends("model", watch=True)
@@ -80,19 +85,20 @@ class MemoryState(param.Parameterized):
         readers = [reader] if reader is not None else []
         readers += [self.store.open(i) for i in self.compare if reader is None or i != reader.id]
         curves = {}
+        labels = run_labels(readers) if len(readers) > 1 else {r.id: "this run" for r in readers}
         for r in readers:
             curve = run_curve(r, MC_CURVE, MC_DELAYS, MC_CURVE)
             if curve is not None:
                 total = first_metric(r.metrics, MC_TOTAL)
-                label = r.id if total is None else f"{r.id[:15]}… MC={total:.2f}"
+                label = labels[r.id] if total is None else f"{labels[r.id]} (MC={total:.2f})"
                 curves[label] = curve
         return curves
 
     def balance_name(self) -> str | None:
         """Name of the balance parameter (β or g) of the current experiment."""
         exp = self.runner.experiment
-        names = exp.parameter_names() if exp is not None else []
-        return next((n for n in BALANCE if n in names), None)
+        name = BALANCE[self.model]
+        return name if exp is not None and name in exp.parameter_names() else None
 
     def balance_curve(self):
         """Total MC against the balance parameter: from the last sweep, else across runs.
@@ -120,9 +126,9 @@ class MemoryState(param.Parameterized):
 class MemoryPage(pn.viewable.Viewer):
     """Memory capacity of E/I reservoirs: run, compare, sweep the balance."""
 
-    def __init__(self, store: Store, registry: dict | None = None, **params):
+    def __init__(self, store: Store, registry: dict | None = None, client: str | None = None, **params):
         super().__init__(**params)
-        self.state = MemoryState(store=store, registry=registry)
+        self.state = MemoryState(store=store, registry=registry, client=client)
         self.controls = RunnerControls(self.state.runner, run_label="Run")
         self.sweep_controls = RunnerControls(self.state.sweep, run_label="Run β sweep")
         self._model = pn.widgets.RadioButtonGroup.from_param(self.state.param.model)
@@ -155,13 +161,19 @@ class MemoryPage(pn.viewable.Viewer):
             shown = "n/a" if total is None else f"{total:.3f}"
             self._summary.object = f"### Total memory capacity: {shown}\nRun `{reader.id}`"
             self._metrics.value = metrics_frame(reader.metrics)
-            self._figures.objects = run_figures(reader, width=460)
+            spiking = [] if "spike_times" not in reader or "spike_neurons" not in reader else [
+                pn.pane.Bokeh(f) for f in raster_figure(
+                    reader["spike_times"], reader["spike_neurons"],
+                    reader["population_rate"] if "population_rate" in reader else None,
+                    reader["time"] if "time" in reader else None)]
+            self._figures.objects = spiking + run_figures(reader, width=460, registry=self.state.runner.registry)
         curves = self.state.mc_curves(reader)
-        self._mc_plot.objects = [pn.pane.Bokeh(curves_figure("Memory curve MC(k)", "delay k", "MC_k", curves))] \
+        self._mc_plot.objects = [pn.pane.Bokeh(curves_figure("Memory curve MC(k) = r²(u(t−k), y_k(t))", "delay k",
+                                                             "MC_k", curves))] \
             if curves else []
         label, xs, ys = self.state.balance_curve()
-        name = self.state.balance_name() or "balance"
-        self._balance_plot.objects = [pn.pane.Bokeh(curves_figure(f"Total MC vs {name}", name, "total MC",
+        name = {"balance": "β", "g": "g"}.get(self.state.balance_name() or "balance", "balance")
+        self._balance_plot.objects = [pn.pane.Bokeh(curves_figure(f"Total memory capacity vs {name}", name, "total MC",
                                                                   {label: (xs, ys)}))] if len(xs) else []
 
     def __panel__(self):

@@ -39,6 +39,8 @@ class ExperimentRunner(param.Parameterized):
                                      doc="The configured experiment (None when the kind is missing).")
     unavailable = param.String(default="", constant=True, doc="Why the experiment cannot run (empty if it can).")
     job = param.ClassSelector(class_=Job, constant=True, doc="The background run.")
+    check = param.Callable(default=None, allow_None=True,
+                           doc="Called before a run starts; raises ValueError when the page is not ready.")
 
     def __init__(self, **params):
         params.setdefault("job", Job())
@@ -83,6 +85,8 @@ class ExperimentRunner(param.Parameterized):
             raise ValueError(self.unavailable)
         if self.job.running:
             raise ValueError("a run is already in progress; wait for it or cancel it")
+        if self.check is not None:
+            self.check()
         copy = type(self.experiment).from_params(self.experiment.to_params())
         return self.job.run_experiment(copy, self.store)
 
@@ -118,14 +122,17 @@ class RunnerControls(pn.viewable.Viewer):
         self.runner = runner
         self.exclude = tuple(exclude)
         self.error = message(None)
-        self.run_button = pn.widgets.Button(label=run_label, color="primary", width=120)
-        self.cancel_button = pn.widgets.Button(label="Cancel", color="warning", width=120, disabled=True)
+        self.run_button = pn.widgets.Button(label=run_label, color="primary", min_width=120,
+                                            sizing_mode="stretch_width")
+        self.cancel_button = pn.widgets.Button(label="Cancel", color="warning", width=90,
+                                               disabled=not runner.job.running)
         self.run_button.on_click(self._on_run)
         self.cancel_button.on_click(lambda event: self.runner.job.cancel())
         self._form = pn.Column(sizing_mode="stretch_width")
         runner.param.watch(self._rebuild_form, ["experiment"])
         runner.job.param.watch(self._on_status, ["status", "error"])
         self._rebuild_form()
+        self._on_status()
 
     def _rebuild_form(self, *events) -> None:
         exp = self.runner.experiment
@@ -148,14 +155,14 @@ class RunnerControls(pn.viewable.Viewer):
             return
         self.show_error(None)
 
-    def _on_status(self, event) -> None:
+    def _on_status(self, *events) -> None:
         job = self.runner.job
         running = job.status == "running"
         self.run_button.disabled = running or self.runner.experiment is None
         self.cancel_button.disabled = not running
         if job.status == "failed":
             self.error.alert_type = "danger"
-            self.show_error(job.error)
+            self.show_error(job.error or "the run failed")
         elif job.status == "cancelled":
             self.error.alert_type = "warning"
             self.show_error(job.error or job.message)

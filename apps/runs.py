@@ -1,5 +1,9 @@
-"""Runs page: the store as a filterable table; open, re-run, delete and export runs.
+"""Runs page: the store as a filterable table; open, compare, re-run, delete and export runs.
 
+Rows are selected by run id (never by row position, which changes when the table is
+refreshed); Delete names the runs it will delete and acts only after a confirmation.
+Selecting several runs compares them: parameters and metrics side by side (rows that differ
+flagged), and their common curves overlaid, labelled by the parameters that differ.
 Re-running rebuilds the experiment from the parameters recorded in the run
 (:meth:`workbench.experiment.Experiment.from_params`, the one declaration of parameters) and
 runs it as a new run; export writes the run's arrays and attributes to NetCDF
@@ -19,9 +23,18 @@ import param
 from workbench.registry import experiments as registered_experiments
 from workbench.store import Store
 
-from .components import message, metrics_frame, params_frame, run_figures, scalar_metrics
+from .compare import comparison_frame, overlay_curves
+from .components import (
+    message,
+    metrics_frame,
+    output_title,
+    params_frame,
+    run_figures,
+    scalar_metrics,
+)
 from .jobs import Job, describe_error
-from .plots import curves_figure
+from .plots import curves_figure, decimate
+from .provenance import run_command, run_toml
 from .runner import missing_message
 
 __all__ = ["RunsPage", "RunsState"]
@@ -30,8 +43,10 @@ __all__ = ["RunsPage", "RunsState"]
 STATUSES = ["all", "complete", "running", "failed", "stale", "corrupt"]
 #: Scalar metrics shown per run in the unfiltered table.
 SUMMARY_METRICS = 3
-#: Rows of an array plotted at most (evenly strided).
-MAX_PLOT_ROWS = 5000
+#: Points of one curve drawn at most (min/max per bin beyond that, so peaks stay visible).
+MAX_PLOT_POINTS = 100_000
+#: Runs compared side by side at most.
+MAX_COMPARED = 6
 
 
 class RunsState(param.Parameterized):
@@ -42,11 +57,13 @@ class RunsState(param.Parameterized):
     kind = param.Selector(default="all", objects=["all"], doc="Only runs of this experiment kind.")
     status = param.Selector(default="all", objects=STATUSES, doc="Only runs with this status.")
     search = param.String(default="", doc="Only runs whose id contains this text (e.g. a date 20250131).")
-    selected = param.String(default=None, allow_None=True, doc="Id of the opened run.")
+    selected = param.List(default=[], item_type=str, doc="Ids of the selected runs (the first is opened).")
     job = param.ClassSelector(class_=Job, constant=True, doc="Background re-run.")
 
-    def __init__(self, **params):
-        params.setdefault("job", Job())
+    def __init__(self, client: str | None = None, **params):
+        if isinstance(params.get("selected"), str):
+            params["selected"] = [params["selected"]]
+        params.setdefault("job", Job(key=(client, "runs.rerun") if client else None))
         super().__init__(**params)
         if self.registry is None:
             self.registry = registered_experiments()
@@ -85,8 +102,8 @@ class RunsState(param.Parameterized):
         return frame if len(frame) else pd.DataFrame(columns=base)
 
     def open(self, run_id: str | None = None):
-        """Reader of ``run_id`` (default the selected run); ``ValueError`` if it is gone."""
-        run_id = run_id or self.selected
+        """Reader of ``run_id`` (default the first selected run); ``ValueError`` if it is gone."""
+        run_id = run_id or (self.selected[0] if self.selected else None)
         if not run_id:
             raise ValueError("no run selected: click a row of the table")
         try:
@@ -104,14 +121,31 @@ class RunsState(param.Parameterized):
         return pd.DataFrame(rows, columns=["array", "shape", "dtype", "dims"])
 
     def array_curves(self, reader, name: str, max_columns: int = 5) -> dict:
-        """Up to ``max_columns`` columns of a numeric array as curves against its first axis."""
-        arr = np.asarray(reader[name])
-        if arr.dtype.kind not in "biuf" or arr.ndim == 0:
+        """Up to ``max_columns`` columns of a numeric array as curves against its first axis.
+
+        Arrays longer than :data:`MAX_PLOT_POINTS` are reduced to the min and max of each bin
+        (:func:`apps.plots.decimate`), so the drawn envelope is that of every point.
+        """
+        shape, dtype = reader.array_info(name)
+        if np.dtype(dtype).kind not in "biuf" or len(shape) == 0 or shape[0] == 0:
             return {}
+        arr = np.asarray(reader[name], dtype=float)
         arr = arr.reshape(arr.shape[0], -1)
-        stride = max(1, int(np.ceil(arr.shape[0] / MAX_PLOT_ROWS)))
-        idx = np.arange(0, arr.shape[0], stride)
-        return {f"{name}[:, {j}]": (idx, arr[idx, j]) for j in range(min(arr.shape[1], max_columns))}
+        dims = reader.dims(name)
+        label = dims[1] if len(dims) > 1 else "column"
+        idx = np.arange(arr.shape[0])
+        return {f"{label} {j}": decimate(idx, arr[:, j], MAX_PLOT_POINTS)
+                for j in range(min(arr.shape[1], max_columns))}
+
+    def compared(self) -> list:
+        """Readers of the selected runs still in the store (at most :data:`MAX_COMPARED`)."""
+        out = []
+        for run_id in self.selected[:MAX_COMPARED]:
+            try:
+                out.append(self.store.open(run_id))
+            except KeyError:
+                continue
+        return out
 
     def rerun(self):
         """Run the selected run's experiment again with its recorded parameters (in the job).
@@ -128,15 +162,27 @@ class RunsState(param.Parameterized):
         experiment = cls.from_params(reader.params)
         return self.job.run_experiment(experiment, self.store)
 
-    def delete(self) -> str:
-        """Delete the selected run; returns its id."""
-        reader = self.open()
-        if reader.status == "running":
-            raise ValueError(f"run {reader.id} is still running; wait for it to finish")
-        self.store.delete(reader.id)
-        self.selected = None
+    def delete(self, run_ids: list[str] | None = None) -> list[str]:
+        """Delete the runs ``run_ids`` (default the selected ones); returns their ids.
+
+        Raises
+        ------
+        ValueError
+            Nothing to delete, a run is gone already, or a run is still running (then
+            nothing is deleted).
+        """
+        run_ids = list(self.selected if run_ids is None else run_ids)
+        if not run_ids:
+            raise ValueError("no run selected: click a row of the table")
+        readers = [self.open(i) for i in run_ids]
+        running = [r.id for r in readers if r.status == "running"]
+        if running:
+            raise ValueError(f"run {running[0]} is still running; wait for it to finish")
+        for r in readers:
+            self.store.delete(r.id)
+        self.selected = [i for i in self.selected if i not in run_ids]
         self.refresh()
-        return reader.id
+        return run_ids
 
     def export_netcdf(self) -> bytes:
         """The selected run as NetCDF bytes (arrays and attributes)."""
@@ -152,25 +198,37 @@ class RunsState(param.Parameterized):
 
 
 class RunsPage(pn.viewable.Viewer):
-    """Browse the store: filter, open, re-run, delete, export."""
+    """Browse the store: filter, open, compare, re-run, delete (after a confirmation), export."""
 
-    def __init__(self, store: Store, registry: dict | None = None, **params):
+    def __init__(self, store: Store, registry: dict | None = None, client: str | None = None, **params):
         super().__init__(**params)
-        self.state = RunsState(store=store, registry=registry)
+        self.state = RunsState(store=store, registry=registry, client=client)
         self._error = message(None)
-        self._table = pn.widgets.Tabulator(self.state.table(), show_index=False, disabled=True, selectable=1,
-                                           pagination="local", page_size=15, sizing_mode="stretch_width",
+        self._syncing = False
+        self._table = pn.widgets.Tabulator(self.state.table(), show_index=False, disabled=True,
+                                           selectable="checkbox", pagination="local", page_size=15,
+                                           sizing_mode="stretch_width", layout="fit_data_stretch",
                                            header_filters=False)
         self._table.param.watch(self._on_select, ["selection"])
         self._refresh_button = pn.widgets.Button(label="Refresh", width=100)
         self._refresh_button.on_click(lambda e: self.refresh())
         self._rerun = pn.widgets.Button(label="Re-run", color="primary", width=100, disabled=True)
-        self._delete = pn.widgets.Button(label="Delete", color="danger", width=100, disabled=True)
+        self._delete = pn.widgets.Button(label="Delete…", color="danger", width=100, disabled=True)
         self._export = pn.widgets.FileDownload(callback=self._export_bytes, filename="run.nc", label="Export NetCDF",
-                                               width=140, disabled=True, embed=False)
+                                               width=150, disabled=True, embed=False)
         self._rerun.on_click(self._on_rerun)
         self._delete.on_click(self._on_delete)
+        self._confirm_text = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._confirm_yes = pn.widgets.Button(label="Yes, delete", color="danger", width=120)
+        self._confirm_no = pn.widgets.Button(label="Keep", width=100)
+        self._confirm_yes.on_click(self._on_confirm)
+        self._confirm_no.on_click(lambda e: self._ask(None))
+        self._confirm = pn.Column(self._confirm_text, pn.Row(self._confirm_yes, self._confirm_no), visible=False,
+                                  styles={"border": "2px solid #c0392b", "border-radius": "6px", "padding": "6px"},
+                                  sizing_mode="stretch_width")
+        self._pending_delete: list[str] = []
         self._detail = pn.Column(sizing_mode="stretch_width")
+        self._compare = pn.Column(sizing_mode="stretch_width")
         self._array = pn.widgets.Select(label="Plot array", options=[], width=260)
         self._array.param.watch(self._on_array, ["value"])
         self._array_plot = pn.Column()
@@ -178,21 +236,50 @@ class RunsPage(pn.viewable.Viewer):
         self.state.param.watch(self._on_filter, ["kind", "status", "search"])
         self.state.job.param.watch(self._on_job, ["status"])
 
+    # -- table and selection (by id) ----------------------------------------------------------
     def refresh(self) -> None:
-        """Re-read the store and redraw the table."""
+        """Re-read the store and redraw the table, keeping the selected runs selected."""
         self.state.refresh()
-        self._table.value = self.state.table()
+        self._set_table(self.state.table())
+
+    def _set_table(self, frame) -> None:
+        ids = frame["id"].tolist() if len(frame) else []
+        self.state.selected = [i for i in self.state.selected if i in ids]
+        self._syncing = True
+        try:
+            self._table.value = frame
+            self._table.selection = [ids.index(i) for i in self.state.selected]
+        finally:
+            self._syncing = False
+        self._show_selection()
 
     def _on_filter(self, event) -> None:
-        self._table.value = self.state.table()
+        self._set_table(self.state.table())
 
     def _on_select(self, event) -> None:
-        rows = event.new
-        if not rows:
+        if self._syncing:
             return
-        self.state.selected = str(self._table.value.iloc[rows[0]]["id"])
-        self._show_detail()
+        frame = self._table.value
+        ids = [str(frame.iloc[i]["id"]) for i in event.new if 0 <= i < len(frame)]
+        # keep the order in which runs were selected: the first one is the opened run
+        kept = [i for i in self.state.selected if i in ids]
+        self.state.selected = kept + [i for i in ids if i not in kept]
+        self._ask(None)
+        self._show_selection()
 
+    def _show_selection(self) -> None:
+        selected = bool(self.state.selected)
+        for w in (self._rerun, self._delete, self._export):
+            w.disabled = not selected
+        self._delete.label = f"Delete {len(self.state.selected)}…" if len(self.state.selected) > 1 else "Delete…"
+        if not selected:
+            self._detail.objects = []
+            self._compare.objects = []
+            return
+        self._show_detail()
+        self._show_comparison()
+
+    # -- one run ----------------------------------------------------------------------------------
     def _show_detail(self) -> None:
         try:
             reader = self.state.open()
@@ -201,24 +288,40 @@ class RunsPage(pn.viewable.Viewer):
             self._detail.objects = []
             return
         self._error.visible = False
-        for w in (self._rerun, self._delete, self._export):
-            w.disabled = False
         self._export.filename = f"{reader.id}.nc"
-        header = f"### Run `{reader.id}`\n**kind** {reader.kind} · **status** {reader.status} · **seed** {reader.seed}"
+        header = (f"### Run `{reader.id}`\n**kind** {reader.kind} · **status** {reader.status} · "
+                  f"**seed** {reader.seed}")
         if reader.attrs.get("error"):
             header += f"\n\n**error:** {reader.attrs['error']}"
-        self._array.options = reader.arrays
-        self._array.value = reader.arrays[0] if reader.arrays else None
+        arrays = [a for a in reader.arrays if np.dtype(reader.array_info(a)[1]).kind in "biuf"]
+        self._array.options = arrays
+        self._array.value = arrays[0] if arrays else None
         self._on_array()
         tables = pn.Row(
             pn.Column("**Parameters**", pn.widgets.Tabulator(params_frame(reader.params), show_index=False,
-                                                             disabled=True, height=240, width=340)),
+                                                             disabled=True, height=240, width=340,
+                                                             layout="fit_data_stretch")),
             pn.Column("**Metrics**", pn.widgets.Tabulator(metrics_frame(reader.metrics), show_index=False,
-                                                          disabled=True, height=240, width=340)),
+                                                          disabled=True, height=240, width=340,
+                                                          layout="fit_data_stretch")),
             pn.Column("**Arrays**", pn.widgets.Tabulator(self.state.array_summary(reader), show_index=False,
-                                                         disabled=True, height=240, width=420)))
-        self._detail.objects = [pn.pane.Markdown(header), tables, self._array, self._array_plot,
-                                pn.FlexBox(*run_figures(reader, width=440), sizing_mode="stretch_width")]
+                                                         disabled=True, height=240, width=440,
+                                                         layout="fit_data_stretch")))
+        self._detail.objects = [pn.pane.Markdown(header), tables, self._reproduce(reader), self._array,
+                                self._array_plot,
+                                pn.FlexBox(*run_figures(reader, width=440, registry=self.state.registry),
+                                           sizing_mode="stretch_width")]
+
+    def _reproduce(self, reader) -> pn.Row:
+        """The run's ``workbench run`` command and TOML, each with a copy button."""
+        boxes = []
+        for title, text, height in (("Command", run_command(reader, self.state.registry), 70),
+                                    ("TOML (workbench run KIND --config FILE)", run_toml(reader), 180)):
+            area = pn.widgets.TextAreaInput(value=text, disabled=True, height=height, sizing_mode="stretch_width")
+            copy = pn.widgets.Button(label=f"Copy {title.split()[0].lower()}", width=140)
+            copy.js_on_click(args={"area": area}, code="navigator.clipboard.writeText(area.value)")
+            boxes.append(pn.Column(f"**{title}**", area, copy, sizing_mode="stretch_width"))
+        return pn.Row(*boxes, sizing_mode="stretch_width")
 
     def _on_array(self, *events) -> None:
         name = self._array.value
@@ -230,9 +333,32 @@ class RunsPage(pn.viewable.Viewer):
         except ValueError as exc:
             self._error.param.update(object=describe_error(exc), visible=True)
             return
-        self._array_plot.objects = [pn.pane.Bokeh(curves_figure(name, "index", "value", curves, width=700,
-                                                                height=260))] if curves else []
+        self._array_plot.objects = [pn.pane.Bokeh(curves_figure(name, "index", "value", curves, width=760,
+                                                                height=280))] if curves else []
 
+    # -- several runs -----------------------------------------------------------------------------
+    def _show_comparison(self) -> None:
+        readers = self.state.compared()
+        if len(readers) < 2:
+            self._compare.objects = []
+            return
+        frame = comparison_frame(readers)
+        table = pn.widgets.Tabulator(frame, show_index=False, disabled=True, height=min(400, 40 + 30 * len(frame)),
+                                     sizing_mode="stretch_width", layout="fit_data_stretch", name="comparison")
+        table.style.apply(lambda row: ["background-color: #fdebd0; font-weight: bold" if row["differs"] else ""
+                                       for _ in row], axis=1)
+        kind = readers[0].kind
+        outputs = getattr(self.state.registry.get(kind), "outputs", None)
+        skip = [c.name for c in outputs.coords] if outputs is not None else []
+        skip += [a for r in readers for a in r.arrays if a in ("delays", "lags", "time", "balances")]
+        plots = [pn.pane.Bokeh(curves_figure(output_title(self.state.registry, kind, "arrays", name)[:70], "index",
+                                             name, curves, width=560, height=320))
+                 for name, curves in list(overlay_curves(readers, skip=skip).items())[:4]]
+        self._compare.objects = [pn.pane.Markdown(f"### Comparing {len(readers)} runs (rows that differ are "
+                                                  f"highlighted)"), table,
+                                 pn.FlexBox(*plots, sizing_mode="stretch_width")]
+
+    # -- actions ------------------------------------------------------------------------------------
     def _export_bytes(self):
         import io
 
@@ -245,19 +371,36 @@ class RunsPage(pn.viewable.Viewer):
     def _on_rerun(self, event) -> None:
         try:
             self.state.rerun()
-        except ValueError as exc:
+        except (ValueError, RuntimeError) as exc:
             self._error.param.update(object=describe_error(exc), visible=True)
 
+    def _ask(self, run_ids: list[str] | None) -> None:
+        """Show (or, with ``None``, hide) the confirmation naming the runs to delete."""
+        self._pending_delete = list(run_ids or [])
+        if run_ids:
+            names = ", ".join(f"`{i}`" for i in run_ids)
+            self._confirm_text.object = (f"**Delete {len(run_ids)} run{'s' if len(run_ids) > 1 else ''}?** "
+                                         f"{names}. This cannot be undone.")
+        self._confirm.visible = bool(run_ids)
+
     def _on_delete(self, event) -> None:
+        if not self.state.selected:
+            self._error.param.update(object="no run selected: click a row of the table", visible=True)
+            return
+        self._ask(list(self.state.selected))
+
+    def _on_confirm(self, event) -> None:
+        run_ids, self._pending_delete = self._pending_delete, []
+        self._ask(None)
+        if not run_ids:
+            return
         try:
-            run_id = self.state.delete()
+            deleted = self.state.delete(run_ids)
         except ValueError as exc:
             self._error.param.update(object=describe_error(exc), visible=True)
             return
-        self._status.object = f"Deleted run `{run_id}`."
-        self._detail.objects = []
-        for w in (self._rerun, self._delete, self._export):
-            w.disabled = True
+        self._error.visible = False
+        self._status.object = "Deleted " + ", ".join(f"`{i}`" for i in deleted) + "."
         self.refresh()
 
     def _on_job(self, event) -> None:
@@ -278,5 +421,5 @@ class RunsPage(pn.viewable.Viewer):
                                                          width=220),
                          pn.Column(pn.Spacer(height=18), self._refresh_button))
         actions = pn.Row(self._rerun, self._delete, self._export)
-        return pn.Column(filters, self._table, actions, self._status, self._error, self._detail,
-                         sizing_mode="stretch_width")
+        return pn.Column(filters, self._table, actions, self._confirm, self._status, self._error, self._compare,
+                         self._detail, sizing_mode="stretch_width")

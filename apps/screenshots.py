@@ -57,16 +57,23 @@ def main(out: str = "docs/screenshots", port: int = 5123) -> None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+                                        args=["--headless", "--no-sandbox", "--disable-gpu",
+                                              "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1500, "height": 2000})
             page.goto(f"http://localhost:{port}/workbench")
             page.wait_for_load_state("networkidle")
             for title, name in zip(PAGES, names):
                 page.get_by_text(title, exact=True).first.click()
                 time.sleep(3)
-                if name == "runs":
-                    page.locator(".tabulator-row").first.click(force=True)
-                    time.sleep(3)
+                if name == "dendrites":
+                    page.get_by_text("Curves for").first.wait_for(timeout=60_000)
+                if name == "runs":  # two memory-capacity runs compared (balance 0.8 vs 1.0)
+                    rows = page.locator(".tabulator-row", has_text="reservoirs.memory_capacity")
+                    for i in range(2):
+                        rows.nth(i).locator("input[type=checkbox]").click()
+                        time.sleep(2)
+                    page.get_by_text("Comparing 2 runs").first.wait_for(timeout=60_000)
+                    time.sleep(2)
                 page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
                 print("saved", folder / f"{name}.png", flush=True)
             browser.close()

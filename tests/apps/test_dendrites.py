@@ -63,6 +63,28 @@ def test_monte_carlo_points_agree_with_theory():
 
 def test_page_shows_message_for_inconsistent_parameters():
     page = DendritesPage()
+    assert page.theory.wait(60)
     assert len(page._plots.objects) == 3 and not page._error.visible
     page.state.theta = page.state.s + 1
     assert page._error.visible and "theta must be in" in page._error.object
+
+
+def test_union_size_is_bounded_by_the_declaration():
+    state = DendritesState()
+    with pytest.raises(ValueError, match="M"):
+        state.M = 600  # the exact union recursion is never asked for M >= 600
+
+
+def test_costly_theory_runs_out_of_process_and_stops_at_its_limit(monkeypatch):
+    import apps.dendrites as page_module
+
+    monkeypatch.setattr(page_module, "THEORY_SECONDS", 1.0)
+    page = DendritesPage()
+    assert page.theory.wait(60)
+    page.state.param.update(n=10_000_000, a=5_000_000, s=128, theta=64, M=16, v=0)  # within the bounds
+    assert page.theory.wait(60)
+    assert page.theory.status == "failed" and "limit" in page.theory.error
+    assert page._error.visible and "choose smaller" in page._error.object
+    page.state.param.update(s=24, theta=12, a=300, n=10_000)  # back to cheap values: the page recovers
+    assert page.theory.wait(60) and page.theory.status == "complete"
+    assert not page._error.visible

@@ -1,35 +1,15 @@
-"""Lorenz / Rössler page state: uploads, live AL-RNN curves, Cancel keeps the best model."""
+"""Lorenz / Rössler page state: uploads, the data folder, live AL-RNN curves, Cancel."""
 
 import io
 
 import numpy as np
 import pytest
 
-from apps.dynamics import DynamicsPage, DynamicsState, read_series
+from apps.dynamics import DynamicsPage, DynamicsState
 
 #: A short AL-RNN training (seconds, mostly JIT compilation).
 TINY = dict(M=6, P=2, epochs=200, batches_per_epoch=5, batch_size=4, seq_len=20, tau=5, eval_every=1,
             eval_steps=200, n_train=500, n_test=500, symbolic_steps=500)
-
-
-def test_read_series_formats_and_errors():
-    arr = np.random.default_rng(0).normal(size=(60, 3))
-    buf = io.BytesIO()
-    np.save(buf, arr)
-    np.testing.assert_array_equal(read_series(buf.getvalue(), "x.npy"), arr)
-    csv = "\n".join(",".join(f"{v:.17g}" for v in row) for row in arr).encode()
-    np.testing.assert_allclose(read_series(csv, "x.csv"), arr)
-    assert read_series("\n".join(map(str, range(60))).encode(), "y.txt").shape == (60, 1)
-    with pytest.raises(ValueError, match="must be a .npy"):
-        read_series(b"", "x.xlsx")
-    with pytest.raises(ValueError, match="at least 50 rows"):
-        read_series(csv[: csv.index(b"\n") * 3], "x.csv")
-    bad = arr.copy()
-    bad[3, 1] = np.nan
-    buf = io.BytesIO()
-    np.save(buf, bad)
-    with pytest.raises(ValueError, match="finite"):
-        read_series(buf.getvalue(), "x.npy")
 
 
 def test_upload_points_fit_experiment_at_the_file(store, registry, tmp_path):
@@ -42,12 +22,50 @@ def test_upload_points_fit_experiment_at_the_file(store, registry, tmp_path):
     assert state.system == "upload" and state.train.kind == "alrnn.fit"
     assert state.train.experiment.data == str(tmp_path / "my_series.npy")
     assert np.load(state.train.experiment.data).shape == (300, 2)
-    assert "my_series.npy" in state.dataset_info()
+    assert "my_series" in state.dataset_info()
+
+
+def test_upload_mode_refuses_to_train_without_data(store, registry, tmp_path):
+    if "alrnn.fit" not in registry:
+        pytest.skip("alrnn experiments are not installed")
+    state = DynamicsState(store=store, registry=registry, upload_dir=str(tmp_path))
+    state.system = "upload"
+    with pytest.raises(ValueError, match="upload"):
+        state.train.start()
+    assert store.runs() == []
+
+
+def test_data_folder_is_picked_by_name_only(store, registry, tmp_path):
+    if "alrnn.fit" not in registry:
+        pytest.skip("alrnn experiments are not installed")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    np.save(folder / "series.npy", np.random.default_rng(2).normal(size=(200, 3)))
+    secret = tmp_path / "secret.csv"
+    secret.write_text("\n".join("1,2" for _ in range(60)))
+    (folder / "link.csv").symlink_to(secret)
+    state = DynamicsState(store=store, registry=registry, upload_dir=str(tmp_path / "up"), data_dir=str(folder))
+    assert state.data_folder.names() == ["series.npy"]  # the symlink out of the folder is not offered
+    assert state.pick_data_file("series.npy").shape == (200, 3)
+    assert state.system == "upload" and np.load(state.train.experiment.data).shape == (200, 3)
+    for name in ("link.csv", "../secret.csv", str(secret)):
+        with pytest.raises(ValueError, match="data"):
+            state.pick_data_file(name)
+
+
+def test_data_path_is_not_a_form_field(store, registry):
+    if "alrnn.fit" not in registry:
+        pytest.skip("alrnn experiments are not installed")
+    page = DynamicsPage(store, registry)
+    page.state.system = "upload"
+    form = page.train_controls._form.objects[0]
+    assert "data" in page.state.train.experiment.parameter_names()
+    assert "data" not in form.parameters
 
 
 @pytest.fixture(scope="module")
 def cancelled_training(registry):
-    """One AL-RNN training, cancelled by the user after two evaluations."""
+    """A short complete AL-RNN training, then one cancelled by the user after two evaluations."""
     if "alrnn.lorenz63" not in registry:
         pytest.skip("alrnn experiments are not installed")
     import uuid
@@ -57,6 +75,9 @@ def cancelled_training(registry):
     store = Store(f"memory://apps-dyn-{uuid.uuid4().hex}")
     page = DynamicsPage(store, registry)
     state = page.state
+    state.train.configure(**{**TINY, "epochs": 3})
+    state.train.start()
+    assert state.train.job.wait(240) and state.train.job.status == "complete", state.train.job.error
     state.train.configure(**TINY)
     job = state.train.job
     job.param.watch(lambda e: job.cancel() if len(e.new) >= 2 else None, ["scalars"])
@@ -66,13 +87,12 @@ def cancelled_training(registry):
 
 
 @pytest.mark.slow
-def test_cancel_stops_training_and_keeps_the_best_model(cancelled_training):
+def test_cancel_stops_training_and_records_the_run_failed(cancelled_training):
     state = cancelled_training.state
     job = state.train.job
     assert job.status == "cancelled", job.error
     reader = state.store.open(job.run_id)
-    assert reader.status == "complete" and reader.metrics["train_status"] == "stopped"
-    assert reader.metrics["epochs_run"] < TINY["epochs"]
+    assert reader.status == "failed" and "cancelled" in reader.attrs["error"]
     loss, dist = state.training_curves()
     epochs, values = loss["loss"]
     assert len(epochs) >= 2 and np.all(np.isfinite(values))

@@ -1,11 +1,12 @@
 """Background jobs: progress, live scalars, results, errors and both ways of cancelling."""
 
 import threading
+import time
 
 import param
 import pytest
 
-from apps.jobs import Job, JobCancelled, describe_error, stop_hook
+from apps.jobs import Job, JobCancelled, describe_error
 from workbench.experiment import Experiment, RunFailedError
 
 
@@ -66,11 +67,10 @@ def test_cooperative_task_stops_itself_and_keeps_its_result():
             stopped.wait(0.01)
         return "best-so-far"
 
-    job.start(task, cooperative=True, on_cancel=stopped.set)
+    job.start(task, cooperative=True)
     assert started.wait(5)
     job.cancel()
     assert job.wait(10)
-    assert stopped.is_set()
     assert job.status == "cancelled" and job.run_id == "best-so-far"
 
 
@@ -117,13 +117,71 @@ def test_failed_run_message_names_the_run(store):
 def test_describe_error_variants():
     assert describe_error(ValueError("a must be in [1, 3]")) == "a must be in [1, 3]"
     assert describe_error(KeyError("x")) == "KeyError: 'x'"
-    assert describe_error(RunFailedError("r1", JobCancelled("c"))) == "run r1 cancelled"
+    assert describe_error(RunFailedError("r1", JobCancelled())) == "run r1 cancelled by the user"
 
 
-def test_stop_hook_finds_request_stop():
-    class Stoppable:
-        def request_stop(self):
-            pass
+def test_silent_task_is_interrupted_inside_its_thread():
+    job = Job()
+    started = threading.Event()
 
-    assert stop_hook(Stoppable()) is not None
-    assert stop_hook(_Failing()) is None
+    def task(progress, should_stop):  # never reports progress, never polls
+        started.set()
+        while True:
+            time.sleep(0.001)
+
+    job.start(task)
+    assert started.wait(5)
+    job.cancel()
+    assert job.wait(10)
+    assert job.status == "cancelled" and job.error == "cancelled by the user"
+
+
+def test_time_limit_interrupts():
+    job = Job()
+    def task(progress, should_stop):
+        for _ in range(30_000):
+            time.sleep(0.001)
+
+    job.start(task, time_limit=0.3)
+    assert job.wait(10)
+    assert job.status == "cancelled" and "time limit" in job.error
+
+
+class _Slow(Experiment):
+    kind = "tests.slow"
+    x = param.Number(1.0, bounds=(0, 2))
+
+    def execute(self, run, progress):
+        while True:  # reports nothing: only the interrupt stops it
+            time.sleep(0.001)
+
+
+def test_cancelled_run_is_stored_failed_never_complete(store):
+    job = Job()
+    job.run_experiment(_Slow(), store)
+    time.sleep(0.3)
+    job.cancel()
+    assert job.wait(10)
+    assert job.status == "cancelled"
+    run = store.open(job.run_id)
+    assert run.status == "failed" and "cancelled" in run.attrs["error"]
+
+
+def test_keyed_job_reattaches_to_the_running_execution():
+    gate = threading.Event()
+    first = Job(key=("client-a", "train"))
+
+    def task(progress, should_stop):
+        progress(0.5, "half")
+        gate.wait(5)
+        return "r9"
+
+    first.start(task)
+    second = Job(key=("client-a", "train"))  # the page built after a reload
+    assert second.running and second.status == "running"
+    other = Job(key=("client-b", "train"))
+    assert not other.running and other.status == "idle"
+    gate.set()
+    assert second.wait(10)
+    assert second.status == "complete" and second.run_id == "r9"
+    assert first.status == "running"  # the detached view is no longer updated

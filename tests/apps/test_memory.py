@@ -32,7 +32,7 @@ def test_run_reads_back_mc_curve_and_overlays(store, registry, mc_kind):
     np.testing.assert_array_equal(k, latest["delays"])
     np.testing.assert_array_equal(mc, latest["mc_per_delay"])
     assert k.tolist() == list(range(1, TINY["k_max"] + 1))
-    assert label.endswith(f"MC={latest.metrics['mc']:.2f}")
+    assert f"MC={latest.metrics['mc']:.2f}" in label
     assert latest.params["balance"] == 1.2
     state.compare = list(state.param.compare.objects)
     assert len(state.mc_curves(latest)) == 2
@@ -88,3 +88,69 @@ def test_switching_model_does_not_show_the_other_models_sweep(store, registry, m
     state.model = "spiking"
     label, x, y = state.balance_curve()                    # no spiking sweep stored yet
     assert len(x) == 0 and len(y) == 0
+
+
+def test_the_page_reads_outputs_the_experiments_declare(registry):
+    from apps.memory import (
+        BALANCE,
+        KINDS,
+        MC_CURVE,
+        MC_DELAYS,
+        MC_TOTAL,
+        SWEEP_KINDS,
+        SWEEP_X,
+        SWEEP_Y,
+    )
+
+    for model, kind in KINDS.items():
+        if kind not in registry:
+            continue
+        outputs = registry[kind].outputs
+        assert outputs.find("arrays", MC_CURVE[0]) and outputs.find("arrays", MC_DELAYS[0])
+        assert outputs.find("metrics", MC_TOTAL[0])
+        assert BALANCE[model] in registry[kind].parameter_names()
+    for kind in SWEEP_KINDS.values():
+        if kind in registry:
+            outputs = registry[kind].outputs
+            assert any(outputs.find("arrays", x) for x in SWEEP_X) and outputs.find("arrays", SWEEP_Y[0])
+
+
+def test_figure_titles_come_from_the_declaration(registry):
+    from apps.components import output_title
+
+    if "reservoirs.memory_capacity" not in registry:
+        pytest.skip("reservoirs experiments are not installed")
+    assert output_title(registry, "reservoirs.memory_capacity", "figures", "mc_curve") == \
+        "Memory curve r_k^2 against delay k"
+    assert output_title(registry, "unknown.kind", "figures", "ei_ratio") == "ei ratio"
+
+
+def test_spiking_run_shows_raster_and_population_rate(store, registry):
+    import numpy as np
+    import panel as pn
+
+    if KINDS["spiking"] not in registry:
+        pytest.skip("spiking experiments are not installed")
+    rng = np.random.default_rng(0)
+    with store.new_run(KINDS["spiking"], {"g": 4.0}) as run:
+        run.write("spike_times", np.sort(rng.uniform(0, 2, 400)), dims=("spike",))
+        run.write("spike_neurons", rng.integers(0, 40, 400), dims=("spike",))
+        run.write("population_rate", rng.random(200), dims=("time",))
+        run.write("delays", np.arange(1, 6), dims=("lag",))
+        run.write("mc_per_delay", np.linspace(1, 0, 5), dims=("lag",))
+        run.metrics["mc"] = 2.5
+    page = MemoryPage(store, registry)
+    page.state.model = "spiking"
+    bokeh = [o for o in page._figures.objects if isinstance(o, pn.pane.Bokeh)]
+    assert [f.object.title.text.split(" (")[0] for f in bokeh] == ["Spike raster", "Population rate"]
+    assert "2.500" in page._summary.object
+
+
+def test_form_lists_parameters_in_the_order_groups_are_composed(registry):
+    from apps.components import experiment_form
+
+    if KINDS["rate"] not in registry:
+        pytest.skip("reservoirs experiments are not installed")
+    form = experiment_form(registry[KINDS["rate"]]())
+    names = [w.name for w in form.layout[1:]]
+    assert names[0] == "Seed" and names.index("N neurons") < names.index("K max")  # network before task

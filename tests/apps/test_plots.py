@@ -3,7 +3,7 @@
 import numpy as np
 from bokeh.models import Whisker
 
-from apps.plots import curves_figure, positive_only
+from apps.plots import MARKER_LIMIT, curves_figure, decimate, positive_only
 
 
 def test_positive_only_drops_what_a_log_axis_cannot_show():
@@ -19,3 +19,88 @@ def test_curves_figure_draws_lines_and_points_with_whiskers():
     assert list(line.data_source.data["y"]) == [1e-3, 1e-2]  # the zero is dropped
     assert any(isinstance(m, Whisker) for m in fig.center)
     assert len(fig.legend[0].items) == 2
+
+
+def test_long_curves_are_lines_without_markers_and_legends_sit_outside():
+    x = np.arange(20_000)
+    fig = curves_figure("trajectory", "time", "x", {"x": (x, np.sin(x / 100)), "few": ([1, 2], [1, 2])})
+    glyphs = [type(r.glyph).__name__ for r in fig.renderers]
+    assert glyphs.count("Line") == 2 and glyphs.count("Scatter") == 1  # markers only on the short curve
+    assert fig.legend[0] in fig.below and fig.legend[0] not in fig.center
+
+
+def test_decimate_keeps_every_peak():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=100_003)
+    y[77_777] = 50.0
+    y[12_345] = -40.0
+    x, d = decimate(np.arange(len(y)), y, 2_000)
+    assert len(d) <= 2_000 and d.max() == 50.0 and d.min() == -40.0
+    assert np.all(np.diff(x) > 0)
+    assert decimate([1, 2], [3, 4], 10)[1].tolist() == [3, 4]
+    assert MARKER_LIMIT < 2_000
+
+
+def test_attractors_are_lines_side_by_side_with_linked_ranges():
+    from apps.plots import attractor_figures
+
+    t = np.linspace(0, 50, 20_000)
+    true = np.stack([np.sin(t), np.cos(t), np.sin(2 * t)], axis=1)
+    left, right, series = attractor_figures(true, true * 1.1)
+    assert left.x_range is right.x_range and left.y_range is right.y_range
+    assert [type(r.glyph).__name__ for r in left.renderers] == ["Line"]
+    assert len(left.renderers[0].data_source.data["x"]) == 20_000  # every point, as one line
+    assert len(series.legend[0].items) == 2
+
+
+def test_update_in_place_copies_data_when_drawn_alike():
+    from apps.plots import update_in_place
+
+    old = curves_figure("old", "x", "y", {"a": ([1, 2, 3], [1, 2, 3])})
+    new = curves_figure("new", "x", "y", {"b": ([1, 2, 3], [3, 2, 1])})
+    assert update_in_place(old, new)
+    assert list(old.renderers[0].data_source.data["y"]) == [3, 2, 1] and old.title.text == "new"
+    assert old.legend[0].items[0].label == new.legend[0].items[0].label
+    longer = curves_figure("n", "x", "y", {"a": (np.arange(100), np.arange(100))})  # lines only: differs
+    assert not update_in_place(old, longer)
+
+
+def test_attractor_3d_side_by_side_coloured_by_region():
+    from apps.plots import attractor_3d
+
+    t = np.linspace(0, 20, 3_000)
+    true = np.stack([np.sin(t), np.cos(t), t], axis=1)
+    fig = attractor_3d(true, true[:2_000], regions=np.arange(2_000) % 4)
+    left, right = fig["data"]
+    assert left["scene"] == "scene" and right["scene"] == "scene2" and left["type"] == "scatter3d"
+    assert len(left["x"]) == 3_000 and right["line"]["color"][:5] == [0, 1, 2, 3, 0]
+    assert fig["layout"]["scene"]["domain"]["x"][1] < fig["layout"]["scene2"]["domain"]["x"][0]
+    assert attractor_3d(true, true, regions=[1, 2])["data"][1]["line"]["color"] == "#d62728"  # length mismatch
+
+
+def test_transition_graph_hover_names_region_occupancy_and_fixed_point():
+    from bokeh.models import HoverTool
+
+    from apps.plots import transition_graph_figure
+
+    counts = np.array([[5, 3, 0], [2, 4, 1], [1, 0, 0]])
+    fps = [{"region": "10", "spectral_radius": 0.8, "real": True, "stable": True}]
+    fig = transition_graph_figure(counts, ["10", "11", "01"], [0.6, 0.3, 0.1], fps)
+    nodes = next(r for r in fig.renderers if type(r.glyph).__name__ == "Scatter")
+    data = nodes.data_source.data
+    assert list(data["region"]) == ["10", "11", "01"] and data["fixed_point"][0].startswith("real, stable")
+    assert data["fixed_point"][1] == "none" and data["size"][0] > data["size"][2]
+    edges = next(r for r in fig.renderers if type(r.glyph).__name__ == "MultiLine")
+    assert len(edges.data_source.data["xs"]) == 4  # off-diagonal transitions seen
+    hover = next(t for t in fig.tools if isinstance(t, HoverTool))
+    assert [name for name, _ in hover.tooltips] == ["region", "occupancy", "stays", "fixed point"]
+
+
+def test_raster_and_population_rate_share_time():
+    from apps.plots import raster_figure
+
+    rng = np.random.default_rng(0)
+    raster, rate = raster_figure(rng.uniform(0, 10, 600), rng.integers(0, 50, 600), rng.random(100),
+                                 max_spikes=500)
+    assert rate.x_range is raster.x_range and "first 500 of 600" in raster.title.text
+    assert len(raster.renderers[0].data_source.data["x"]) == 500

@@ -52,8 +52,8 @@ def test_open_rerun_delete_export(store, registry, filled):
     ds = xr.open_dataset(io.BytesIO(data))
     assert ds["trajectory"].shape == (TINY["n_steps"], 3) and ds.attrs["kind"] == KIND
     np.testing.assert_array_equal(ds["trajectory"].values, reader["trajectory"])
-    state.delete()
-    assert ids[0] not in store.run_ids() and state.selected is None
+    assert state.delete() == [ids[0]]
+    assert ids[0] not in store.run_ids() and state.selected == []
     with pytest.raises(ValueError, match="no run selected"):
         state.open()
 
@@ -69,5 +69,48 @@ def test_page_selection_opens_detail(store, registry, filled):
     page = RunsPage(store, registry)
     page.refresh()
     page._table.selection = [0]
-    assert page.state.selected == page._table.value.iloc[0]["id"]
+    assert page.state.selected == [page._table.value.iloc[0]["id"]]
     assert page._detail.objects and not page._rerun.disabled
+
+
+def test_delete_asks_and_deletes_the_selected_run_even_after_a_refresh(store, registry, filled):
+    ids, other = filled
+    page = RunsPage(store, registry)
+    page.refresh()
+    frame = page._table.value
+    target = ids[1]
+    page._table.selection = [frame["id"].tolist().index(target)]
+    page._on_delete(None)
+    assert page._confirm.visible and target in page._confirm_text.object
+    assert target in store.run_ids()  # nothing deleted before the confirmation
+    registry[KIND](**TINY, seed=7).run(store)  # a new run moves every row down
+    page.refresh()
+    assert page._table.value.iloc[page._table.selection[0]]["id"] == target
+    page._on_confirm(None)
+    assert target not in store.run_ids() and len(store.run_ids()) == 3
+    assert not page._confirm.visible and target in page._status.object
+
+
+def test_keep_cancels_the_deletion(store, registry, filled):
+    ids, _ = filled
+    page = RunsPage(store, registry)
+    page.refresh()
+    page._table.selection = [0]
+    page._on_delete(None)
+    page._confirm_no.clicks += 1
+    assert not page._confirm.visible
+    page._on_confirm(None)  # a stale confirmation deletes nothing
+    assert len(store.run_ids()) == 3
+
+
+def test_several_runs_are_compared_with_differences_flagged(store, registry, filled):
+    ids, _ = filled
+    page = RunsPage(store, registry)
+    page.state.kind = KIND
+    page._table.selection = [0, 1]
+    assert sorted(page.state.selected) == sorted(ids)
+    table = next(o for o in page._compare.objects if getattr(o, "name", "") == "comparison")
+    frame = table.value
+    assert frame.loc[frame["name"] == "seed", "differs"].item()
+    assert not frame.loc[frame["name"] == "n_steps", "differs"].item()
+    assert {"seed=0", "seed=1"} <= set(frame.columns)

@@ -1,0 +1,32 @@
+"""Computations in a child process: results, errors, time limit, memory limit, cancellation."""
+
+import operator
+import time
+
+import pytest
+
+from apps.bounded import BoundExceeded, call_bounded
+
+
+def test_result_and_error_come_back():
+    assert call_bounded(operator.add, 2, 3, timeout=60) == 5
+    with pytest.raises(ValueError, match="invalid literal"):
+        call_bounded(int, "not a number", timeout=60)
+
+
+def test_time_limit_kills_the_child():
+    t0 = time.monotonic()
+    with pytest.raises(BoundExceeded, match="longer than"):
+        call_bounded(time.sleep, 600, timeout=0.5)
+    assert time.monotonic() - t0 < 30
+
+
+def test_memory_limit():
+    with pytest.raises(BoundExceeded, match="memory"):
+        call_bounded(bytearray, 3 * 1024**3, timeout=60, memory=1024**3)
+
+
+def test_should_stop_kills_the_child():
+    stop_at = time.monotonic() + 0.3
+    with pytest.raises(InterruptedError):
+        call_bounded(time.sleep, 600, timeout=60, should_stop=lambda: time.monotonic() > stop_at)
