@@ -91,13 +91,15 @@ class ExperimentRunner(param.Parameterized):
         return self.job.run_experiment(copy, self.store)
 
     def reader(self):
-        """The run the job produced (``None`` before one completed)."""
+        """The run the job produced (``None`` before one completed, or when the runner has
+        since switched to another experiment: a run of another kind is not this runner's)."""
         if not self.job.run_id:
             return None
         try:
-            return self.store.open(self.job.run_id)
+            reader = self.store.open(self.job.run_id)
         except KeyError:
             return None
+        return reader if reader.kind == self.kind else None
 
     def history(self, status: str = "complete"):
         """Records of earlier runs of this kind in the store, newest first."""

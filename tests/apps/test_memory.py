@@ -74,9 +74,6 @@ def test_sweep_curve_and_spiking_message(store, registry, mc_kind):
         assert state.param.compare.objects == []          # the rate runs are not offered
 
 
-@pytest.mark.xfail(strict=True, reason="after switching to the spiking model, balance_curve() still "
-                                       "returns the rate sweep's beta curve (the sweep runner's last "
-                                       "job is read whatever its kind)")
 def test_switching_model_does_not_show_the_other_models_sweep(store, registry, mc_kind):
     state = MemoryState(store=store, registry=registry)
     if state.sweep.experiment is None or KINDS["spiking"] not in registry:
