@@ -37,11 +37,14 @@ numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 # An undocumented public function or class is a build error (GL08: "no docstring").
 numpydoc_validation_checks = {"GL08"}
-# Overrides of documented hooks (Experiment.execute / validate, ParamGroup.memory_estimate)
+# Overrides of documented hooks (Experiment.execute / validate, ParamGroup.memory_estimate,
+# the system_params / system_key of the flow and reconstruction bases)
 # inherit the base docstring; ``outputs`` is a declaration (data) and ``Progress`` a type alias,
 # both documented by ``#:`` comments, which numpydoc's validation does not read.
-numpydoc_validation_exclude = {r"\.__init__$", r"\.__call__$", r"\.__repr__$", r"\.execute$", r"\.validate$",
-                               r"\.memory_estimate$", r"\.outputs$", r"^workbench\.experiment\.Progress$"}
+numpydoc_validation_exclude = {
+    r"\.__init__$", r"\.__call__$", r"\.__repr__$", r"\.execute$", r"\.validate$", r"\.memory_estimate$",
+    r"\.system_params$", r"\.system_key$", r"\.outputs$", r"^workbench\.experiment\.Progress$",
+}
 
 # Tutorials: stored without outputs, executed at build time; any error fails the build.
 nb_execution_mode = "force"

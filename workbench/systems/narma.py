@@ -39,7 +39,7 @@ def narma10(n_steps: int, seed: int | np.random.Generator | None = None, *, u: A
     Raises
     ------
     ValueError
-        Invalid arguments, or a diverging series (|y| > 100; a rare event for u in
+        Invalid arguments, or a diverging series (``|y| > 100``; a rare event for u in
         [0, 0.5], usual for larger inputs): the message names the step.
 
     Notes
