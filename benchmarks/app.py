@@ -87,32 +87,32 @@ def main(repeats: int = 5) -> None:
             for i in range(repeats + 1):  # the first round warms both servers up and is not counted
                 times = {}
                 peer = browser.new_context().new_page()
-                times["peer: first render"] = _timed(lambda: (
+                times["peer: first render"] = _timed(lambda peer=peer: (
                     peer.goto(f"http://localhost:{peer_port}/peer"),
                     expect(peer.get_by_text("peer page")).to_be_visible(timeout=120_000)))
                 peer.context.close()
 
                 page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-                times["Memory capacity: first render"] = _timed(lambda: (
+                times["Memory capacity: first render"] = _timed(lambda page=page: (
                     page.goto(f"http://localhost:{app_port}/workbench"),
                     expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible(timeout=120_000)))
                 for title, check in (
-                        ("Lorenz / Rössler", lambda: page.get_by_role("button", name="Train AL-RNN")),
-                        ("Dendrites", lambda: page.get_by_text("Curves for").filter(visible=True).first),
-                        ("Runs", lambda: page.get_by_role("button", name="Refresh"))):
-                    times[f"{title}: tab shown"] = _timed(lambda: (
+                        ("Lorenz / Rössler", lambda page=page: page.get_by_role("button", name="Train AL-RNN")),
+                        ("Dendrites", lambda page=page: page.get_by_text("Curves for").filter(visible=True).first),
+                        ("Runs", lambda page=page: page.get_by_role("button", name="Refresh"))):
+                    times[f"{title}: tab shown"] = _timed(lambda page=page, title=title, check=check: (
                         page.get_by_text(title, exact=True).first.click(),
                         expect(check()).to_be_visible(timeout=120_000)))
                 page.get_by_text("Dendrites", exact=True).first.click()
                 box = page.get_by_label("s", exact=True).filter(visible=True).first
                 value = 25 + i
-                times["Dendrites: widget change redrawn"] = _timed(lambda: (
+                times["Dendrites: widget change redrawn"] = _timed(lambda page=page, box=box, value=value: (
                     box.fill(str(value)), box.press("Enter"),
                     expect(page.get_by_text(f"s={value}").first).to_be_visible(timeout=120_000)))
                 page.get_by_text("Runs", exact=True).first.click()
                 row = page.locator(".tabulator-row", has_text=run_id)
                 expect(row).to_be_visible(timeout=120_000)
-                times["Runs: 100 000-point trajectory drawn"] = _timed(lambda: (
+                times["Runs: 100 000-point trajectory drawn"] = _timed(lambda page=page, row=row: (
                     row.locator("input[type=checkbox]").click(),
                     expect(page.locator("canvas").filter(visible=True).first).to_be_visible(timeout=120_000)))
                 page.context.close()

@@ -20,7 +20,6 @@ Usage: ``python benchmarks/store.py [--repeat 7] [--dir DIR] [--no-s3]``
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import socket
