@@ -365,7 +365,7 @@ class DynamicsPage(pn.viewable.Viewer):
                          ("Ground-truth dataset", self.data_controls),
                          active=[], sizing_mode="stretch_width"),
             width=320)
-        main = pn.Column(self._live,
-                         pn.pane.Markdown("**D_stsp and D_H: AL-RNN vs E/I reservoir**"),
-                         self._comparison, self._train_results, self._forecast_results, sizing_mode="stretch_width")
+        main = pn.Column(self._live, pn.pane.Markdown("**D_stsp and D_H: AL-RNN vs E/I reservoir**"),
+                         self._comparison, self._train_results, self._forecast_results,
+                         sizing_mode="stretch_width")
         return pn.Row(sidebar, main, sizing_mode="stretch_width")

@@ -75,9 +75,10 @@ def main(repeats: int = 5) -> None:
     app_port, peer_port = _free_port(), _free_port()
     exe = Path(sys.executable).with_name("workbench")
     log = open(root / "server.log", "wb")
-    procs = [subprocess.Popen([str(exe), "serve", "--store", str(root / "store.zarr"), "--port", str(app_port)],
-                              stdout=log, stderr=subprocess.STDOUT),
-             subprocess.Popen([sys.executable, "-c", PEER, str(peer_port)], stdout=log, stderr=subprocess.STDOUT)]
+    serve_cmd = [str(exe), "serve", "--store", str(root / "store.zarr"), "--port", str(app_port)]
+    procs = [subprocess.Popen(serve_cmd, stdout=log, stderr=subprocess.STDOUT),
+             subprocess.Popen([sys.executable, "-c", PEER, str(peer_port)], stdout=log,
+                              stderr=subprocess.STDOUT)]
     results: dict[str, list[float]] = {}
     try:
         _wait_http(f"http://localhost:{app_port}/workbench")
@@ -95,10 +96,13 @@ def main(repeats: int = 5) -> None:
                 page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
                 times["Memory capacity: first render"] = _timed(lambda page=page: (
                     page.goto(f"http://localhost:{app_port}/workbench"),
-                    expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible(timeout=120_000)))
+                    expect(page.get_by_role("button", name="Run", exact=True))
+                    .to_be_visible(timeout=120_000)))
                 for title, check in (
-                        ("Lorenz / Rössler", lambda page=page: page.get_by_role("button", name="Train AL-RNN")),
-                        ("Dendrites", lambda page=page: page.get_by_text("Curves for").filter(visible=True).first),
+                        ("Lorenz / Rössler",
+                         lambda page=page: page.get_by_role("button", name="Train AL-RNN")),
+                        ("Dendrites",
+                         lambda page=page: page.get_by_text("Curves for").filter(visible=True).first),
                         ("Runs", lambda page=page: page.get_by_role("button", name="Refresh"))):
                     times[f"{title}: tab shown"] = _timed(lambda page=page, title=title, check=check: (
                         page.get_by_text(title, exact=True).first.click(),
