@@ -115,7 +115,8 @@ def create_app(store=None, registry: dict | None = None, pages: dict | None = No
     client = client or client_id()
     pages = build_pages(store, registry, client=client, data_dir=data_dir) if pages is None else pages
     # dynamic: a tab is rendered when first shown, so the first page is ready sooner
-    tabs = pn.Tabs(*((title, page) for title, page in pages.items()), sizing_mode="stretch_width", dynamic=True)
+    tabs = pn.Tabs(*((title, page) for title, page in pages.items()), sizing_mode="stretch_width",
+                   dynamic=True)
 
     def on_tab(event):
         if PAGES[event.new] == PAGES[3]:
@@ -126,15 +127,16 @@ def create_app(store=None, registry: dict | None = None, pages: dict | None = No
     notes = [pn.pane.Markdown(f"**Store:** `{store.path}`"),
              pn.pane.Markdown(f"**Experiments:** {len(registry)} installed")]
     if broken:
-        notes.append(pn.pane.Alert("Unavailable packages: " + "; ".join(f"{k}: {v}" for k, v in broken.items()),
-                                   alert_type="warning"))
+        unavailable = "; ".join(f"{k}: {v}" for k, v in broken.items())
+        notes.append(pn.pane.Alert("Unavailable packages: " + unavailable, alert_type="warning"))
     notes.append(ClientCookie(client=client, height=0, width=0, margin=0))
     return pn.template.BootstrapTemplate(title="Neuro workbench", main=[tabs], sidebar=notes,
                                         sidebar_width=260, collapsed_sidebar=True,
                                         header_background="#1f4e79")
 
 
-def serve(store=None, port: int = 5006, address: str = "localhost", show: bool = False, data_dir=None, **kwargs):
+def serve(store=None, port: int = 5006, address: str = "localhost", show: bool = False, data_dir=None,
+          **kwargs):
     """Serve the app: every browser session gets its own :func:`create_app`.
 
     Parameters

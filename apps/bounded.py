@@ -32,8 +32,8 @@ def _context():
     with _CTX_LOCK:
         if _CTX is None:
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["__main__", "numpy", "dendrites.theory", "dendrites.simulate", "apps.sdr",
-                                        "apps.bounded"])
+            ctx.set_forkserver_preload(["__main__", "numpy", "dendrites.theory", "dendrites.simulate",
+                                        "apps.sdr", "apps.bounded"])
             _CTX = ctx
         return _CTX
 

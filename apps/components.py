@@ -179,5 +179,6 @@ def output_title(registry: dict | None, kind: str, section: str, name: str) -> s
 def run_figures(reader, names=None, width: int = 520, registry: dict | None = None) -> list[pn.pane.PNG]:
     """The PNG figures stored in a run, one pane each (all of them unless ``names``), titled as declared."""
     names = reader.figures if names is None else [n for n in names if n in reader.figures]
-    return [pn.Column(pn.pane.Markdown(f"**{output_title(registry, reader.kind, 'figures', n)}**", margin=(0, 5)),
+    return [pn.Column(pn.pane.Markdown(f"**{output_title(registry, reader.kind, 'figures', n)}**",
+                                       margin=(0, 5)),
                       pn.pane.PNG(reader.figure(n), width=width, name=n)) for n in names]

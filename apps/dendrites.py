@@ -59,7 +59,8 @@ class DendritesPage(pn.viewable.Viewer):
         self._cancel = pn.widgets.Button(label="Cancel", color="warning", width=90, disabled=True)
         self._cancel.on_click(lambda event: self.job.cancel())
         self._plots = pn.FlexBox(sizing_mode="stretch_width")
-        self._busy = pn.indicators.LoadingSpinner(value=False, size=20)  # spins while curves compute (no layout change)
+        # spins while curves compute (no layout change)
+        self._busy = pn.indicators.LoadingSpinner(value=False, size=20)
         self._shown = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.state.param.watch(self._recompute, ["n", "a", "s", "theta", "M", "v"])
         self.state.param.watch(self._draw, ["monte_carlo"])
@@ -117,7 +118,8 @@ class DendritesPage(pn.viewable.Viewer):
         if not alike:  # (when alike, the changed sources of the shown figures go to the browser as patches)
             self._plots.objects = [pn.pane.Bokeh(f) for f in figures]
         shown = self._drawn_for
-        self._shown.object = ("Curves for " + ", ".join(f"{LABELS.get(k, k)}={shown[k]:,}" for k in PARAMETERS[:6])
+        self._shown.object = ("Curves for " + ", ".join(f"{LABELS.get(k, k)}={shown[k]:,}"
+                                                        for k in PARAMETERS[:6])
                               if shown else "")
 
     def _on_simulate(self, event) -> None:
@@ -152,7 +154,8 @@ class DendritesPage(pn.viewable.Viewer):
             "them see active cells out of **a** active in **n**. Change a parameter to redraw; "
             "press *Monte-Carlo points* to check the curves by simulation.",
             sizing_mode="stretch_width")
-        return pn.Row(pn.Column(controls, pn.Row(self._button, self._cancel), job_progress(self.job), width=300),
+        return pn.Row(pn.Column(controls, pn.Row(self._button, self._cancel), job_progress(self.job),
+                                width=300),
                       pn.Column(pn.Row(intro, self._busy), self._error, self._shown, self._plots,
                                 sizing_mode="stretch_width"),
                       sizing_mode="stretch_width")

@@ -66,7 +66,8 @@ class DynamicsState(param.Parameterized):
         self._upload_dir = upload_dir
         self.data_folder = DataFolder(data_dir) if data_dir else None
         with param.edit_constant(self):
-            self.train = ExperimentRunner(kind=TRAIN_KINDS[self.system], store=self.store, registry=self.registry,
+            self.train = ExperimentRunner(kind=TRAIN_KINDS[self.system], store=self.store,
+                                          registry=self.registry,
                                           job=Job(key=(client, "dynamics.train") if client else None),
                                           check=self._check_data)
             reg = self.train.registry
@@ -94,7 +95,8 @@ class DynamicsState(param.Parameterized):
     def pick_data_file(self, name: str) -> np.ndarray:
         """Use file ``name`` of the served data folder (chosen from :meth:`DataFolder.names`)."""
         if self.data_folder is None:
-            raise ValueError("this server offers no data folder (start it with workbench serve --data-dir DIR)")
+            raise ValueError("this server offers no data folder "
+                             "(start it with workbench serve --data-dir DIR)")
         return self._use_series(self.data_folder.read(name), name)
 
     def _use_series(self, arr: np.ndarray, filename: str) -> np.ndarray:
@@ -154,7 +156,8 @@ class DynamicsState(param.Parameterized):
             return {}, {}
         step = logs["step"]
         loss = {"loss": (step, logs["loss"])} if "loss" in logs else {}
-        dist = {label: (step, logs[key]) for label, key in (("D_stsp", "d_stsp"), ("D_H", "d_h")) if key in logs}
+        dist = {label: (step, logs[key]) for label, key in (("D_stsp", "d_stsp"), ("D_H", "d_h"))
+                if key in logs}
         return loss, dist
 
     def fixed_point_table(self, reader) -> pd.DataFrame | None:
@@ -238,8 +241,8 @@ class DynamicsPage(pn.viewable.Viewer):
     def _on_upload(self, event) -> None:
         if not event.new:
             return
-        if self._load(lambda: self.state.set_upload(event.new, self._upload.filename), self._upload.filename) \
-                and self._pick is not None:
+        name = self._upload.filename
+        if self._load(lambda: self.state.set_upload(event.new, name), name) and self._pick is not None:
             self._pick.value = ""  # the upload is what is used now; picking a file again reloads it
 
     def _on_pick(self, event) -> None:
@@ -266,7 +269,8 @@ class DynamicsPage(pn.viewable.Viewer):
 
     def _on_train_done(self, event) -> None:
         if event.new == "running":  # a new run: nothing of the previous one stays on screen
-            self._live.objects = [pn.pane.Markdown("Training started: the curves appear with the first report.")]
+            self._live.objects = [
+                pn.pane.Markdown("Training started: the curves appear with the first report.")]
         elif event.new in ("complete", "cancelled", "failed"):
             self._show_train()
 
@@ -278,9 +282,11 @@ class DynamicsPage(pn.viewable.Viewer):
     def _draw_curves(self, loss: dict, dist: dict) -> None:
         figs = []
         if loss:
-            figs.append(curves_figure("Training loss", "epoch", "loss", loss, y_log=True, width=440, height=280))
+            figs.append(curves_figure("Training loss", "epoch", "loss", loss, y_log=True,
+                                      width=440, height=280))
         if dist:
-            figs.append(curves_figure("Attractor distances", "epoch", "distance", dist, width=440, height=280))
+            figs.append(curves_figure("Attractor distances", "epoch", "distance", dist,
+                                      width=440, height=280))
         self._live.objects = [pn.pane.Bokeh(f) for f in figs]
 
     def _show_train(self) -> None:
@@ -308,7 +314,8 @@ class DynamicsPage(pn.viewable.Viewer):
         table = self.state.fixed_point_table(reader)
         if table is not None:
             parts += [pn.pane.Markdown("**Fixed points**"),
-                      pn.widgets.Tabulator(table.round(4), disabled=True, height=200, sizing_mode="stretch_width")]
+                      pn.widgets.Tabulator(table.round(4), disabled=True, height=200,
+                                           sizing_mode="stretch_width")]
         parts.append(self._attractors(reader))
         parts.append(pn.FlexBox(*run_figures(reader, width=440, registry=self.state.train.registry),
                                 sizing_mode="stretch_width"))
@@ -350,12 +357,15 @@ class DynamicsPage(pn.viewable.Viewer):
     def __panel__(self):
         sidebar = pn.Column(
             pn.pane.Markdown("**System**"), self._system,
-            pn.pane.Markdown("or upload a `(time, features)` series (.npy / .csv, at most 16 MiB):"), self._upload,
+            pn.pane.Markdown("or upload a `(time, features)` series (.npy / .csv, at most 16 MiB):"),
+            self._upload,
             *([self._pick] if self._pick is not None else []), self._upload_msg,
             self._dataset, self.train_controls,
-            pn.Accordion(("Reservoir forecast", self.forecast_controls), ("Ground-truth dataset", self.data_controls),
+            pn.Accordion(("Reservoir forecast", self.forecast_controls),
+                         ("Ground-truth dataset", self.data_controls),
                          active=[], sizing_mode="stretch_width"),
             width=320)
-        main = pn.Column(self._live, pn.pane.Markdown("**D_stsp and D_H: AL-RNN vs E/I reservoir**"), self._comparison,
-                         self._train_results, self._forecast_results, sizing_mode="stretch_width")
+        main = pn.Column(self._live, pn.pane.Markdown("**D_stsp and D_H: AL-RNN vs E/I reservoir**"),
+                         self._comparison, self._train_results, self._forecast_results,
+                         sizing_mode="stretch_width")
         return pn.Row(sidebar, main, sizing_mode="stretch_width")

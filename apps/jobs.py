@@ -158,8 +158,9 @@ class Execution:
         self.task = task
         self.cooperative = bool(cooperative)
         self.time_limit = time_limit
-        self.state: dict[str, Any] = {"status": "running", "progress": 0.0, "message": "waiting for a free slot",
-                                      "scalars": [], "run_id": None, "result": None, "error": None}
+        self.state: dict[str, Any] = {"status": "running", "progress": 0.0,
+                                      "message": "waiting for a free slot", "scalars": [], "run_id": None,
+                                      "result": None, "error": None}
         self.listener: Job | None = None
         self.done = threading.Event()
         self._lock = threading.Lock()
@@ -217,7 +218,8 @@ class Execution:
         if self._cancel.is_set() and not self.cooperative:
             raise self._reason()
         fraction = min(max(float(fraction), 0.0), 1.0)
-        clean = {k: float(v) for k, v in scalars.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        clean = {k: float(v) for k, v in scalars.items()
+                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
         self._update(force=fraction >= 1.0, progress=fraction, message=str(message),
                      new_scalars=[clean] if clean else None)
 
@@ -245,8 +247,9 @@ class Execution:
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a message on the page
             inner = getattr(exc, "error", exc)
             cancelled = isinstance(inner, JobCancelled)
-            final = {"status": "cancelled" if cancelled else "failed", "error": describe_error(exc),
-                     "run_id": getattr(exc, "run_id", None), "message": "cancelled" if cancelled else "failed"}
+            outcome = "cancelled" if cancelled else "failed"
+            final = {"status": outcome, "error": describe_error(exc),
+                     "run_id": getattr(exc, "run_id", None), "message": outcome}
         else:
             stopped = self._cancel.is_set()
             final = {"status": "cancelled" if stopped else "complete", "result": result,

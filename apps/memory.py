@@ -132,7 +132,8 @@ class MemoryPage(pn.viewable.Viewer):
         self.controls = RunnerControls(self.state.runner, run_label="Run")
         self.sweep_controls = RunnerControls(self.state.sweep, run_label="Run β sweep")
         self._model = pn.widgets.RadioButtonGroup.from_param(self.state.param.model)
-        self._compare = pn.widgets.MultiChoice.from_param(self.state.param.compare, label="Overlay earlier runs",
+        self._compare = pn.widgets.MultiChoice.from_param(self.state.param.compare,
+                                                          label="Overlay earlier runs",
                                                           sizing_mode="stretch_width")
         self._summary = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._mc_plot = pn.Column(sizing_mode="stretch_width")
@@ -153,7 +154,8 @@ class MemoryPage(pn.viewable.Viewer):
     def _refresh(self, *events) -> None:
         reader = self.state.latest()
         if reader is None:
-            self._summary.object = "No run of this experiment in the store yet: set the parameters and press **Run**."
+            self._summary.object = ("No run of this experiment in the store yet: "
+                                    "set the parameters and press **Run**.")
             self._metrics.value = metrics_frame({})
             self._figures.objects = []
         else:
@@ -166,19 +168,22 @@ class MemoryPage(pn.viewable.Viewer):
                     reader["spike_times"], reader["spike_neurons"],
                     reader["population_rate"] if "population_rate" in reader else None,
                     reader["time"] if "time" in reader else None)]
-            self._figures.objects = spiking + run_figures(reader, width=460, registry=self.state.runner.registry)
+            self._figures.objects = spiking + run_figures(reader, width=460,
+                                                          registry=self.state.runner.registry)
         curves = self.state.mc_curves(reader)
-        self._mc_plot.objects = [pn.pane.Bokeh(curves_figure("Memory curve MC(k) = r²(u(t−k), y_k(t))", "delay k",
-                                                             "MC_k", curves))] \
+        self._mc_plot.objects = [pn.pane.Bokeh(curves_figure("Memory curve MC(k) = r²(u(t−k), y_k(t))",
+                                                             "delay k", "MC_k", curves))] \
             if curves else []
         label, xs, ys = self.state.balance_curve()
         name = {"balance": "β", "g": "g"}.get(self.state.balance_name() or "balance", "balance")
-        self._balance_plot.objects = [pn.pane.Bokeh(curves_figure(f"Total memory capacity vs {name}", name, "total MC",
-                                                                  {label: (xs, ys)}))] if len(xs) else []
+        self._balance_plot.objects = [pn.pane.Bokeh(curves_figure(f"Total memory capacity vs {name}", name,
+                                                                  "total MC", {label: (xs, ys)}))] \
+            if len(xs) else []
 
     def __panel__(self):
         sidebar = pn.Column(pn.pane.Markdown("**Reservoir**"), self._model, self.controls,
-                            pn.Accordion(("β sweep", self.sweep_controls), active=[], sizing_mode="stretch_width"),
+                            pn.Accordion(("β sweep", self.sweep_controls), active=[],
+                                         sizing_mode="stretch_width"),
                             width=320)
         results = pn.Column(self._summary, pn.Row(self._mc_plot, self._metrics), self._compare,
                             self._balance_plot, self._figures, sizing_mode="stretch_width")

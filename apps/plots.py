@@ -218,7 +218,8 @@ def attractor_3d(true, generated, regions=None, labels=("x", "y", "z"), max_poin
         whose cameras rotate independently.
     """
     data = []
-    for scene, title, arr, colour in (("scene", "true", true, "#1f77b4"), ("scene2", "generated", generated, None)):
+    for scene, title, arr, colour in (("scene", "true", true, "#1f77b4"),
+                                      ("scene2", "generated", generated, None)):
         arr = np.asarray(arr, dtype=float)
         stride = max(1, int(np.ceil(len(arr) / max_points)))
         pts = arr[::stride, :3]
@@ -272,8 +273,9 @@ def transition_graph_figure(transitions, labels=None, occupancy=None, fixed_poin
     counts = np.asarray(transitions, dtype=float)
     n = counts.shape[0]
     labels = [str(x) for x in (labels or range(n))][:n] + [str(i) for i in range(len(labels or []), n)]
-    occ = np.asarray(occupancy if occupancy is not None and len(occupancy) >= n else np.full(n, 1.0 / max(n, 1)),
-                     dtype=float)[:n]
+    if occupancy is None or len(occupancy) < n:
+        occupancy = np.full(n, 1.0 / max(n, 1))
+    occ = np.asarray(occupancy, dtype=float)[:n]
     fps = {fp.get("region"): fp for fp in (fixed_points or [])}
     angle = 2 * np.pi * np.arange(n) / max(n, 1)
     xs, ys = np.cos(angle), np.sin(angle)
@@ -310,7 +312,8 @@ def transition_graph_figure(transitions, labels=None, occupancy=None, fixed_poin
                                "fixed_point": fp_text, "colour": colours})
     nodes = fig.scatter("x", "y", size="size", source=source, fill_color="colour", line_color="black",
                         fill_alpha=0.85)
-    fig.add_tools(HoverTool(renderers=[nodes], tooltips=[("region", "@region"), ("occupancy", "@occupancy{0.000}"),
+    fig.add_tools(HoverTool(renderers=[nodes], tooltips=[("region", "@region"),
+                                                         ("occupancy", "@occupancy{0.000}"),
                                                          ("stays", "@stay{0.00}"),
                                                          ("fixed point", "@fixed_point")]))
     return fig
@@ -346,9 +349,13 @@ def raster_figure(spike_times, spike_neurons, rate=None, rate_time=None, max_spi
     figs = [raster]
     if rate is not None:
         r = np.asarray(rate, dtype=float)
-        rt = np.arange(len(r), dtype=float) if rate_time is None or len(rate_time) != len(r) else np.asarray(rate_time)
-        pop = figure(title="Population rate", x_axis_label="time", y_axis_label="rate", width=width, height=200,
-                     x_range=raster.x_range, output_backend="webgl", tools="xpan,xwheel_zoom,box_zoom,reset,save")
+        if rate_time is None or len(rate_time) != len(r):
+            rt = np.arange(len(r), dtype=float)
+        else:
+            rt = np.asarray(rate_time)
+        pop = figure(title="Population rate", x_axis_label="time", y_axis_label="rate", width=width,
+                     height=200, x_range=raster.x_range, output_backend="webgl",
+                     tools="xpan,xwheel_zoom,box_zoom,reset,save")
         pop.line(*decimate(rt, r, 20_000), color="#1f77b4", line_width=1)
         figs.append(pop)
     return figs

@@ -37,7 +37,8 @@ class ExperimentRunner(param.Parameterized):
                           doc="{kind: Experiment subclass}; default workbench.registry.experiments().")
     experiment = param.ClassSelector(class_=Experiment, default=None, allow_None=True, constant=True,
                                      doc="The configured experiment (None when the kind is missing).")
-    unavailable = param.String(default="", constant=True, doc="Why the experiment cannot run (empty if it can).")
+    unavailable = param.String(default="", constant=True,
+                               doc="Why the experiment cannot run (empty if it can).")
     job = param.ClassSelector(class_=Job, constant=True, doc="The background run.")
     check = param.Callable(default=None, allow_None=True,
                            doc="Called before a run starts; raises ValueError when the page is not ready.")
@@ -173,5 +174,5 @@ class RunnerControls(pn.viewable.Viewer):
             self.show_error(None)
 
     def __panel__(self):
-        return pn.Column(self._form, pn.Row(self.run_button, self.cancel_button), job_progress(self.runner.job),
-                         self.error, sizing_mode="stretch_width")
+        return pn.Column(self._form, pn.Row(self.run_button, self.cancel_button),
+                         job_progress(self.runner.job), self.error, sizing_mode="stretch_width")

@@ -90,7 +90,8 @@ class RunsState(param.Parameterized):
         """
         rows = []
         for rec in self.records():
-            row = {"id": rec.id, "kind": rec.kind, "status": rec.status, "created": rec.created[:19].replace("T", " ")}
+            row = {"id": rec.id, "kind": rec.kind, "status": rec.status,
+                   "created": rec.created[:19].replace("T", " ")}
             metrics = scalar_metrics(rec.metrics)
             if self.kind != "all":
                 row.update({k: float(v) for k, v in metrics.items()})
@@ -214,8 +215,8 @@ class RunsPage(pn.viewable.Viewer):
         self._refresh_button.on_click(lambda e: self.refresh())
         self._rerun = pn.widgets.Button(label="Re-run", color="primary", width=100, disabled=True)
         self._delete = pn.widgets.Button(label="Delete…", color="danger", width=100, disabled=True)
-        self._export = pn.widgets.FileDownload(callback=self._export_bytes, filename="run.nc", label="Export NetCDF",
-                                               width=150, disabled=True, embed=False)
+        self._export = pn.widgets.FileDownload(callback=self._export_bytes, filename="run.nc",
+                                               label="Export NetCDF", width=150, disabled=True, embed=False)
         self._rerun.on_click(self._on_rerun)
         self._delete.on_click(self._on_delete)
         self._confirm_text = pn.pane.Markdown("", sizing_mode="stretch_width")
@@ -223,9 +224,10 @@ class RunsPage(pn.viewable.Viewer):
         self._confirm_no = pn.widgets.Button(label="Keep", width=100)
         self._confirm_yes.on_click(self._on_confirm)
         self._confirm_no.on_click(lambda e: self._ask(None))
-        self._confirm = pn.Column(self._confirm_text, pn.Row(self._confirm_yes, self._confirm_no), visible=False,
-                                  styles={"border": "2px solid #c0392b", "border-radius": "6px", "padding": "6px"},
-                                  sizing_mode="stretch_width")
+        self._confirm = pn.Column(self._confirm_text, pn.Row(self._confirm_yes, self._confirm_no),
+                                  visible=False, sizing_mode="stretch_width",
+                                  styles={"border": "2px solid #c0392b", "border-radius": "6px",
+                                          "padding": "6px"})
         self._pending_delete: list[str] = []
         self._detail = pn.Column(sizing_mode="stretch_width")
         self._compare = pn.Column(sizing_mode="stretch_width")
@@ -271,7 +273,8 @@ class RunsPage(pn.viewable.Viewer):
         selected = bool(self.state.selected)
         for w in (self._rerun, self._delete, self._export):
             w.disabled = not selected
-        self._delete.label = f"Delete {len(self.state.selected)}…" if len(self.state.selected) > 1 else "Delete…"
+        n_selected = len(self.state.selected)
+        self._delete.label = f"Delete {n_selected}…" if n_selected > 1 else "Delete…"
         if not selected:
             self._detail.objects = []
             self._compare.objects = []
@@ -317,7 +320,8 @@ class RunsPage(pn.viewable.Viewer):
         boxes = []
         for title, text, height in (("Command", run_command(reader, self.state.registry), 70),
                                     ("TOML (workbench run KIND --config FILE)", run_toml(reader), 180)):
-            area = pn.widgets.TextAreaInput(value=text, disabled=True, height=height, sizing_mode="stretch_width")
+            area = pn.widgets.TextAreaInput(value=text, disabled=True, height=height,
+                                            sizing_mode="stretch_width")
             copy = pn.widgets.Button(label=f"Copy {title.split()[0].lower()}", width=140)
             copy.js_on_click(args={"area": area}, code="navigator.clipboard.writeText(area.value)")
             boxes.append(pn.Column(f"**{title}**", area, copy, sizing_mode="stretch_width"))
@@ -343,16 +347,17 @@ class RunsPage(pn.viewable.Viewer):
             self._compare.objects = []
             return
         frame = comparison_frame(readers)
-        table = pn.widgets.Tabulator(frame, show_index=False, disabled=True, height=min(400, 40 + 30 * len(frame)),
-                                     sizing_mode="stretch_width", layout="fit_data_stretch", name="comparison")
-        table.style.apply(lambda row: ["background-color: #fdebd0; font-weight: bold" if row["differs"] else ""
-                                       for _ in row], axis=1)
+        table = pn.widgets.Tabulator(frame, show_index=False, disabled=True,
+                                     height=min(400, 40 + 30 * len(frame)), sizing_mode="stretch_width",
+                                     layout="fit_data_stretch", name="comparison")
+        highlight = "background-color: #fdebd0; font-weight: bold"
+        table.style.apply(lambda row: [highlight if row["differs"] else "" for _ in row], axis=1)
         kind = readers[0].kind
         outputs = getattr(self.state.registry.get(kind), "outputs", None)
         skip = [c.name for c in outputs.coords] if outputs is not None else []
         skip += [a for r in readers for a in r.arrays if a in ("delays", "lags", "time", "balances")]
-        plots = [pn.pane.Bokeh(curves_figure(output_title(self.state.registry, kind, "arrays", name)[:70], "index",
-                                             name, curves, width=560, height=320))
+        plots = [pn.pane.Bokeh(curves_figure(output_title(self.state.registry, kind, "arrays", name)[:70],
+                                             "index", name, curves, width=560, height=320))
                  for name, curves in list(overlay_curves(readers, skip=skip).items())[:4]]
         self._compare.objects = [pn.pane.Markdown(f"### Comparing {len(readers)} runs (rows that differ are "
                                                   f"highlighted)"), table,
@@ -421,5 +426,5 @@ class RunsPage(pn.viewable.Viewer):
                                                          width=220),
                          pn.Column(pn.Spacer(height=18), self._refresh_button))
         actions = pn.Row(self._rerun, self._delete, self._export)
-        return pn.Column(filters, self._table, actions, self._confirm, self._status, self._error, self._compare,
-                         self._detail, sizing_mode="stretch_width")
+        return pn.Column(filters, self._table, actions, self._confirm, self._status, self._error,
+                         self._compare, self._detail, sizing_mode="stretch_width")

@@ -93,7 +93,8 @@ class FairScheduler:
         """The job to start now (call with the lock held), or ``None``."""
         if sum(self._running.values()) >= self.max_workers:
             return None
-        candidates = [(self._running.get(owner, 0), queue[0][0], owner) for owner, queue in self._waiting.items()
+        candidates = [(self._running.get(owner, 0), queue[0][0], owner)
+                      for owner, queue in self._waiting.items()
                       if queue and self._running.get(owner, 0) < self.per_owner]
         if not candidates:
             return None

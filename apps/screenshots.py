@@ -24,8 +24,8 @@ RUNS = {
                                       mc_steps=1500, narma_steps=1500, washout=100)],
     "alrnn.lorenz63": [dict(M=12, P=2, epochs=30, eval_every=5, eval_steps=2000, n_train=5000, n_test=5000,
                             symbolic_steps=5000)],
-    "reservoirs.lorenz_forecast": [dict(n_neurons=200, in_degree=10, data_steps=6200, n_train=4000, n_test=1000,
-                                        n_generate=1000, washout=100)],
+    "reservoirs.lorenz_forecast": [dict(n_neurons=200, in_degree=10, data_steps=6200, n_train=4000,
+                                        n_test=1000, n_generate=1000, washout=100)],
 }
 
 

@@ -66,13 +66,15 @@ class DendritesState(SDRParams, MonteCarloParams):
             "false match": (th, theory.false_match_probability(self.n, self.a, self.s, th)),
             f"union false match (M={self.M})": (
                 th, theory.union_false_match_probability(self.n, self.a, self.s, th, self.M, method="exact")),
-            f"false negative (v={self.v})": (th, theory.false_negative_probability(self.a, self.s, th, self.v)),
+            f"false negative (v={self.v})": (
+                th, theory.false_negative_probability(self.a, self.s, th, self.v)),
         }
 
     def n_curves(self) -> dict:
         """``P_FP`` against n at the current ``s`` and θ: fixed ``a`` and fixed sparsity ``a/n``."""
         self.validate()
-        ns = np.unique(np.geomspace(max(self.a, self.s), max(100 * self.a, self.n), _N_POINTS).astype(np.int64))
+        ns = np.unique(np.geomspace(max(self.a, self.s), max(100 * self.a, self.n), _N_POINTS)
+                       .astype(np.int64))
         sparsity = self.a / self.n
         a_scaled = np.clip(np.round(sparsity * ns).astype(np.int64), 1, ns)
         return {
@@ -88,7 +90,8 @@ class DendritesState(SDRParams, MonteCarloParams):
             "expected union size (paper)": (
                 Ms, theory.union_false_match_probability(self.n, self.a, self.s, self.theta, Ms)),
             "exact union-size mixture": (
-                Ms, theory.union_false_match_probability(self.n, self.a, self.s, self.theta, Ms, method="exact")),
+                Ms, theory.union_false_match_probability(self.n, self.a, self.s, self.theta, Ms,
+                                                         method="exact")),
         }
 
     # -- Monte-Carlo ----------------------------------------------------------------------

@@ -75,9 +75,10 @@ def main(repeats: int = 5) -> None:
     app_port, peer_port = _free_port(), _free_port()
     exe = Path(sys.executable).with_name("workbench")
     log = open(root / "server.log", "wb")
-    procs = [subprocess.Popen([str(exe), "serve", "--store", str(root / "store.zarr"), "--port", str(app_port)],
-                              stdout=log, stderr=subprocess.STDOUT),
-             subprocess.Popen([sys.executable, "-c", PEER, str(peer_port)], stdout=log, stderr=subprocess.STDOUT)]
+    serve_cmd = [str(exe), "serve", "--store", str(root / "store.zarr"), "--port", str(app_port)]
+    procs = [subprocess.Popen(serve_cmd, stdout=log, stderr=subprocess.STDOUT),
+             subprocess.Popen([sys.executable, "-c", PEER, str(peer_port)], stdout=log,
+                              stderr=subprocess.STDOUT)]
     results: dict[str, list[float]] = {}
     try:
         _wait_http(f"http://localhost:{app_port}/workbench")
@@ -87,32 +88,35 @@ def main(repeats: int = 5) -> None:
             for i in range(repeats + 1):  # the first round warms both servers up and is not counted
                 times = {}
                 peer = browser.new_context().new_page()
-                times["peer: first render"] = _timed(lambda: (
+                times["peer: first render"] = _timed(lambda peer=peer: (
                     peer.goto(f"http://localhost:{peer_port}/peer"),
                     expect(peer.get_by_text("peer page")).to_be_visible(timeout=120_000)))
                 peer.context.close()
 
                 page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-                times["Memory capacity: first render"] = _timed(lambda: (
+                times["Memory capacity: first render"] = _timed(lambda page=page: (
                     page.goto(f"http://localhost:{app_port}/workbench"),
-                    expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible(timeout=120_000)))
+                    expect(page.get_by_role("button", name="Run", exact=True))
+                    .to_be_visible(timeout=120_000)))
                 for title, check in (
-                        ("Lorenz / Rössler", lambda: page.get_by_role("button", name="Train AL-RNN")),
-                        ("Dendrites", lambda: page.get_by_text("Curves for").filter(visible=True).first),
-                        ("Runs", lambda: page.get_by_role("button", name="Refresh"))):
-                    times[f"{title}: tab shown"] = _timed(lambda: (
+                        ("Lorenz / Rössler",
+                         lambda page=page: page.get_by_role("button", name="Train AL-RNN")),
+                        ("Dendrites",
+                         lambda page=page: page.get_by_text("Curves for").filter(visible=True).first),
+                        ("Runs", lambda page=page: page.get_by_role("button", name="Refresh"))):
+                    times[f"{title}: tab shown"] = _timed(lambda page=page, title=title, check=check: (
                         page.get_by_text(title, exact=True).first.click(),
                         expect(check()).to_be_visible(timeout=120_000)))
                 page.get_by_text("Dendrites", exact=True).first.click()
                 box = page.get_by_label("s", exact=True).filter(visible=True).first
                 value = 25 + i
-                times["Dendrites: widget change redrawn"] = _timed(lambda: (
+                times["Dendrites: widget change redrawn"] = _timed(lambda page=page, box=box, value=value: (
                     box.fill(str(value)), box.press("Enter"),
                     expect(page.get_by_text(f"s={value}").first).to_be_visible(timeout=120_000)))
                 page.get_by_text("Runs", exact=True).first.click()
                 row = page.locator(".tabulator-row", has_text=run_id)
                 expect(row).to_be_visible(timeout=120_000)
-                times["Runs: 100 000-point trajectory drawn"] = _timed(lambda: (
+                times["Runs: 100 000-point trajectory drawn"] = _timed(lambda page=page, row=row: (
                     row.locator("input[type=checkbox]").click(),
                     expect(page.locator("canvas").filter(visible=True).first).to_be_visible(timeout=120_000)))
                 page.context.close()

@@ -92,8 +92,8 @@ def main():
         theory._tail_table.cache_clear()
         _, t = timed(theory.false_match_probability, ns, 256, S, THETA)
         times.append(t)
-    print(f"Theory: 100-point curve (a=256, n=300..20100, exact, cold cache): best {min(times) * 1e3:.1f} ms, "
-          f"median {np.median(times) * 1e3:.1f} ms")
+    print(f"Theory: 100-point curve (a=256, n=300..20100, exact, cold cache): "
+          f"best {min(times) * 1e3:.1f} ms, median {np.median(times) * 1e3:.1f} ms")
     theory._tail_table.cache_clear()
     _, t = timed(theory.optimal_threshold)
     print(f"Theory: optimal-threshold grid (22 thetas x 420 points): {t * 1e3:.0f} ms")

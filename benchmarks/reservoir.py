@@ -247,7 +247,7 @@ def bench_numba(steps=20_000, batch_steps=2000, n_balances=32):
                                     ("shared-matrix batch", c_batch, nb_batch,
                                      f"{n_balances} networks, N={N}, {batch_steps} steps")):
         (t_c, cpu_c, out_c, _), (t_nb, cpu_nb, out_nb, _) = interleaved(
-            lambda: (c_fn(), {}), lambda: (nb_fn(), {}))
+            lambda c_fn=c_fn: (c_fn(), {}), lambda nb_fn=nb_fn: (nb_fn(), {}))
         diff = float(np.abs(out_c - out_nb).max())
         print(f"[4] {name} ({work}; max |C - numba| {diff:.1e})")
         print(f"    C kernel {t_c:7.3f} s ({cpu_c:.3f} s CPU)   numba {t_nb:7.3f} s "

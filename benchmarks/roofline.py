@@ -17,8 +17,9 @@ Kernels (minimum over repeats, so that a loaded machine's interruptions are filt
    value and index once and one 32-wide row of ``Z`` (256 bytes, from L1/L2) for 64 flops:
    bound by the L2 read roof.
 3. the Gram matrix ``X^T X`` of a readout (T = 3700 rows, 301 columns): numpy hands
-   ``X.T @ X`` to BLAS ``syrk``, ``T n (n + 1)`` flops, bound by the dgemm rate; and the whole ``RidgeReadout`` fit (Gram, two eigendecompositions,
-   validation of 11 penalties for 101 targets) for scale.
+   ``X.T @ X`` to BLAS ``syrk``, ``T n (n + 1)`` flops, bound by the dgemm rate; and the whole
+   ``RidgeReadout`` fit (Gram, two eigendecompositions, validation of 11 penalties for 101 targets)
+   for scale.
 """
 
 from __future__ import annotations

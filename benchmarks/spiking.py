@@ -24,7 +24,7 @@ import time
 
 import brian2
 import numpy as np
-from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, mV, ms, second
+from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, ms, mV, second
 from brian2.devices.device import get_device, reset_device, set_device
 
 from reservoirs.spiking import SpikingEIReservoir

@@ -20,7 +20,6 @@ Usage: ``python benchmarks/store.py [--repeat 7] [--dir DIR] [--no-s3]``
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import socket
@@ -77,8 +76,8 @@ def local_section(base: Path, repeat: int, traj: np.ndarray, blocks: list[np.nda
 
     def plain():  # the write path before checksums: array metadata, then raw chunk files
         i = next(counter)
-        plain_group.create_array(f"t{i}", shape=traj.shape, dtype=traj.dtype, chunks=(rows, 3), compressors=None,
-                                 dimension_names=(f"time{i}", "dim"), overwrite=True)
+        plain_group.create_array(f"t{i}", shape=traj.shape, dtype=traj.dtype, chunks=(rows, 3),
+                                 compressors=None, dimension_names=(f"time{i}", "dim"), overwrite=True)
         plain_chunks(base / "plain.zarr" / f"t{i}", traj, rows)
 
     def store_write():
@@ -114,13 +113,16 @@ def local_section(base: Path, repeat: int, traj: np.ndarray, blocks: list[np.nda
     writer.__exit__(None, None, None)
     reader = state["store"].open(state["id"])
     assert np.array_equal(reader["trajectory"], traj) and np.array_equal(reader["appended"], appended)
-    print(f"data: trajectory {traj.shape} float32 ({traj.nbytes / 2**20:.1f} MiB) + 1000 appended blocks of 100 rows")
+    print(f"data: trajectory {traj.shape} float32 ({traj.nbytes / 2**20:.1f} MiB) "
+          "+ 1000 appended blocks of 100 rows")
     print(f"np.save trajectory                    {t_np1 * 1e3:8.1f} ms")
     print(f"write path before checksums           {t_plain * 1e3:8.1f} ms")
-    print(f"run.write (crc32c + manifest entry)   {t_write * 1e3:8.1f} ms   ratio {t_write / t_plain:5.2f}x before"
-          f" (goal <= 1.2), {t_write / t_np1:5.2f}x np.save")
-    print(f"whole run: create+write+append+finish {t_both * 1e3:8.1f} ms   ratio {t_both / t_np:5.2f}x np.save of both")
-    print(f"store read both (checked)             {t_read * 1e3:8.1f} ms   ratio {t_read / t_load:5.2f}x np.load")
+    print(f"run.write (crc32c + manifest entry)   {t_write * 1e3:8.1f} ms   "
+          f"ratio {t_write / t_plain:5.2f}x before (goal <= 1.2), {t_write / t_np1:5.2f}x np.save")
+    print(f"whole run: create+write+append+finish {t_both * 1e3:8.1f} ms   "
+          f"ratio {t_both / t_np:5.2f}x np.save of both")
+    print(f"store read both (checked)             {t_read * 1e3:8.1f} ms   "
+          f"ratio {t_read / t_load:5.2f}x np.load")
 
 
 def many_runs(store: Store, n: int) -> None:
@@ -183,11 +185,12 @@ def s3_section(base: Path, repeat: int, traj: np.ndarray) -> None:
         meta = store._backend.read(f"runs/{run.id}/zarr.json")
         fs = s3fs.S3FileSystem(**opts)
         with ThreadPoolExecutor(16) as pool:
-            list(pool.map(lambda i: fs.pipe_file(f"bench/many.zarr/runs/{run.id[:-6]}{i:06x}/zarr.json", meta),
-                          range(1, 1000)))
+            prefix = f"bench/many.zarr/runs/{run.id[:-6]}"
+            list(pool.map(lambda i: fs.pipe_file(f"{prefix}{i:06x}/zarr.json", meta), range(1, 1000)))
 
         def call(what):
-            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/recorder/{what}", method="POST")).read()
+            request = urllib.request.Request(f"{endpoint}/moto-api/recorder/{what}", method="POST")
+            urllib.request.urlopen(request).read()
 
         call("reset-recording")
         call("start-recording")
@@ -215,13 +218,13 @@ def s3_section(base: Path, repeat: int, traj: np.ndarray) -> None:
         s3_reader = Store("s3://bench/io.zarr", storage_options=opts).open(s3_writer.id)
         local_reader = Store(base / "io.zarr").open(local_writer.id)
         name = s3_reader.arrays[0]
-        t_r_s3, t_r_local = interleaved([lambda: s3_reader[name], lambda: local_reader[local_reader.arrays[0]]],
-                                        repeat)
+        t_r_s3, t_r_local = interleaved([lambda: s3_reader[name],
+                                         lambda: local_reader[local_reader.arrays[0]]], repeat)
         assert np.array_equal(s3_reader[name], traj)
-        print(f"S3 (moto) write 1e6x3 float32         {t_w_s3 * 1e3:8.1f} ms   local {t_w_local * 1e3:6.1f} ms   "
-              f"ratio {t_w_s3 / t_w_local:5.2f}x (goal <= 3)")
-        print(f"S3 (moto) read  1e6x3 float32         {t_r_s3 * 1e3:8.1f} ms   local {t_r_local * 1e3:6.1f} ms   "
-              f"ratio {t_r_s3 / t_r_local:5.2f}x (goal <= 3)")
+        print(f"S3 (moto) write 1e6x3 float32         {t_w_s3 * 1e3:8.1f} ms   "
+              f"local {t_w_local * 1e3:6.1f} ms   ratio {t_w_s3 / t_w_local:5.2f}x (goal <= 3)")
+        print(f"S3 (moto) read  1e6x3 float32         {t_r_s3 * 1e3:8.1f} ms   "
+              f"local {t_r_local * 1e3:6.1f} ms   ratio {t_r_s3 / t_r_local:5.2f}x (goal <= 3)")
     finally:
         server.terminate()
         server.wait(10)

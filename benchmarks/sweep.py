@@ -96,7 +96,8 @@ def main():
     print(f"dask, {args.workers} worker processes       {t_dask:7.2f} s   speed-up {t_serial / t_dask:4.2f}x "
           f"(cluster start-up {t_start:.2f} s not included)")
     per_task = (t_noop_dask - t_noop_serial) / n_noop
-    print(f"no-op tasks: serial {t_noop_serial * 1e3 / n_noop:6.1f} ms/task, dask {t_noop_dask * 1e3 / n_noop:6.1f} ms/task")
+    print(f"no-op tasks: serial {t_noop_serial * 1e3 / n_noop:6.1f} ms/task, "
+          f"dask {t_noop_dask * 1e3 / n_noop:6.1f} ms/task")
     print(f"scheduling overhead per task     {per_task * 1e3:6.1f} ms (goal < 50 ms)")
     print("MC by beta:", ", ".join(f"{b:g}:{m:.1f}" for b, m in zip(table["balance"], table["mc"])))
 

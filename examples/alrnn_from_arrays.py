@@ -34,7 +34,8 @@ def main():
     an = analyze(model, x0=x0, n_steps=10_000, max_period=3)
     print("regions:", an.labels, np.round(an.occupancy, 4))
     for fp in an.fixed_points:
-        print(f"fixed point of region {fp.region}: {np.round(fp.z[:3], 3)} rho={fp.spectral_radius:.3f} {fp.kind}")
+        print(f"fixed point of region {fp.region}: {np.round(fp.z[:3], 3)} "
+              f"rho={fp.spectral_radius:.3f} {fp.kind}")
     for k, cycles in an.cycles.items():
         for c in cycles:
             print(f"{k}-cycle through regions {c.word}: points {np.round(c.points[:, :3], 3).tolist()}")

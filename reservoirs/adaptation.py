@@ -6,7 +6,8 @@ rate (research note ``research/ei_reservoir.md`` §3):
 
 .. math::
 
-    A^I_{ij}(t+1) = A^I_{ij}(t) + \\delta\\,(r_i(t) - \\rho_i) \\quad \\text{for every inhibitory link } j \\to i,
+    A^I_{ij}(t+1) = A^I_{ij}(t) + \\delta\\,(r_i(t) - \\rho_i)
+    \\quad \\text{for every inhibitory link } j \\to i,
 
 with magnitudes clipped at ``>= 0`` (Dale's law), then frozen. The functions here act on the
 arrays of a :class:`reservoirs.dynamics.RateSystem` (one network or a stacked batch), so the

@@ -41,7 +41,11 @@ from workbench.experiment import Experiment, defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from .params import (
-    AdaptStepsParams, BatchParams, HomeostasisParams, NetworkParams, SeedsParams,
+    AdaptStepsParams,
+    BatchParams,
+    HomeostasisParams,
+    NetworkParams,
+    SeedsParams,
     TaskLengthParams,
 )
 

@@ -8,7 +8,7 @@ and ``n_inputs``.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

@@ -110,7 +110,8 @@ class ReservoirModel:
                     best = (score, setting, alpha, res, readout, n_adapted)
         _, setting, alpha, self._reservoir, self._readout, n_adapted = best
         self.n_parameters = int(self._readout.coef_.size + np.size(self._readout.intercept_) + n_adapted)
-        return {"n_fit": n_fit, "n_val": n_val, "selected": {self.setting_name: setting, "ridge_alpha": alpha},
+        return {"n_fit": n_fit, "n_val": n_val,
+                "selected": {self.setting_name: setting, "ridge_alpha": alpha},
                 "validation_d_stsp": scores, "seconds": time.perf_counter() - start}
 
     # -- running ------------------------------------------------------------------------

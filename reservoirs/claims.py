@@ -163,8 +163,8 @@ def _spiking_mc(run):
 CLAIMS = [
     Claim("reservoirs.T1", PAPER, "Global E/I balance: performance peaks at β ≈ 1 or slightly above; "
           "excitation-dominated is clearly worse", "peak at β ∈ [1, 1.5]; β ≤ 0.8 clearly worse",
-          "reservoirs.balance_sweep", _t1, params=_SWEEP_FULL, quick_params=_SWEEP_QUICK, figure="balance_sweep",
-          min_budget="full"),
+          "reservoirs.balance_sweep", _t1, params=_SWEEP_FULL, quick_params=_SWEEP_QUICK,
+          figure="balance_sweep", min_budget="full"),
     Claim("reservoirs.T1_map", PAPER, "Balanced or slightly over-inhibited is best, across the "
           "map of coupling, input scaling and model choices", "characteristically",
           "reservoirs.balance_map", _t1_map, params=_MAP_FULL, quick_params=_MAP_QUICK,
@@ -181,7 +181,8 @@ CLAIMS = [
     Claim("reservoirs.T5", PAPER, "After adaptation the firing rates match their targets",
           "r_i → ρ_i (|r̄ − ρ| < 0.05)", "reservoirs.adaptation", _t5, params=_ADAPT_FULL,
           quick_params=_ADAPT_QUICK, figure="inhibitory_gain"),
-    Claim("reservoirs.lorenz", "this workbench", "E/I reservoir closed-loop forecast of Lorenz-63 (same data as the AL-RNN)",
+    Claim("reservoirs.lorenz", "this workbench",
+          "E/I reservoir closed-loop forecast of Lorenz-63 (same data as the AL-RNN)",
           "(no paper value)", "reservoirs.lorenz_forecast", _lorenz, params={},
           quick_params={"n_neurons": 200, "n_train": 3000, "n_generate": 3000, "data_steps": 20000}),
     Claim("reservoirs.spiking_T5", PAPER + " (spiking analogue)", "Homeostatic inhibitory plasticity "
@@ -189,7 +190,8 @@ CLAIMS = [
           "r_i → ρ_i (within 30 %)", "reservoirs.spiking_balance", _spiking_rates, params={},
           quick_params=_SPIKING_QUICK, figure="mc_vs_g"),
     Claim("reservoirs.spiking_T2", PAPER + " (spiking analogue)", "Homeostatic adaptation raises the memory "
-          "capacity of a spiking E/I reservoir above the best static g", "better than the best static network",
+          "capacity of a spiking E/I reservoir above the best static g",
+          "better than the best static network",
           "reservoirs.spiking_balance", _spiking_mc, params={}, quick_params=_SPIKING_QUICK,
           min_budget="full"),
 ]

@@ -83,7 +83,7 @@ class SellLayout:
                 and np.array_equal(matrix.indices, indices))
 
     @classmethod
-    def reuse(cls, cached: "SellLayout | None", matrix: sp.csr_matrix) -> "SellLayout":
+    def reuse(cls, cached: SellLayout | None, matrix: sp.csr_matrix) -> SellLayout:
         """``cached`` when it still matches ``matrix``, else a new layout."""
         return cached if cached is not None and cached.matches(matrix) else cls(matrix)
 

@@ -14,7 +14,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from workbench.validation import (
-    check_choice, check_int, check_positive, check_probability, check_range,
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+    check_range,
 )
 
 __all__ = [

@@ -30,8 +30,8 @@ product. The two paths agree to rounding (tested).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
 import scipy.sparse as sp

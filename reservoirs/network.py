@@ -39,17 +39,32 @@ import numpy as np
 import scipy.sparse as sp
 
 from workbench.validation import (
-    check_array, check_choice, check_int, check_positive, check_probability, check_range,
+    check_array,
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+    check_range,
     check_seed,
 )
 
 from .adaptation import (
-    AdaptationTrace, adapt_system, check_targets, inhibitory_strength, one_step_factors,
+    AdaptationTrace,
+    adapt_system,
+    check_targets,
+    inhibitory_strength,
+    one_step_factors,
 )
 from .base import RateReservoir
 from .connectivity import (
-    TOPOLOGIES, cell_types, dale_matrices, draw_magnitudes, fixed_split_edges, graph_edges,
-    graph_matrices, input_matrix,
+    TOPOLOGIES,
+    cell_types,
+    dale_matrices,
+    draw_magnitudes,
+    fixed_split_edges,
+    graph_edges,
+    graph_matrices,
+    input_matrix,
 )
 from .dynamics import RateSystem
 
@@ -416,7 +431,7 @@ class EIReservoir(RateReservoir):
         np.divide(inh, exc, out=out, where=exc > 0)
         return out
 
-    def copy(self) -> "EIReservoir":
+    def copy(self) -> EIReservoir:
         """An independent deep copy (weights, state, rates)."""
         return copy.deepcopy(self)
 

@@ -28,7 +28,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from workbench.metrics import (
-    MemoryCapacity, hellinger_distance, memory_capacity, nrmse, state_space_divergence,
+    MemoryCapacity,
+    hellinger_distance,
+    memory_capacity,
+    nrmse,
+    state_space_divergence,
 )
 from workbench.readout import RidgeReadout
 from workbench.systems import lorenz63, mackey_glass, narma10

@@ -5,7 +5,11 @@ import pytest
 
 from reservoirs import EIReservoir
 from reservoirs.operating_point import (
-    ei_ratio, jacobian, measure, rate_entropy, spectral_radius,
+    ei_ratio,
+    jacobian,
+    measure,
+    rate_entropy,
+    spectral_radius,
 )
 
 

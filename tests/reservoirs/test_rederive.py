@@ -12,9 +12,13 @@ import pytest
 from scipy.special import expit
 
 from reservoirs import EIReservoir
-from reservoirs.experiments import (AdaptationExperiment, BalanceSweepExperiment,
-                                    LorenzForecastExperiment, MemoryCapacityExperiment,
-                                    SimulateExperiment)
+from reservoirs.experiments import (
+    AdaptationExperiment,
+    BalanceSweepExperiment,
+    LorenzForecastExperiment,
+    MemoryCapacityExperiment,
+    SimulateExperiment,
+)
 from workbench.metrics import hellinger_distance, memory_capacity, state_space_divergence
 from workbench.systems import lorenz63
 

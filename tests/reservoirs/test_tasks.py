@@ -3,7 +3,11 @@ import pytest
 
 from reservoirs import EchoStateNetwork, EIReservoir
 from reservoirs.tasks import (
-    MackeyGlassTask, Narma10Task, lorenz_task, mackey_glass_task, memory_capacity_task,
+    MackeyGlassTask,
+    Narma10Task,
+    lorenz_task,
+    mackey_glass_task,
+    memory_capacity_task,
     narma10_task,
 )
 
