@@ -64,9 +64,13 @@ __all__ = [
 
 def __getattr__(name):
     if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
+        module = importlib.import_module(_LAZY[name], __name__)
+        # Bind every public name of that sub-module at once: importing ``.train`` sets the
+        # package attribute ``train`` to the sub-module, which must not shadow the function.
+        for other, where in _LAZY.items():
+            if where == _LAZY[name]:
+                globals()[other] = getattr(module, other)
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

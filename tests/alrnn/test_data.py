@@ -44,3 +44,12 @@ def test_true_equilibria_are_zeros_of_the_vector_fields():
     for fp in (inner, outer):
         np.testing.assert_allclose(rossler_rhs(0.0, fp), 0, atol=1e-12)
     assert abs(inner[0]) < abs(outer[0])
+
+
+def test_lazy_package_names_are_the_public_objects():
+    """``from alrnn import FAST_CONFIGS, train`` gives the function, not the ``alrnn.train`` module."""
+    import subprocess
+    import sys
+
+    code = "from alrnn import FAST_CONFIGS, train; import types; assert not isinstance(train, types.ModuleType)"
+    subprocess.run([sys.executable, "-c", code], check=True)
