@@ -60,6 +60,10 @@ def check_task_length(name: str, n_steps: int, washout: int, k_max: int) -> None
         raise ValueError(f"{name} must be >= max(washout, k_max) + 20 = {need}, got {n_steps}")
 
 
+
+#: Mean |rate - target| above which a homeostatic adaptation is reported as not converged.
+RATE_TOLERANCE = 0.05
+
 class PopulationParams(ParamGroup):
     """Size of an E/I population and the share of it that receives the input.
 
@@ -161,6 +165,19 @@ class HomeostasisParams(ParamGroup):
             for res, rho in zip(reservoirs, targets):
                 res.balance_one_step(rho, u_mean=drive.mean(axis=0))
         return targets, traces
+
+    @staticmethod
+    def unconverged(traces) -> list[str]:
+        """Messages for the adaptations whose rates ended far from their targets.
+
+        An adaptation has not converged when the mean :math:`|\\bar r_i - \\rho_i|` over neurons
+        in its last recorded block exceeds :data:`RATE_TOLERANCE` (claim T5 of Srinivasan,
+        Plenz & Girvan 2025 is that rates reach their targets; converged runs here end near
+        0.01).
+        """
+        return [f"adaptation {i} did not converge: mean |rate - target| = {t.rate_error():.3f} "
+                f"> {RATE_TOLERANCE} (more adapt_steps or a smaller learning_rate)"
+                for i, t in enumerate(traces) if not t.rate_error() <= RATE_TOLERANCE]
 
 
 class AdaptationParams(HomeostasisParams):

@@ -22,6 +22,7 @@ estimate exceeds the available memory before anything is allocated or written.
 from __future__ import annotations
 
 import json
+import warnings
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -33,6 +34,7 @@ import param
 
 __all__ = [
     "Experiment",
+    "record_warning",
     "ParamGroup",
     "Progress",
     "ResourceError",
@@ -416,6 +418,17 @@ class Experiment(ParamGroup):
             raise RunFailedError(writer.id, exc) from exc
         progress(1.0, "done")
         return writer.id
+
+
+def record_warning(run, message: str) -> None:
+    """Warn (``RuntimeWarning``) and record ``message`` in the run's ``warnings`` attribute.
+
+    For results that are stored but should not be read without the caveat (e.g. homeostatic
+    adaptation that did not reach its target rates): ``workbench show`` and the stored
+    attributes carry it with the run.
+    """
+    warnings.warn(message, RuntimeWarning, stacklevel=2)
+    run.attrs["warnings"] = [*run.attrs.get("warnings", []), str(message)]
 
 
 def _clean_param_error(exc: Exception) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import param
 
-from workbench.experiment import Experiment
+from workbench.experiment import Experiment, record_warning
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from ..params import AdaptationParams, BalanceParams, NetworkParams
@@ -78,8 +78,10 @@ class LorenzForecastExperiment(NetworkParams, BalanceParams, AdaptationParams, E
             res = self.build_reservoir(self.seed, n_inputs=3)
             progress(0.1, "adapting")
             drive = data[:self.washout + self.n_train]
-            self.apply_adaptation([res], self.adaptation, [self.target_rate], drive,
-                                  np.random.SeedSequence(self.seed).spawn(1)[0])
+            _, traces = self.apply_adaptation([res], self.adaptation, [self.target_rate], drive,
+                                              np.random.SeedSequence(self.seed).spawn(1)[0])
+            for message in self.unconverged(traces):
+                record_warning(run, message)
         progress(0.3, "training and generating")
         result = LorenzTask(data, self.n_train, self.n_test, self.n_generate, self.washout)(res)
         run.write("true", result.true, dims=("time", "dim"))

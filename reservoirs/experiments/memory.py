@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import param
 
-from workbench.experiment import Experiment
+from workbench.experiment import Experiment, record_warning
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
 from ..params import AdaptationParams, AdaptStepsParams, BalanceParams, MemoryTaskParams, NetworkParams
@@ -64,6 +64,8 @@ class MemoryCapacityExperiment(NetworkParams, BalanceParams, AdaptationParams, A
         progress(0.05, "adapting")
         targets, traces = self.apply_adaptation([res], self.adaptation, [self.target_rate], drive,
                                                 target_seed)
+        for message in self.unconverged(traces):
+            record_warning(run, message)
         progress(0.4, "memory capacity")
         task = self.memory_task(np.random.default_rng(task_rng))
         res.reset()

@@ -103,3 +103,26 @@ def test_balance_scoring_fast_path_equals_separate_copies():
     # states agree to ~1e-15; ridge penalties down to 1e-8 amplify that by the conditioning
     # of the state Gram matrix, hence the looser tolerance on the scores
     np.testing.assert_allclose([s.total for s in fast], [s.total for s in ref], rtol=1e-6)
+
+
+def test_adaptation_that_does_not_converge_warns_and_is_recorded():
+    """learning_rate=1e6 overshoots every step: the run completes but says so."""
+    import uuid
+
+    import pytest
+
+    from workbench import Store
+    from workbench.registry import get_experiment
+
+    store = Store(f"memory://unconverged-{uuid.uuid4().hex}")
+    exp = get_experiment("reservoirs.memory_capacity").from_config(
+        {"n_neurons": 40, "in_degree": 8, "adaptation": "homogeneous", "learning_rate": 1e6,
+         "adapt_steps": 200, "n_steps": 400, "k_max": 10, "washout": 40})
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        run = store.open(exp.run(store))
+    assert run.status == "complete"
+    assert any("did not converge" in w for w in run.attrs["warnings"])
+    # the default network (N = 300) reaches its targets in the default 3000 steps
+    converged = get_experiment("reservoirs.memory_capacity").from_config(
+        {"adaptation": "homogeneous", "n_steps": 400, "k_max": 10, "washout": 40})
+    assert "warnings" not in store.open(converged.run(store)).attrs
