@@ -22,9 +22,9 @@ estimate exceeds the available memory before anything is allocated or written.
 from __future__ import annotations
 
 import json
-import warnings
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
