@@ -1,9 +1,10 @@
 """Writing AL-RNN parameters into a run: best checkpoints, one per seed, and what a diverged
 training leaves for inspection.
 
-The parameters are those of the AL-RNN map of Brenner et al. 2024 (eq. 2),
+The parameters are those of the AL-RNN map of Brenner et al. 2024,
 :math:`z_t = A z_{t-1} + W\\Phi^*(z_{t-1}) + h`, with the initial state
-:math:`z_1 = [x_1; (L x_1)_{N+1:M}]`: ``A`` (diagonal), ``W``, ``h`` and ``L``.
+:math:`z_1 = [x_1; (L x_1)_{N+1:M}]` (``docs/alrnn.md`` §1.1-1.2): ``A`` (diagonal), ``W``,
+``h`` and ``L``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def write_divergence(run, errors):
     """Keep what diverged trainings leave for inspection in their (failed) run.
 
     For each :class:`~alrnn.train.TrainingDiverged` the loss of every epoch up to the
-    divergence is logged (``loss``, or ``loss_seed<s>`` for several seeds; NaN where it went
+    divergence is logged (``epoch_loss``, or ``loss_seed<s>`` for several seeds; NaN where it went
     non-finite) and the last finite parameters are written as ``last_A``, ``last_W``,
     ``last_h``, ``last_L`` (with a leading ``seed`` dimension for several seeds). No score
     of the diverged model is computed: it is never analysed as a result.

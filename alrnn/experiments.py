@@ -353,9 +353,9 @@ class _SingleReconstruction(_Reconstruction):
         self._check_sizes([self.P])
 
     def execute(self, run, progress):
-        train_data, test, true_fps, dt = self.load_data(run.store)
         from .train import TrainingDiverged
 
+        train_data, test, true_fps, dt = self.load_data(run.store)
         config = self.train_config()
         try:
             rec = reconstruct(
