@@ -7,8 +7,8 @@ training series), generates from one test point (``warmup = 1``: row 0 of
 :meth:`generate` is ``warmup[-1]`` itself, the state being the observation), predicts
 ``n`` steps ahead from windows, and codes trajectories by linear subregion.
 
-Sizes follow the authors' settings (notes ``research/alrnn.md`` §2.2,
-``research/dsr_benchmark.md`` §3): AL-RNN Lorenz-63 M=20, P=2; Rössler M=20, P=1; ECG
+Sizes follow the authors' settings (Brenner et al. 2024 release settings, ``docs/alrnn.md``
+§2.2; Hess et al. 2023 for the shPLRNN): AL-RNN Lorenz-63 M=20, P=2; Rössler M=20, P=1; ECG
 M=100, P=2; fMRI M=50, P=2; shPLRNN with M = data dimension, Lorenz-63 H=50 with the
 "product upper bound" α, ECG H=250 with constant α=0.3. Budgets are shortened (the authors
 train 2 000–5 000 epochs); ``quick`` shortens them further (seconds to a minute per seed on
@@ -139,7 +139,8 @@ class _Adapter:
 
     def fit(self, train, seed, progress=None) -> dict:
         """Train on ``train`` (T, d) with ``seed``; raises :class:`TrainingDiverged`."""
-        train = check_array(train, "train", ndim=2, shape=(None, self.dim), min_length=self.config.seq_len + 1)
+        train = check_array(train, "train", ndim=2, shape=(None, self.dim),
+                            min_length=self.config.seq_len + 1)
         seed = check_int(seed, "seed", 0, None)
         (res,) = train_population(train, self.family, self.config, [seed], progress=progress)
         if isinstance(res, TrainingDiverged):

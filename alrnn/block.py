@@ -26,7 +26,7 @@ __all__ = ["ALRNNFamily", "make_train_block", "window_loss"]
 
 
 def window_loss(params, windows, force, P, unroll=1):
-    """Teacher-forced MSE loss of a batch of windows (note §2.1, ``tfrecur.jl``).
+    """Teacher-forced MSE loss of a batch of windows (``docs/alrnn.md`` §2.1, ``tfrecur.jl``).
 
     .. math::
 
@@ -66,7 +66,7 @@ def window_loss(params, windows, force, P, unroll=1):
 
 @dataclass(frozen=True)
 class ALRNNFamily:
-    """The AL-RNN as a trainable family: sparse identity teacher forcing (note §2.1).
+    """The AL-RNN as a trainable family: sparse identity teacher forcing (``docs/alrnn.md`` §2.1).
 
     Parameters
     ----------
@@ -133,7 +133,7 @@ def make_train_block(family, batch_size, seq_len, batches_per_epoch, n_epochs, p
     (``None``: one model, no leading axis).
 
     Each batch draws ``batch_size`` windows of ``seq_len + 1`` points with uniformly random
-    starts, adds Gaussian noise of std ``noise`` (note §2.2), updates the family's forcing
+    starts, adds Gaussian noise of std ``noise`` (``docs/alrnn.md`` §2.2), updates the family's forcing
     state on the batch (:meth:`update_forcing`, e.g. the GTF :math:`\\alpha` estimate),
     and takes one RAdam step with the batch's loss.
 

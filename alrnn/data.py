@@ -55,7 +55,7 @@ def _load_csv(p):
 
 
 def zscore(x, mean=None, std=None):
-    """Standardise per feature, :math:`(x - \\mu) / \\sigma` (note §2.3).
+    """Standardise per feature, :math:`(x - \\mu) / \\sigma` (``docs/alrnn.md`` §2.3).
 
     Parameters
     ----------

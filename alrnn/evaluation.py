@@ -1,6 +1,6 @@
 """Reconstruction quality of an AL-RNN: D_stsp, D_H and PE(n) with ``workbench.metrics``.
 
-Two protocols (note ``research/alrnn.md`` §3.6):
+Two protocols (``docs/alrnn.md`` §3.6):
 
 * training-time (:func:`checkpoint_metrics`): free run from :math:`x_1` of the series, as long
   as the series, compared with it (used to select the best checkpoint by D_stsp), or free
@@ -37,7 +37,7 @@ def n_step_predictor(model):
     """``predict_fn(x0 (B, N), n) -> x_n (B, N)`` for :func:`workbench.metrics.prediction_error`.
 
     Each row starts at :math:`z = [x_t; L x_t]` and is iterated ``n`` steps freely
-    (note §3.4); a model other than :class:`ALRNN` (the shPLRNN) brings its own
+    (``docs/alrnn.md`` §3.4); a model other than :class:`ALRNN` (the shPLRNN) brings its own
     ``predict_ahead(x0, n)``.
     """
     if not isinstance(model, ALRNN):
@@ -91,7 +91,7 @@ def score_trajectory(true, gen, model: ALRNN, *, pe_data=None, n_bins=30, smooth
 
     Returns
     -------
-    dict with ``d_stsp`` (note §3.1), ``d_h`` (§3.3) and ``pe`` (§3.4). The Monte-Carlo
+    dict with ``d_stsp`` (``docs/alrnn.md`` §3.1), ``d_h`` (§3.3) and ``pe`` (§3.4). The Monte-Carlo
     samples of the GMM variant of D_stsp (11 or more dimensions) are drawn with seed 0, so
     a score is reproducible.
     """
@@ -107,7 +107,7 @@ def score_trajectory(true, gen, model: ALRNN, *, pe_data=None, n_bins=30, smooth
 
 def checkpoint_metrics(model: ALRNN, data, *, n_bins=30, smoothing=20.0, pe_steps=20, n_starts=1,
                        transient_fraction=0.25, pe_points=None):
-    r"""Training-time metrics used to select the best checkpoint (note §2.2 and §3.6).
+    r"""Training-time metrics used to select the best checkpoint (``docs/alrnn.md`` §2.2 and §3.6).
 
     With ``n_starts = 1`` this is the AL-RNN repo's protocol: a free run of ``len(data)``
     steps from ``data[0]`` (no transient removed), compared with ``data``.
@@ -121,7 +121,7 @@ def checkpoint_metrics(model: ALRNN, data, *, n_bins=30, smoothing=20.0, pe_step
         D_{stsp} = \frac1K\sum_{k=1}^K \mathrm{KL}(\hat p_{data}\,\|\,\hat p_{gen,k}),\qquad
         D_H = H(x_{1:T}, \hat x),
 
-    each of the ``K`` runs compared with the whole series (note §3.1), and :math:`\hat x`
+    each of the ``K`` runs compared with the whole series (``docs/alrnn.md`` §3.1), and :math:`\hat x`
     the repo's free run of ``T`` steps from ``data[0]`` (§3.3). A model with coexisting
     attractors, whose free run from some starts settles on a fixed point or cycle, scores
     badly from those starts; a single start (the lab protocol's first test point, §3.6) may
@@ -172,7 +172,7 @@ def checkpoint_metrics(model: ALRNN, data, *, n_bins=30, smoothing=20.0, pe_step
 
 def evaluate(model: ALRNN, test, *, transient_fraction=0.25, n_bins=30, smoothing=20.0,
              pe_steps=20):
-    """Lab/test protocol (note §3.6): generate :math:`(1+f)T` steps from ``test[0]``, drop
+    """Lab/test protocol (``docs/alrnn.md`` §3.6): generate :math:`(1+f)T` steps from ``test[0]``, drop
     :math:`fT`, compare the rest with the whole test series.
 
     Parameters
@@ -183,11 +183,11 @@ def evaluate(model: ALRNN, test, *, transient_fraction=0.25, n_bins=30, smoothin
     transient_fraction : float in [0, 10]
         ``f`` above (0.25 in the lab code).
     n_bins : int
-        Bins per dimension of :math:`D_{stsp}` (note §3.1).
+        Bins per dimension of :math:`D_{stsp}` (``docs/alrnn.md`` §3.1).
     smoothing : float
-        Gaussian σ in frequency bins of :math:`D_H` (note §3.3).
+        Gaussian σ in frequency bins of :math:`D_H` (``docs/alrnn.md`` §3.3).
     pe_steps : int
-        Horizon ``n`` of the prediction error :math:`PE(n)` (note §3.4).
+        Horizon ``n`` of the prediction error :math:`PE(n)` (``docs/alrnn.md`` §3.4).
 
     Returns
     -------

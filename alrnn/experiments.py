@@ -25,6 +25,7 @@ from workbench.experiment import Experiment, defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 from workbench.validation import check_int
 
+from .checkpoints import write_checkpoint, write_divergence
 from .params import DataParams, ModelParams, TrainingParams, preset_config
 
 __all__ = [
@@ -70,7 +71,7 @@ SYSTEMS = {
 #: Seeds of the generated training and test trajectories (fixed: every run shares the data).
 TRAIN_DATA_SEED, TEST_DATA_SEED = 0, 1
 
-#: DOP853 tolerances of the generated data (note §4: "tight tolerances, e.g. 1e-9").
+#: DOP853 tolerances of the generated data (``docs/alrnn.md`` §4: "tight tolerances, e.g. 1e-9").
 _TOLERANCES = {"rtol": 1e-9, "atol": 1e-9}
 
 
@@ -195,7 +196,7 @@ def reconstruct(train_data, test, M, P, config, *, seed=0, dt=1.0, symbolic_step
 
     The best checkpoint (training-time selection, :func:`~alrnn.train.checkpoint_key`) is
     run freely from ``test[0]`` for :math:`1.25\\,T` steps (the first :math:`0.25\\,T`
-    dropped, note §3.6) and compared with ``test`` (D_stsp, D_H, PE); regions, transition
+    dropped, ``docs/alrnn.md`` §3.6) and compared with ``test`` (D_stsp, D_H, PE); regions, transition
     graph, fixed points and cycles come from the same free run (at least ``symbolic_steps``
     long); :math:`\\lambda_{max}` per unit time
     from the Jacobians :math:`\\mathrm{diag}(A) + W D_\\Omega` along its first 10 000 steps.
@@ -235,19 +236,10 @@ def _streaming_callbacks(run):
     def on_eval(epoch, rec, model):
         run.log(epoch, **{k: rec[k] for k in ("loss", "d_stsp", "d_h", "pe")})
         if rec.get("best"):
-            _write_checkpoint(run, model)
+            write_checkpoint(run, model)
             run.metrics["best_epoch"] = int(epoch)
         run.flush()
     return on_eval
-
-
-def _write_checkpoint(run, model):
-    arrays = model.to_arrays()
-    run.write("A", arrays["A"], dims=("latent",))
-    run.write("W", arrays["W"], dims=("latent", "latent_source"))
-    run.write("h", arrays["h"], dims=("latent",))
-    run.write("L", arrays["L"], dims=("latent", "dim"))
-    write_coordinate(run, "latent", np.arange(arrays["A"].shape[0]))
 
 
 def _fixed_point_errors(analysis, true_fps, N):
@@ -263,7 +255,7 @@ def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None, d
     from .figures import attractor_figure, training_curves_figure, transition_graph_figure
 
     model, an = rec.result.model, rec.analysis
-    _write_checkpoint(run, model)
+    write_checkpoint(run, model)
     run.write("test", test.astype(np.float32), dims=("time", "dim"))
     run.write("generated", rec.generated.astype(np.float32), dims=("time", "dim"))
     write_coordinate(run, "time", np.arange(len(test)) * dt, "time")
@@ -273,7 +265,8 @@ def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None, d
     m.update({"best_epoch": int(rec.result.best_epoch), "train_d_stsp": rec.result.best_metrics["d_stsp"],
               "train_d_h": rec.result.best_metrics["d_h"], "train_status": rec.result.status,
               "train_seconds": float(rec.result.seconds), "seconds": float(rec.seconds),
-              "lyapunov": float(rec.lyapunov), "epochs_run": int(hist["epoch"][-1]) if len(hist["epoch"]) else 0})
+              "lyapunov": float(rec.lyapunov),
+              "epochs_run": int(hist["epoch"][-1]) if len(hist["epoch"]) else 0})
     if an is not None:
         run.write("regions", an.ranks[:len(rec.generated)].astype(np.int16), dims=("time",))
         run.write("transitions", an.transitions, dims=("region", "region_to"))
@@ -290,7 +283,8 @@ def _write_reconstruction(run, rec: Reconstruction, test, true_fps, sys_=None, d
                                                       an.labels))
         run.save_figure("transition_graph", transition_graph_figure(an.graph))
     if sys_ is not None:
-        m["targets_met"] = bool(rec.scores["d_stsp"] <= sys_.d_stsp_target and rec.scores["d_h"] <= sys_.d_h_target
+        m["targets_met"] = bool(rec.scores["d_stsp"] <= sys_.d_stsp_target
+                                and rec.scores["d_h"] <= sys_.d_h_target
                                 and an is not None and an.n_regions_covering(0.99) == sys_.n_regions_target)
     run.save_figure("training_curves", training_curves_figure({**hist, "best_epoch": rec.result.best_epoch}))
 
@@ -359,13 +353,19 @@ class _SingleReconstruction(_Reconstruction):
         self._check_sizes([self.P])
 
     def execute(self, run, progress):
+        from .train import TrainingDiverged
+
         train_data, test, true_fps, dt = self.load_data(run.store)
         config = self.train_config()
-        rec = reconstruct(
-            train_data, test, self.M, self.P, config, seed=self.seed, dt=dt,
-            symbolic_steps=self.symbolic_steps, max_period=self.max_period,
-            progress=lambda f, msg="", **kw: progress(0.9 * f, msg, **kw),
-            should_stop=self.stop_event.is_set, on_eval=_streaming_callbacks(run))
+        try:
+            rec = reconstruct(
+                train_data, test, self.M, self.P, config, seed=self.seed, dt=dt,
+                symbolic_steps=self.symbolic_steps, max_period=self.max_period,
+                progress=lambda f, msg="", **kw: progress(0.9 * f, msg, **kw),
+                should_stop=self.stop_event.is_set, on_eval=_streaming_callbacks(run))
+        except TrainingDiverged as exc:
+            write_divergence(run, [exc])
+            raise
         progress(0.95, "writing results")
         _write_reconstruction(run, rec, test, true_fps, SYSTEMS.get(self.system_key() or ""), dt)
 
@@ -374,7 +374,7 @@ class Lorenz63Experiment(_SingleReconstruction):
     """Reconstruct Lorenz-63 with an AL-RNN (M=20, P=2; the shortened preset: tau=12, windows
     of 200 steps).
 
-    Targets (note §6.2, lab protocol): D_stsp <= 2.5, D_H <= 0.3, 3 regions holding >= 99 %
+    Targets (``docs/alrnn.md`` §6.2, lab protocol): D_stsp <= 2.5, D_H <= 0.3, 3 regions holding >= 99 %
     of a 100 000-step free run, wing fixed points near :math:`C_\\pm`.
     """
 
@@ -387,8 +387,8 @@ class RosslerExperiment(_SingleReconstruction):
     """Reconstruct the Rössler system with an AL-RNN (M=20, P=1; the shortened preset: tau=8,
     windows of 300 steps).
 
-    Targets (note §6.2, lab protocol on a 20 000-step test series as in the note's
-    measurement; D_H depends on the series length): D_stsp <= 1.5, D_H <= 0.15, 2 regions.
+    Targets (``docs/alrnn.md`` §6.2, lab protocol on a 20 000-step test series as in the
+    reference measurement; D_H depends on the series length): D_stsp <= 1.5, D_H <= 0.15, 2 regions.
     """
 
     kind = "alrnn.rossler"
@@ -453,6 +453,7 @@ class PSweepExperiment(_Reconstruction):
 
     def execute(self, run, progress):
         from .figures import p_sweep_figure
+        from .train import TrainingDiverged
 
         train_data, test, _, dt = self.load_data(run.store)
         config = self.train_config()
@@ -462,10 +463,15 @@ class PSweepExperiment(_Reconstruction):
         for i, P in enumerate(self.P_values):
             if self.stop_event.is_set():
                 break
-            rec = reconstruct(
-                train_data, test, self.M, P, config, seed=self.seed, dt=dt, max_period=1,
-                progress=lambda f, msg="", _i=i, _P=P, **kw: progress((_i + f) / n, f"P={_P}: {msg}", **kw),
-                should_stop=self.stop_event.is_set)
+            try:
+                rec = reconstruct(
+                    train_data, test, self.M, P, config, seed=self.seed, dt=dt, max_period=1,
+                    progress=lambda f, msg="", _i=i, _P=P, **kw: progress((_i + f) / n, f"P={_P}: {msg}",
+                                                                          **kw),
+                    should_stop=self.stop_event.is_set)
+            except TrainingDiverged as exc:
+                write_divergence(run, [exc])
+                raise
             an = rec.analysis
             rows.append((P, rec.scores["d_stsp"], rec.scores["d_h"], rec.scores["pe"],
                          an.n_regions if an else 0, an.n_regions_covering(0.99) if an else 0,

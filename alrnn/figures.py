@@ -8,7 +8,8 @@ from matplotlib.figure import Figure
 
 from workbench.validation import check_array
 
-__all__ = ["attractor_figure", "p_sweep_figure", "training_curves_figure", "transition_graph_figure"]
+__all__ = ["attractor_figure", "p_sweep_figure", "regions_over_seeds_figure", "training_curves_figure",
+           "transition_graph_figure"]
 
 #: At most this many points are drawn per trajectory (evenly strided).
 MAX_POINTS = 20_000
@@ -137,5 +138,20 @@ def p_sweep_figure(P_values, d_stsp, d_h, n_regions, n_regions_99):
     ax3.legend(fontsize=8)
     for ax in (ax1, ax2, ax3):
         ax.set_xlabel("P (ReLU units)")
+    fig.tight_layout()
+    return fig
+
+
+def regions_over_seeds_figure(seeds, n_regions_99, d_stsp):
+    """Subregions holding 99 % of the free run and test D_stsp of every seed."""
+    fig = Figure(figsize=(8, 3.5))
+    ax1, ax2 = fig.subplots(1, 2)
+    labels = [str(int(s)) for s in seeds]
+    ax1.bar(labels, n_regions_99, color="C0")
+    ax1.set_ylabel("subregions holding 99 %")
+    ax2.bar(labels, d_stsp, color="C1")
+    ax2.set_ylabel("D_stsp (test)")
+    for ax in (ax1, ax2):
+        ax.set_xlabel("seed")
     fig.tight_layout()
     return fig

@@ -1,6 +1,6 @@
 """The almost-linear RNN (AL-RNN) of Brenner, Hemmer, Monfared & Durstewitz (NeurIPS 2024).
 
-The latent dynamics (note ``research/alrnn.md`` §1.1) are
+The latent dynamics (``docs/alrnn.md`` §1.1) are
 
 .. math::
 
@@ -17,8 +17,8 @@ The pure functions (:func:`step`, :func:`free_run`, ...) act on a parameter dict
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
-from typing import Mapping
 
 import jax
 import jax.numpy as jnp
@@ -44,7 +44,7 @@ PARAM_NAMES = ("A", "W", "h", "L")
 def check_sizes(M, N, P, *, linear_readout=False):
     """Validate the model sizes: ``M >= 1``, ``0 <= P <= M``, ``1 <= N <= M``.
 
-    With ``linear_readout`` (required for training, note §9 item 1: the observed units are
+    With ``linear_readout`` (required for training, ``docs/alrnn.md`` §9, rule 1: the observed units are
     the first ``N`` and must not be ReLU units) also ``N <= M - P``.
 
     Returns
@@ -93,7 +93,7 @@ def phi_star(z, P):
 
 
 def step(params, z, P):
-    """One AL-RNN step :math:`z_t = A \\odot z_{t-1} + W \\Phi^*(z_{t-1}) + h` (note §1.1).
+    """One AL-RNN step :math:`z_t = A \\odot z_{t-1} + W \\Phi^*(z_{t-1}) + h` (``docs/alrnn.md`` §1.1).
 
     ``z`` may carry leading batch dimensions: (..., M).
     """
@@ -101,7 +101,7 @@ def step(params, z, P):
 
 
 def initial_state(params, x1):
-    """Initial latent state :math:`z_1 = [x_1;\\ (L x_1)_{N+1:M}]` (note §1.2).
+    """Initial latent state :math:`z_1 = [x_1;\\ (L x_1)_{N+1:M}]` (``docs/alrnn.md`` §1.2).
 
     Parameters
     ----------
@@ -147,7 +147,7 @@ def free_run_from_observation(params, x0, n_steps, P):
 
 
 def init_params(M, N, P, seed=None):
-    """The authors' initialisation (note §1.3, ``src/models/initialization.jl``).
+    """The authors' initialisation (``docs/alrnn.md`` §1.3, ``src/models/initialization.jl``).
 
     .. math::
 
@@ -202,7 +202,7 @@ class ALRNN:
     Notes
     -----
     :math:`z_t = \\mathrm{diag}(A) z_{t-1} + W \\Phi^*(z_{t-1}) + h`,
-    :math:`\\hat x_t = z_{1:N,t}`, :math:`z_1 = [x_1; L x_1]` (note §1.1–1.2). In region
+    :math:`\\hat x_t = z_{1:N,t}`, :math:`z_1 = [x_1; L x_1]` (``docs/alrnn.md`` §1.1–1.2). In region
     :math:`\\Omega` (the sign pattern of the ReLU units) the map is affine,
     :math:`z_t = (\\mathrm{diag}(A) + W D_\\Omega) z_{t-1} + h`.
     """
@@ -314,7 +314,7 @@ class ALRNN:
         return Z, Z[..., :self.N].copy()
 
     def jacobian(self, z):
-        """Jacobian :math:`J = \\mathrm{diag}(A) + W D_{\\Omega(z)}` at ``z`` (note §1.1).
+        """Jacobian :math:`J = \\mathrm{diag}(A) + W D_{\\Omega(z)}` at ``z`` (``docs/alrnn.md`` §1.1).
 
         Parameters
         ----------

@@ -1,7 +1,7 @@
 """Training loop of a population of seeds as one vectorised JAX computation.
 
-Every seed of :func:`train_population` follows the authors' recipe (note
-``research/alrnn.md`` §2): RAdam with an exponential learning-rate decay per epoch, random
+Every seed of :func:`train_population` follows the authors' recipe
+(Brenner et al. 2024, ``docs/alrnn.md`` §2): RAdam with an exponential learning-rate decay per epoch, random
 windows with Gaussian noise, teacher forcing of the family (:mod:`alrnn.block`), and every
 ``eval_every`` epochs a training-time free-run evaluation keeping the best checkpoint
 (:func:`~alrnn.recipe.checkpoint_key`). All seeds (and, with ``config.population > 1``, the
@@ -214,7 +214,8 @@ def train_population(data, family, config: TrainConfig, seeds: Sequence[int], *,
             p_i = _tree_take(params, i)
             model = family.model(p_i)
             st.last_params = p_i
-            rec["best"] = st.best is None or bool(np.isfinite(rec["d_stsp"]) and key_of(rec) < key_of(st.best))
+            rec["best"] = st.best is None or bool(np.isfinite(rec["d_stsp"])
+                                                  and key_of(rec) < key_of(st.best))
             if rec["best"]:
                 st.best_model, st.best, st.best_epoch, st.best_member = model, rec, epoch, alive[i][1]
                 st.best_params, st.best_forcing = p_i, _tree_take(forcing, i)

@@ -1,7 +1,7 @@
 """The training recipe of the AL-RNN (and of the shPLRNN trained on the same machinery).
 
-:class:`TrainConfig` holds the hyper-parameters of the authors' code (note
-``research/alrnn.md`` §2.2), :data:`AUTHORS_CONFIGS` their release settings,
+:class:`TrainConfig` holds the hyper-parameters of the authors' code
+(Brenner et al. 2024, ``docs/alrnn.md`` §2.2), :data:`AUTHORS_CONFIGS` their release settings,
 :data:`FAST_CONFIGS` shortened recipes; :func:`forcing_weights`, :func:`lr_schedule` and
 :func:`checkpoint_key` are the schedule of sparse teacher forcing, the exponential
 learning-rate decay and the best-checkpoint rule.
@@ -30,7 +30,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters of :func:`alrnn.train.train` (defaults: the authors' Lorenz-63 settings, note §2.2).
+    """Hyper-parameters of :func:`alrnn.train.train` (defaults: the authors' Lorenz-63 settings,
+    ``docs/alrnn.md`` §2.2).
 
     Parameters
     ----------
@@ -136,7 +137,7 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
 
-#: The authors' release settings (``settings/*.json``, note §2.2 table), with model sizes.
+#: The authors' release settings (``settings/*.json``, ``docs/alrnn.md`` §2.2 table), with model sizes.
 AUTHORS_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
     "lorenz63": ({"M": 20, "P": 2}, TrainConfig()),
     "rossler": ({"M": 20, "P": 1}, TrainConfig(epochs=3000, seq_len=300, tau=8, start_lr=5e-3)),
@@ -166,7 +167,7 @@ def forcing_weights(seq_len, tau, alpha=1.0):
 
     Prediction ``k`` (0-based, the state :math:`z_{k+2}`) is forced when
     :math:`(k+1) \\bmod \\tau = 0`, i.e. the authors' ``(t-1) mod τ == 0`` for
-    :math:`t = k+2` (note §2.1).
+    :math:`t = k+2` (``docs/alrnn.md`` §2.1).
 
     Returns
     -------
@@ -183,7 +184,7 @@ def forcing_weights(seq_len, tau, alpha=1.0):
 def lr_schedule(config: TrainConfig, epochs):
     r"""Learning rate of each epoch in ``epochs`` (0-based): :math:`\eta_0 \gamma^e`,
     :math:`\gamma = \exp(\log(\eta_{end}/\eta_0)/E)` (Flux ``ExpDecay`` stepped once per
-    epoch, note §2.2)."""
+    epoch, ``docs/alrnn.md`` §2.2)."""
     gamma = math.exp(math.log(config.end_lr / config.start_lr) / config.epochs)
     return config.start_lr * gamma ** np.asarray(epochs, dtype=np.float64)
 
@@ -201,10 +202,10 @@ def checkpoint_key(scores: Mapping, d_h_max: float | None = None) -> tuple[int, 
 
         \kappa = \bigl(\mathbb 1[\lnot(D_H \le D_H^{max})],\ D_{stsp}\bigr),
 
-    compared lexicographically: checkpoints whose training-time :math:`D_H` (note §3.3) is
+    compared lexicographically: checkpoints whose training-time :math:`D_H` (``docs/alrnn.md`` §3.3) is
     at most ``d_h_max`` come first, and within each group the lowest :math:`D_{stsp}`
-    (note §3.1) wins, so with no qualifying checkpoint the rule falls back to the authors'
-    minimum-:math:`D_{stsp}` selection (note §2.2). A NaN :math:`D_H` never qualifies; a
+    (``docs/alrnn.md`` §3.1) wins, so with no qualifying checkpoint the rule falls back to the authors'
+    minimum-:math:`D_{stsp}` selection (``docs/alrnn.md`` §2.2). A NaN :math:`D_H` never qualifies; a
     NaN :math:`D_{stsp}` (diverging free run) ranks last in its group.
 
     Parameters

@@ -1,13 +1,17 @@
 """AL-RNN subregions over seeds: the paper's empirical claims (ECG, fMRI) measured on many seeds.
 
 Brenner et al. 2024 report that an AL-RNN with P = 2 codes the ECG (M = 100) by 3 linear
-subregions and the fMRI recordings (M = 50) by about 4 (note ``research/alrnn.md`` §5.4).
+subregions and the fMRI recordings (M = 50) by about 4 (``docs/alrnn.md`` §5.4).
 One seed is an anecdote: :class:`RegionsOverSeeds` trains ``n_seeds`` AL-RNNs on the same
 training part of a series as one vectorised population (:func:`alrnn.train.train_population`,
 checkpoint selection on the training part only), and for each seed counts the subregions
 holding 99 % of a free run started at the first test point (transient of a quarter of the
-test length dropped, note §3.6) and scores that run against the test part (D_stsp, D_H).
-The run reports the count of every seed and its mean ± SEM, whatever they are.
+test length dropped, ``docs/alrnn.md`` §3.6) and scores that run against the test part
+(D_stsp, D_H). The run reports the count of every seed and its mean ± SEM, whatever they are,
+and stores each seed's best checkpoint (``A``, ``W``, ``h``, ``L`` along ``seed``) so every
+number can be recomputed. A seed whose training diverges is left out (``diverged_seeds``);
+when every seed diverges the run fails, keeping their loss curves and last finite parameters
+(:func:`alrnn.checkpoints.write_divergence`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import numpy as np
 import param
 
 from workbench.experiment import Experiment
+from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs
 
+from .checkpoints import write_checkpoints, write_divergence
 from .data import load_series, split_series, zscore
 from .evaluation import score_trajectory
 from .recipe import AUTHORS_CONFIGS
@@ -35,11 +41,38 @@ class RegionsOverSeeds(Experiment):
     """Subregions used by AL-RNNs trained with several seeds on one series (file).
 
     The recipe is the authors' release setting named by ``preset`` (``settings/*.json``,
-    note §2.2: window, forcing interval, learning rates, noise, D_stsp bins, D_H smoothing)
+    ``docs/alrnn.md`` §2.2: window, forcing interval, learning rates, noise, D_stsp bins, D_H smoothing)
     with its model sizes unless ``M``/``P`` are set, and ``epochs`` epochs.
     """
 
     kind = "alrnn.regions_over_seeds"
+    outputs = Outputs(
+        metrics=(Metric("seeds", "Seeds whose training finished (the rows of the arrays)."),
+                 Metric("diverged_seeds", "Seeds whose training went non-finite (left out)."),
+                 Metric("M", "Latent units."),
+                 Metric("P", "ReLU units."),
+                 Metric("occupancy", "Per seed: share of the free run in each region, most visited first."),
+                 Metric("n_regions_99", "Per seed: fewest regions holding >= 99 % of the free run."),
+                 Metric("n_regions", "Per seed: regions visited by the free run."),
+                 Metric("d_stsp", "Per seed: test D_stsp of the free run."),
+                 Metric("d_h", "Per seed: test D_H of the free run."),
+                 Metric("pe", "Per seed: test prediction error over the PE horizon."),
+                 Metric("{name}_mean", "Mean over the finished seeds of the per-seed value {name}."),
+                 Metric("{name}_sem", "Standard error of that mean (ddof = 1)."),
+                 Metric("n_regions_99_median", "Median over seeds of n_regions_99 (the claims' verdict).")),
+        arrays=(Array("n_regions_99", ("seed",), "Fewest regions holding >= 99 % of the free run."),
+                Array("n_regions", ("seed",), "Regions visited by the free run."),
+                Array("d_stsp", ("seed",), "Test D_stsp of the free run."),
+                Array("d_h", ("seed",), "Test D_H of the free run."),
+                Array("pe", ("seed",), "Test prediction error over the PE horizon."),
+                Array("A", ("seed", "latent"), "Diagonal A of each seed's best checkpoint."),
+                Array("W", ("seed", "latent", "latent_source"), "Connectivity W of each best checkpoint."),
+                Array("h", ("seed", "latent"), "Bias h of each best checkpoint."),
+                Array("L", ("seed", "latent", "dim"), "Initial-state map L of each best checkpoint.")),
+        coords=(Coordinate("seed", "Seed of each finished training."),
+                Coordinate("latent", "Latent unit (the last P are ReLU units).")),
+        figures=(Figure("regions_over_seeds", "Subregions holding 99 % and test D_stsp per seed"),),
+    )
 
     data = param.String("", doc="Path of a (time, features) .npy/.csv series.")
     preset = param.Selector(default="ecg", objects=list(AUTHORS_CONFIGS),
@@ -76,6 +109,8 @@ class RegionsOverSeeds(Experiment):
                              f"got {T} rows")
 
     def execute(self, run, progress):
+        from .figures import regions_over_seeds_figure
+
         train_raw, test_raw = split_series(load_series(self.data), self.train_fraction)
         train, mean, std = zscore(train_raw)
         test = zscore(test_raw, mean, std)[0]
@@ -90,10 +125,16 @@ class RegionsOverSeeds(Experiment):
         transient = int(round(0.25 * T))
         rows = {"n_regions_99": [], "n_regions": [], "d_stsp": [], "d_h": [], "pe": []}
         occupancy, diverged = [], []
+        failures = [res for res in results if isinstance(res, TrainingDiverged)]
+        if len(failures) == len(results):
+            write_divergence(run, failures)
+            raise failures[0]
+        models = []
         for seed, res in zip(seeds, results):
             if isinstance(res, TrainingDiverged):
                 diverged.append(seed)
                 continue
+            models.append(res.model)
             model = res.model
             Z, X = model.generate(test[0], max(T, self.symbolic_steps) + transient)
             Z, X = Z[transient:], X[transient:].astype(np.float64)
@@ -108,8 +149,10 @@ class RegionsOverSeeds(Experiment):
                 rows[k].append(scores[k])
         for name, values in rows.items():
             run.write(name, np.asarray(values, np.float64), dims=("seed",))
+        kept = [s for s in seeds if s not in diverged]
+        write_checkpoints(run, models, kept)
         m = run.metrics
-        m.update({"seeds": [s for s in seeds if s not in diverged], "diverged_seeds": diverged,
+        m.update({"seeds": kept, "diverged_seeds": diverged,
                   "M": M, "P": P, "occupancy": occupancy,
                   **{name: [float(v) for v in values] for name, values in rows.items()}})
         for name, values in rows.items():
@@ -117,6 +160,8 @@ class RegionsOverSeeds(Experiment):
             m[f"{name}_sem"] = _sem(values) if values else float("nan")
         counts = [int(v) for v in rows["n_regions_99"] if np.isfinite(v)]
         m["n_regions_99_median"] = float(np.median(counts)) if counts else float("nan")
+        run.save_figure("regions_over_seeds",
+                        regions_over_seeds_figure(kept, rows["n_regions_99"], rows["d_stsp"]))
         progress(1.0, "done")
 
 

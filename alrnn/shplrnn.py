@@ -2,8 +2,8 @@
 
 Hess, Monfared, Brenner & Durstewitz 2023, "Generalized Teacher Forcing for Learning
 Chaotic Dynamics" (ICML), the Durstewitz lab's state of the art for dynamical-systems
-reconstruction (note ``research/dsr_benchmark.md`` §2–3). Latent dimension ``M`` equal to
-the data dimension (identity observation model, :math:`\\hat x_t = z_t`), hidden width ``H``:
+reconstruction. Latent dimension ``M`` equal to the data dimension (identity observation
+model, :math:`\\hat x_t = z_t`), hidden width ``H``:
 
 .. math::
 
@@ -352,7 +352,8 @@ class ShPLRNNFamily:
 
     def init_params(self, N, rng):
         if N != self.M:
-            raise ValueError(f"M must equal the data dimension {N} (identity observation model), got {self.M}")
+            raise ValueError(f"M must equal the data dimension {N} (identity observation model), "
+                             f"got {self.M}")
         return init_params(self.M, self.H, rng)
 
     def init_forcing(self, config: TrainConfig):

@@ -6,7 +6,7 @@ The ``P`` ReLU units cut latent space into at most :math:`2^P` convex subregions
 .. math:: z \\mapsto W_\\Omega z + h,\\qquad W_\\Omega = \\mathrm{diag}(A) + W D_\\Omega,\\quad
           D_\\Omega = \\mathrm{diag}(1_{M-P}, \\Omega)
 
-(note ``research/alrnn.md`` §1.1, §5). A trajectory becomes a symbol sequence (its region at
+(``docs/alrnn.md`` §1.1, §5). A trajectory becomes a symbol sequence (its region at
 every step, §5.1); fixed points :math:`z^*_\\Omega = (I - W_\\Omega)^{-1} h` and k-cycles are
 solved per region word and are *real* when they lie in the regions that define them,
 *virtual* otherwise (§5.2, ``calc_FP`` in the authors' ``evaluate.jl``; cycle search after
@@ -66,7 +66,7 @@ def _codes_from_bits(bits):
 
 
 def symbol_sequence(model: ALRNN, Z):
-    """Region code of every state of a latent trajectory (note §5.1).
+    """Region code of every state of a latent trajectory (``docs/alrnn.md`` §5.1).
 
     Parameters
     ----------
@@ -105,7 +105,7 @@ def region_occupancy(codes):
 
 
 def transition_matrix(codes, regions=None):
-    """Row-normalised transition probabilities between regions (note §5.1).
+    """Row-normalised transition probabilities between regions (``docs/alrnn.md`` §5.1).
 
     :math:`T_{ij} = \\#\\{t: \\Omega_t = r_i, \\Omega_{t+1} = r_j\\} / \\#\\{t: \\Omega_t = r_i\\}`
     (rows without outgoing transition stay zero).
@@ -142,7 +142,7 @@ def _rank_codes(codes, regions):
 
 
 def transition_graph(codes, P):
-    """Symbolic transition graph as a :class:`networkx.DiGraph` (note §5.1).
+    """Symbolic transition graph as a :class:`networkx.DiGraph` (``docs/alrnn.md`` §5.1).
 
     Nodes are the visited region codes with attributes ``label`` (bit string), ``rank``
     (0 = most visited) and ``occupancy``; an edge ``i -> j`` exists when the transition was
@@ -247,7 +247,7 @@ def fixed_point(model: ALRNN, code):
     FixedPoint
         With the eigenvalues of :math:`W_\\Omega`, stability :math:`\\rho(W_\\Omega) < 1` and
         whether :math:`z^*` is real (sign pattern of its ReLU units equals :math:`\\Omega`)
-        (note §5.2, ``calc_FP``).
+        (``docs/alrnn.md`` §5.2, ``calc_FP``).
     """
     Wo = region_matrix(model, code)
     h = model.to_arrays()["h"].astype(np.float64)
@@ -298,7 +298,7 @@ def _solve_word(mats, h, word):
 
 def find_cycles(model: ALRNN, k, regions=None, *, max_words=2000, n_starts=200, max_iter=20,
                 seed=0):
-    """Real k-cycles of the AL-RNN (SCYFI-style search, note §5.2).
+    """Real k-cycles of the AL-RNN (SCYFI-style search, ``docs/alrnn.md`` §5.2).
 
     For a region word :math:`(\\Omega_1,\\dots,\\Omega_k)` the candidate cycle solves
     :math:`z_1 = W_{\\Omega_k}\\cdots W_{\\Omega_1} z_1 + c`,
@@ -406,7 +406,7 @@ class SymbolicAnalysis:
     cycles : dict of int -> list of Cycle
         Real k-cycles over the visited regions, for k = 2..max_period.
     topological_entropy : float
-        :math:`\\log \\rho(\\mathrm{Adj})` of the 0/1 adjacency of the graph (note §5.3).
+        :math:`\\log \\rho(\\mathrm{Adj})` of the 0/1 adjacency of the graph (``docs/alrnn.md`` §5.3).
     """
 
     P: int
@@ -448,7 +448,7 @@ class SymbolicAnalysis:
 
 def analyze(model: ALRNN, trajectory=None, *, x0=None, n_steps=100_000, max_period=3,
             max_words=2000):
-    """Symbolic analysis of an AL-RNN along one trajectory (note §5).
+    """Symbolic analysis of an AL-RNN along one trajectory (``docs/alrnn.md`` §5).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Training of the AL-RNN by BPTT with sparse (identity) teacher forcing, in JAX.
 
-Recipe of the authors' code (note ``research/alrnn.md`` §2): for each window
+Recipe of the authors' code (``docs/alrnn.md`` §2): for each window
 :math:`x_{1:\\tilde T+1}` the state starts at :math:`z_1=[x_1; Lx_1]`, is iterated by the
 AL-RNN, the prediction :math:`\\hat z_t` (taken before forcing) enters the MSE loss on the
 ``N`` observed units, and every :math:`\\tau` steps the observed units are replaced by the
@@ -90,7 +90,7 @@ def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | 
           seed=0, eval_data=None, progress: Callable | None = None,
           should_stop: Callable[[], bool] | None = None,
           on_eval: Callable[[int, Mapping, ALRNN], None] | None = None) -> TrainResult:
-    """Train an AL-RNN on one series by sparse teacher forcing (note §2).
+    """Train an AL-RNN on one series by sparse teacher forcing (``docs/alrnn.md`` §2).
 
     Parameters
     ----------

@@ -49,8 +49,8 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from alrnn.model import ALRNN  # noqa: E402
 from alrnn.block import ALRNNFamily  # noqa: E402
+from alrnn.model import ALRNN  # noqa: E402
 from alrnn.train import TrainConfig, forcing_weights, make_train_block, window_loss  # noqa: E402
 
 M, N, P, B, T, TAU, BPE = 20, 3, 2, 16, 200, 16, 50
@@ -58,8 +58,13 @@ M, N, P, B, T, TAU, BPE = 20, 3, 2, 16, 200, 16, 50
 
 def _batch(seed=0):
     """Lorenz-63 data (the reference file when present, else generated) and one batch."""
-    ref = Path(__file__).resolve().parents[2] / "shared" / "data" / "alrnn-dsr" / "lorenz63.npy"
-    if ref.is_file():
+    from workbench.benchmark.datasets import data_dir
+
+    try:
+        ref = data_dir() / "alrnn-dsr" / "lorenz63.npy"
+    except FileNotFoundError:
+        ref = None
+    if ref is not None and ref.is_file():
         data = np.load(ref)
     else:
         from workbench.systems import lorenz63
@@ -150,8 +155,9 @@ def protocol_scores(names, seeds, quick):
 
     from alrnn.benchmark import make_alrnn, make_shplrnn
     from workbench import metrics
+    from workbench.benchmark.datasets import data_dir
 
-    folder = Path(os.environ.get("WORKBENCH_SHARED_DATA", _ROOT.parent / "shared" / "data")) / "gtf-icml2023"
+    folder = data_dir() / "gtf-icml2023"
     train = np.load(folder / "lorenz63_on0.05_train.npy").astype(np.float64)
     test = np.load(folder / "lorenz63_test.npy").astype(np.float64)
 
@@ -182,7 +188,8 @@ def protocol_scores(names, seeds, quick):
             pe = float(np.mean((pred - test[20::10][:len(pred)]) ** 2))
             regions = np.bincount(model.subregions(gen)) / len(gen)
             n99 = int(np.searchsorted(np.cumsum(np.sort(regions)[::-1]), 0.99 - 1e-12) + 1)
-            print(f"  {name:8s} seed {seed}: fit {fit_s:6.1f} s (epochs {info['epochs']}, best {info['best_epoch']}, "
+            print(f"  {name:8s} seed {seed}: fit {fit_s:6.1f} s (epochs {info['epochs']}, "
+                  f"best {info['best_epoch']}, "
                   f"{model.n_parameters} parameters)  D_stsp {d:.2f}  D_H {h:.3f}  PE20 {pe:.4f}  "
                   f"regions(99%) {n99}", flush=True)
 
@@ -217,7 +224,7 @@ def main():
         protocol_scores(args.scores, args.seeds, args.quick)
     if args.population:
         cfg, out = population_time(args.population, args.population_epochs, args.members)
-        (t1, c1, r1), (tS, cS, rS) = out[1], out[args.population]
+        (t1, c1, _), (tS, cS, rS) = out[1], out[args.population]
         S = args.population
         print(f"seeds trained together (Lorenz-63 fast recipe, M={M}, P={P}, {cfg.epochs} epochs x "
               f"{cfg.batches_per_epoch} batches, {cfg.population} initialisations explored per seed, "
@@ -241,7 +248,8 @@ def main():
     for threads in (1, os.cpu_count() or 1):
         t_torch, torch_loss = torch_step_time(model, windows, threads)
         assert abs(torch_loss - jax_loss) < 1e-4 * max(1.0, abs(jax_loss)), (torch_loss, jax_loss)
-        print(f"  torch eager ({threads} thread{'s' if threads > 1 else ''}):        {t_torch * 1e3:8.3f} ms/step  "
+        label = f"torch eager ({threads} thread{'s' if threads > 1 else ''}):"
+        print(f"  {label:36s}{t_torch * 1e3:8.3f} ms/step  "
               f"({1 / t_torch:7.1f} steps/s)   ratio jax/torch speed = {t_torch / t_jax:5.1f}x")
     print(f"  (same loss on the same batch: jax {jax_loss:.6f}, torch {torch_loss:.6f})")
     if args.skip_experiment:

@@ -1,9 +1,11 @@
 """Every claim of ``alrnn.claims`` evaluated on fixture runs with known metrics.
 
-Targets (``research/alrnn.md`` §6.2): Lorenz-63 D_stsp <= 2.5 and D_H <= 0.3 with 3
+Targets (``docs/alrnn.md`` §6.2): Lorenz-63 D_stsp <= 2.5 and D_H <= 0.3 with 3
 subregions; Rössler D_stsp <= 1.5 and D_H <= 0.15 with 2 subregions; P = 2 is the smallest
 number of ReLU units that reconstructs Lorenz-63. Boundaries are inclusive.
 """
+
+import statistics
 
 import pytest
 
@@ -15,10 +17,11 @@ BY_ID = {c.id: c for c in CLAIMS}
 
 SCORES = {"alrnn.lorenz_dsr": (2.5, 0.3), "alrnn.rossler_dsr": (1.5, 0.15)}
 REGIONS = {"alrnn.lorenz_regions": 3, "alrnn.rossler_regions": 2}
+OVER_SEEDS = {"alrnn.ecg_regions": 3, "alrnn.fmri_regions": 4}
 
 
 def test_every_claim_has_cases_here_and_is_registered():
-    assert set(BY_ID) == set(SCORES) | set(REGIONS) | {"alrnn.lorenz_P_threshold"}
+    assert set(BY_ID) == set(SCORES) | set(REGIONS) | set(OVER_SEEDS) | {"alrnn.lorenz_P_threshold"}
     assert set(BY_ID) <= {c.id for c in claims()}
 
 
@@ -46,6 +49,23 @@ def test_region_claims_need_the_exact_count(fixture_run, claim_id):
         assert ok is expected, got
         shown = ", ".join(f"{x:.3f}" for x in occupancy[:n + 1])
         assert value == f"{got} regions hold 99 % (occupancy {shown})"
+
+
+@pytest.mark.parametrize("claim_id", sorted(OVER_SEEDS))
+def test_over_seeds_claims_judge_the_median_count(fixture_run, claim_id):
+    claim = BY_ID[claim_id]
+    n = OVER_SEEDS[claim_id]
+    for counts, expected in (([n, n, n + 1], True), ([n - 1, n, n - 1], False), ([n + 1, n + 2], False)):
+        metrics = {"n_regions_99": counts, "n_regions_99_mean": sum(counts) / len(counts),
+                   "n_regions_99_sem": 0.3, "n_regions_99_median": statistics.median(counts),
+                   "d_stsp_mean": 1.0, "d_stsp_sem": 0.1, "d_h_mean": 0.2, "d_h_sem": 0.01,
+                   "diverged_seeds": [9]}
+        value, ok = claim.evaluate(fixture_run(claim.experiment, metrics=metrics))
+        assert ok is expected, counts
+        assert f"per seed {counts}; 1 diverged" in value and f"over {len(counts)} seeds" in value
+    value, ok = claim.evaluate(fixture_run(claim.experiment, metrics={"n_regions_99": [float("nan")],
+                                                                      "diverged_seeds": [0, 1]}))
+    assert ok is False and value == "no seed gave a finite free run (2 diverged)"
 
 
 def test_p_threshold_claim(fixture_run):

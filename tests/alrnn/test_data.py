@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from alrnn.data import (load_series, lorenz63_fixed_points, rossler_fixed_points, split_series,
-                        zscore)
+from alrnn.data import load_series, lorenz63_fixed_points, rossler_fixed_points, split_series, zscore
 from workbench.systems import lorenz63_rhs, rossler_rhs
 
 

@@ -3,8 +3,13 @@
 import numpy as np
 import pytest
 
-from alrnn.evaluation import (checkpoint_metrics, evaluate, generate_observations, n_step_predictor,
-                              score_trajectory)
+from alrnn.evaluation import (
+    checkpoint_metrics,
+    evaluate,
+    generate_observations,
+    n_step_predictor,
+    score_trajectory,
+)
 from alrnn.model import ALRNN
 
 

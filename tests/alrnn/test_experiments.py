@@ -1,12 +1,18 @@
 """End-to-end tests of the AL-RNN experiments in an in-memory store (tiny sizes)."""
 
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from alrnn.experiments import (EXPERIMENTS, FitExperiment, Lorenz63Experiment, PSweepExperiment,
-                               RosslerExperiment)
+from alrnn.experiments import (
+    EXPERIMENTS,
+    FitExperiment,
+    Lorenz63Experiment,
+    PSweepExperiment,
+    RosslerExperiment,
+)
 from alrnn.train import FAST_CONFIGS
 from workbench.store import Store
 
@@ -133,3 +139,56 @@ def test_d_h_selection_threshold_only_where_calibrated():
                 Lorenz63Experiment(eval_starts=4), PSweepExperiment(eval_steps=20_000),
                 PSweepExperiment(system_name="rossler"), FitExperiment(data="x.npy")):
         assert exp.train_config().select_d_h_max is None
+
+
+@pytest.mark.slow
+def test_diverging_training_fails_the_run_and_keeps_what_it_left(tmp_path):
+    """A learning rate of 1e30 makes the parameters non-finite in the first epoch: the CLI
+    exits 1, the run is ``failed`` with the per-epoch loss curve and the last finite
+    parameters (the initial model) stored, and nothing is scored or analysed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    store_path = tmp_path / "s.zarr"
+    sets = {**TINY, "epochs": 3, "start_lr": 1e30, "end_lr": 1e29, "symbolic_steps": 300, "max_period": 1}
+    cmd = [str(Path(sys.executable).parent / "workbench"), "run", "alrnn.lorenz63", "--store", str(store_path)]
+    for k, v in sets.items():
+        cmd += ["--set", f"{k}={v}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 1, out.stderr
+    assert "diverged" in out.stderr
+    (record,) = Store(str(store_path)).runs()
+    run = Store(str(store_path)).open(record.id)
+    assert run.status == "failed" and "TrainingDiverged" in run.attrs["error"]
+    logs = run.logs()
+    loss = logs["epoch_loss"][np.isfinite(logs["step"])]
+    assert len(loss) >= 1 and not np.isfinite(loss[-1])      # the non-finite epoch is recorded
+    for name, shape in (("last_A", (6,)), ("last_W", (6, 6)), ("last_h", (6,)), ("last_L", (6, 3))):
+        assert run[name].shape == shape and np.all(np.isfinite(run[name]))
+    for name in ("d_stsp", "d_h", "pe", "n_regions", "lyapunov", "targets_met"):
+        assert name not in run.metrics
+    assert not {"generated", "regions", "test"} & set(run.arrays)
+
+
+@pytest.mark.slow
+def test_regions_over_seeds_fails_when_every_seed_diverges(tmp_path, monkeypatch):
+    from alrnn import seed_experiments
+    from alrnn.recipe import AUTHORS_CONFIGS
+    from alrnn.train import TrainingDiverged
+    from workbench.experiment import RunFailedError
+
+    sizes, config = AUTHORS_CONFIGS["fmri"]
+    monkeypatch.setitem(seed_experiments.AUTHORS_CONFIGS, "fmri",
+                        (sizes, config.replace(start_lr=1e30, end_lr=1e29)))
+    store = _store()
+    exp = seed_experiments.RegionsOverSeeds(data=str(Path(__file__).parent / "tiny_series.csv"), preset="fmri",
+                                            M=6, P=1, epochs=2, n_seeds=2, symbolic_steps=300, eval_steps=0)
+    with pytest.raises(RunFailedError) as info:
+        exp.run(store)
+    assert isinstance(info.value.__cause__, TrainingDiverged)
+    run = store.open(store.runs()[0].id)
+    assert run.status == "failed"
+    assert list(run["seed"]) == [0, 1] and run["last_W"].shape == (2, 6, 6)
+    assert {"loss_seed0", "loss_seed1"} <= set(run.logs())
+    assert not {"n_regions_99", "d_stsp", "A"} & set(run.arrays) and "n_regions_99_mean" not in run.metrics

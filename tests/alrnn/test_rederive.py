@@ -166,3 +166,37 @@ def test_p_sweep_smallest_P_rederived(memory_store):
         np.testing.assert_array_equal(run.metrics["table"][name], run[name])
     claim = next(c for c in CLAIMS if c.experiment == "alrnn.p_sweep")
     assert claim.evaluate(run)[1] is (run.metrics["smallest_P"] == 2)
+
+
+@pytest.mark.slow
+def test_regions_over_seeds_rederived_from_the_file(memory_store):
+    from pathlib import Path
+
+    from alrnn.seed_experiments import RegionsOverSeeds
+
+    path = Path(__file__).parent / "tiny_series.csv"
+    P = 1
+    run = memory_store.open(RegionsOverSeeds(data=str(path), preset="fmri", M=6, P=P, epochs=2, n_seeds=2,
+                                             symbolic_steps=300, eval_steps=0, seed=7).run(memory_store))
+    m = run.metrics
+    assert m["seeds"] == [7, 8] and list(run["seed"]) == [7, 8]
+    series = np.loadtxt(path, delimiter=",", skiprows=1)
+    n_train = round(0.8 * len(series))
+    train, test = series[:n_train], series[n_train:]
+    test = (test - train.mean(0)) / train.std(0)
+    T, transient = len(test), round(0.25 * len(test))
+    for i in range(2):
+        # the free run of seed i from its stored best checkpoint, from test[0], transient dropped
+        Z = free_run(*(run[k][i].astype(np.float64) for k in ("A", "W", "h", "L")), test[0], 300 + transient, P)
+        Z = Z[transient:]
+        codes = Z[:, -1] > np.finfo(np.float32).tiny
+        occupancy = np.sort(np.bincount(codes, minlength=2))[::-1] / len(codes)
+        occupancy = occupancy[occupancy > 0]
+        assert run["n_regions"][i] == len(occupancy) == m["n_regions"][i]
+        assert run["n_regions_99"][i] == int(np.argmax(np.cumsum(occupancy) >= 0.99 - 1e-12)) + 1
+        np.testing.assert_allclose(m["occupancy"][i], occupancy, rtol=0, atol=5 / len(codes))
+        # the preset's D_stsp (8 bins per dimension) of the first T generated points vs the test part
+        d = state_space_divergence(test, Z[:T, :3], n_bins=8)
+        assert run["d_stsp"][i] == pytest.approx(d, rel=1e-3, abs=1e-6)
+    assert m["n_regions_99_mean"] == pytest.approx(np.mean(run["n_regions_99"]))
+    assert m["d_stsp_sem"] == pytest.approx(np.std(run["d_stsp"], ddof=1) / np.sqrt(2))

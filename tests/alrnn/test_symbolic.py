@@ -5,9 +5,19 @@ import numpy as np
 import pytest
 
 from alrnn.model import ALRNN
-from alrnn.symbolic import (analyze, find_cycles, fixed_point, fixed_points, region_bits,
-                            region_label, region_matrix, region_occupancy, symbol_sequence,
-                            transition_graph, transition_matrix)
+from alrnn.symbolic import (
+    analyze,
+    find_cycles,
+    fixed_point,
+    fixed_points,
+    region_bits,
+    region_label,
+    region_matrix,
+    region_occupancy,
+    symbol_sequence,
+    transition_graph,
+    transition_matrix,
+)
 
 
 def _flip_model():

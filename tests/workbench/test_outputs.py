@@ -42,6 +42,7 @@ TINY = {
     "alrnn.lorenz63": dict(ALRNN, symbolic_steps=300, max_period=1),
     "alrnn.rossler": dict(ALRNN, symbolic_steps=300, max_period=1),
     "alrnn.p_sweep": dict(ALRNN, P_values=[0, 1]),
+    "alrnn.regions_over_seeds": dict(data=__file__.rsplit("workbench", 1)[0] + "alrnn/tiny_series.csv", preset="fmri", M=6, P=1, epochs=2, n_seeds=2, symbolic_steps=300, eval_steps=0),
 }
 
 
