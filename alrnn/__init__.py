@@ -18,7 +18,7 @@ Brenner & Durstewitz 2023, "Generalized Teacher Forcing for Learning Chaotic Dyn
   (:mod:`alrnn.experiments`), ``alrnn.regions_over_seeds`` (:mod:`alrnn.seed_experiments`).
 """
 
-import importlib
+from workbench.lazy import lazy_exports
 
 #: Public names and the sub-module defining each (imported on first use, so that
 #: importing the package, e.g. for its parameter declarations, stays light).
@@ -61,18 +61,4 @@ __all__ = [
     "train_population",
 ]
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name], __name__)
-        # Bind every public name of that sub-module at once: importing ``.train`` sets the
-        # package attribute ``train`` to the sub-module, which must not shadow the function.
-        for other, where in _LAZY.items():
-            if where == _LAZY[name]:
-                globals()[other] = getattr(module, other)
-        return globals()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

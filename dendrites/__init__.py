@@ -6,7 +6,7 @@
 * :mod:`dendrites.experiments`: the registered figure experiments (``EXPERIMENTS``).
 """
 
-import importlib
+from workbench.lazy import lazy_exports
 
 #: Public names and the sub-module defining each (imported on first use, so that
 #: importing the package, e.g. for its parameter declarations, stays light).
@@ -57,14 +57,4 @@ __all__ = [
     "wilson_interval",
 ]
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

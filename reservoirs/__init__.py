@@ -7,7 +7,7 @@ global balance ``beta``, homeostatic inhibitory adaptation and one-step balance)
 :mod:`reservoirs.experiments` the registered experiments.
 """
 
-import importlib
+from workbench.lazy import lazy_exports
 
 #: Public names and the sub-module defining each (imported on first use, so that
 #: importing the package, e.g. for its parameter declarations, stays light).
@@ -34,14 +34,4 @@ __all__ = [
     "with_balances",
 ]
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
