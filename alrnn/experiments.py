@@ -26,7 +26,7 @@ from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_
 from workbench.validation import check_int
 
 from .checkpoints import write_checkpoint, write_divergence
-from .params import DataParams, ModelParams, TrainingParams, preset_config
+from .params import DataParams, ModelParams, ReluParams, TrainingParams, preset_config
 
 __all__ = [
     "EXPERIMENTS",
@@ -338,14 +338,11 @@ RECONSTRUCTION_OUTPUTS = Outputs(
 )
 
 
-class _SingleReconstruction(_Reconstruction):
+class _SingleReconstruction(ReluParams, _Reconstruction):
     """One AL-RNN trained on one series (Lorenz-63, Rössler or a file)."""
 
     outputs = RECONSTRUCTION_OUTPUTS
 
-    P = param.Integer(2, bounds=(0, None), doc="Number of ReLU units P (the last P latent units).")
-    symbolic_steps = param.Integer(100_000, bounds=(2, None),
-                                   doc="Length of the free run of the symbolic analysis.")
     max_period = param.Integer(3, bounds=(1, 10), doc="Longest cycle period searched.")
 
     def validate(self):

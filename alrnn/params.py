@@ -6,7 +6,10 @@
   value of the chosen ``preset`` (:data:`alrnn.train.FAST_CONFIGS` or, prefixed
   ``authors_``, :data:`alrnn.train.AUTHORS_CONFIGS`). One ``preset`` selector replaces
   per-system copies of the recipe;
-* :class:`DataParams`: the series trained on and tested against.
+* :class:`RecipeFields`: the per-field overrides alone (:class:`TrainingParams` adds ``preset``);
+* :class:`ReluParams`: ``P`` ReLU units and the length of the symbolic free run;
+* :class:`SeriesFileParams` (a data file and its split) and :class:`DataParams` (adds the
+  generated series): the series trained on and tested against.
 
 The groups do not import JAX: :mod:`alrnn.train` is imported when a configuration is built,
 so the registry and the command line read these declarations at once.
@@ -20,7 +23,8 @@ import param
 
 from workbench.experiment import ParamGroup
 
-__all__ = ["DataParams", "ModelParams", "PRESETS", "TRAIN_FIELDS", "TrainingParams", "preset_config"]
+__all__ = ["DataParams", "ModelParams", "PRESETS", "RecipeFields", "ReluParams", "SeriesFileParams",
+           "TRAIN_FIELDS", "TrainingParams", "preset_config"]
 
 #: Names of the training presets: the shortened recipes of :data:`alrnn.train.FAST_CONFIGS`
 #: and the authors' settings of :data:`alrnn.train.AUTHORS_CONFIGS` (``authors_<system>``).
@@ -56,15 +60,13 @@ class ModelParams(ParamGroup):
     M = param.Integer(20, bounds=(1, 4096), doc="Number of latent units M.")
 
 
-class TrainingParams(ParamGroup):
-    """The training recipe of :func:`alrnn.train.train`: a preset and per-field overrides.
+class RecipeFields(ParamGroup):
+    """Per-field overrides of a training recipe (:class:`alrnn.train.TrainConfig`).
 
-    Every field left at ``None`` takes the preset's value; ``preset=None`` is the system's
-    shortened recipe (``FAST_CONFIGS``; Lorenz-63 for a data file).
+    Every field left at ``None`` takes the value of the recipe the experiment starts from
+    (:class:`TrainingParams`' ``preset``, or another experiment's own setting).
     """
 
-    preset = param.Selector(default=None, objects=[None, *PRESETS], allow_None=True,
-                            doc="Training recipe the unset fields come from (None: the system's).")
     tau = _opt_int(1, "Teacher-forcing interval tau (steps).")
     seq_len = _opt_int(2, "Training window length (steps).")
     epochs = _opt_int(1, "Training epochs.")
@@ -83,13 +85,6 @@ class TrainingParams(ParamGroup):
     eval_steps = _opt_int(0, "Length of the training-time free run used to pick the best checkpoint "
                              "(0: the whole training series).")
 
-    def preset_name(self) -> str:
-        """The preset in force (``preset`` or the experiment's system)."""
-        if self.preset is not None:
-            return self.preset
-        system = getattr(self, "system_key", lambda: None)()
-        return system if system in PRESETS else "lorenz63"
-
     def train_overrides(self) -> dict[str, Any]:
         """The fields set explicitly (``eval_steps=0`` becomes ``None``: the whole series)."""
         values = {k: getattr(self, k) for k in TRAIN_FIELDS if getattr(self, k) is not None}
@@ -97,19 +92,12 @@ class TrainingParams(ParamGroup):
             values["eval_steps"] = values["eval_steps"] or None
         return values
 
-    def effective(self, name: str) -> Any:
-        """The value of training field ``name`` in force (set, else the preset's)."""
-        value = getattr(self, name)
-        if value is not None:
-            return value
-        return getattr(preset_config(self.preset_name()), name)
-
     def memory_estimate(self) -> dict[str, float]:
         # Activations and gradients of one vectorised step: population x batch x window x M,
         # a few float32 copies; parameters M^2 (W) per member. Unset fields use an upper
         # bound of the presets without importing JAX.
         out = super().memory_estimate()
-        M = float(getattr(self, "M", 20))
+        M = float(getattr(self, "M", None) or 20)
         batch = float(self.batch_size or 16)
         window = float(self.seq_len or 300)
         pop = float(self.population or 4)
@@ -118,23 +106,63 @@ class TrainingParams(ParamGroup):
         return out
 
 
+class TrainingParams(RecipeFields):
+    """The training recipe of :func:`alrnn.train.train`: a preset and per-field overrides.
+
+    Every field left at ``None`` takes the preset's value; ``preset=None`` is the system's
+    shortened recipe (``FAST_CONFIGS``; Lorenz-63 for a data file).
+    """
+
+    # The alrnn.regions_over_seeds ``preset`` is another quantity: one of the authors'
+    # release settings (ecg, fmri, ...) that fixes the model sizes as well as the recipe.
+    preset = param.Selector(default=None, objects=[None, *PRESETS], allow_None=True,
+                            doc="Training recipe the unset fields come from (None: the system's).")
+
+    def preset_name(self) -> str:
+        """The preset in force (``preset`` or the experiment's system)."""
+        if self.preset is not None:
+            return self.preset
+        system = getattr(self, "system_key", lambda: None)()
+        return system if system in PRESETS else "lorenz63"
+
+    def effective(self, name: str) -> Any:
+        """The value of training field ``name`` in force (set, else the preset's)."""
+        value = getattr(self, name)
+        if value is not None:
+            return value
+        return getattr(preset_config(self.preset_name()), name)
+
+
+class ReluParams(ParamGroup):
+    """The piecewise-linear part of the AL-RNN and the free run its subregions are counted on."""
+
+    P = param.Integer(2, bounds=(0, None), doc="Number of ReLU units P (the last P latent units).")
+    symbolic_steps = param.Integer(100_000, bounds=(2, None),
+                                   doc="Length of the free run of the symbolic analysis.")
+
+
 #: The :class:`TrainingParams` that are :class:`alrnn.train.TrainConfig` fields.
 TRAIN_FIELDS = ("tau", "seq_len", "epochs", "batches_per_epoch", "batch_size", "start_lr", "end_lr",
                 "noise", "alpha", "eval_every", "eval_starts", "population", "explore_fraction",
                 "eval_steps")
 
 
-class DataParams(ParamGroup):
-    """The series: generated trajectories of the system or a ``(time, features)`` file."""
+class SeriesFileParams(ParamGroup):
+    """A ``(time, features)`` series file and its split into a training and a test part."""
 
     data = param.String("", doc="Path of a (time, features) .npy/.csv file; empty: generate the "
-                               "system's trajectories.")
+                               "system's trajectories (where the experiment has one).")
+    train_fraction = param.Number(0.8, bounds=(0, 1), inclusive_bounds=(False, False),
+                                  doc="Share of a data file used for training (rest: test).")
+
+
+class DataParams(SeriesFileParams):
+    """The series: generated trajectories of the system or a ``(time, features)`` file."""
+
     # Lengths of the generated series (the reservoir forecast's ``n_train``/``n_test`` count
     # teacher-forced steps of one stored trajectory, another quantity).
     n_train = param.Integer(100_000, bounds=(100, None), doc="Generated training length (steps).")
     n_test = param.Integer(100_000, bounds=(100, None), doc="Generated test length (steps).")
-    train_fraction = param.Number(0.8, bounds=(0, 1), inclusive_bounds=(False, False),
-                                  doc="Share of a data file used for training (rest: test).")
     # Sampling interval of a data file; the flows' ``dt`` is their integration step.
     dt = param.Number(None, bounds=(0, None), inclusive_bounds=(False, True), allow_None=True,
                       doc="Sampling interval of a data file (Lyapunov exponent per unit time); "

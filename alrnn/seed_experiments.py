@@ -19,12 +19,13 @@ from __future__ import annotations
 import numpy as np
 import param
 
-from workbench.experiment import Experiment
+from workbench.experiment import Experiment, SeedsCount, defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs
 
 from .checkpoints import write_checkpoints, write_divergence
 from .data import load_series, split_series, zscore
 from .evaluation import score_trajectory
+from .params import ModelParams, RecipeFields, ReluParams, SeriesFileParams
 from .recipe import AUTHORS_CONFIGS
 from .symbolic import analyze
 from .train import TrainingDiverged, train_population
@@ -37,12 +38,14 @@ def _sem(x):
     return float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
 
 
-class RegionsOverSeeds(Experiment):
+@defaults(M=None, P=None, epochs=200, eval_steps=20_000, n_seeds=5, symbolic_steps=100_000)
+class RegionsOverSeeds(ModelParams, ReluParams, RecipeFields, SeriesFileParams, SeedsCount, Experiment):
     """Subregions used by AL-RNNs trained with several seeds on one series (file).
 
     The recipe is the authors' release setting named by ``preset`` (``settings/*.json``,
     ``docs/alrnn.md`` §2.2: window, forcing interval, learning rates, noise, D_stsp bins, D_H smoothing)
-    with its model sizes unless ``M``/``P`` are set, and ``epochs`` epochs.
+    with its model sizes unless ``M``/``P`` are set, ``epochs`` epochs, and any other recipe
+    field that is set (:class:`alrnn.params.RecipeFields`).
     """
 
     kind = "alrnn.regions_over_seeds"
@@ -74,28 +77,25 @@ class RegionsOverSeeds(Experiment):
         figures=(Figure("regions_over_seeds", "Subregions holding 99 % and test D_stsp per seed"),),
     )
 
-    data = param.String("", doc="Path of a (time, features) .npy/.csv series.")
+    # Another quantity than the training preset of the other AL-RNN experiments: one of the
+    # authors' release settings, fixing the model sizes (M, P) as well as the recipe.
     preset = param.Selector(default="ecg", objects=list(AUTHORS_CONFIGS),
                             doc="The authors' release setting whose recipe and sizes are used.")
-    M = param.Integer(None, bounds=(1, None), allow_None=True, doc="Latent units (default: the preset's).")
-    P = param.Integer(None, bounds=(0, None), allow_None=True, doc="ReLU units (default: the preset's).")
-    epochs = param.Integer(200, bounds=(1, None), doc="Training epochs (the authors: 2 000-4 000).")
-    n_seeds = param.Integer(5, bounds=(1, 100), doc="Seeds trained (seed, seed + 1, ...).")
-    train_fraction = param.Number(0.8, bounds=(0, 1), inclusive_bounds=(False, False),
-                                  doc="Leading share of the series used for training (the rest: test).")
-    symbolic_steps = param.Integer(100_000, bounds=(100, 10_000_000),
-                                   doc="Length of the free run whose subregions are counted.")
-    eval_steps = param.Integer(20_000, bounds=(0, None),
-                               doc="Training-time free-run length of checkpoint selection (0: all).")
 
     def _sizes_config(self):
         sizes, config = AUTHORS_CONFIGS[self.preset]
         M = self.M if self.M is not None else sizes["M"]
         P = self.P if self.P is not None else sizes["P"]
-        return M, P, config.replace(epochs=self.epochs, eval_every=min(config.eval_every, self.epochs),
-                                    eval_steps=self.eval_steps or None)
+        overrides = self.train_overrides()
+        overrides.setdefault("eval_every", min(config.eval_every, self.epochs or config.epochs))
+        overrides.setdefault("eval_steps", None)
+        return M, P, config.replace(**overrides)
 
     def validate(self):
+        if self.n_seeds > 100:
+            raise ValueError(f"n_seeds must be at most 100, got {self.n_seeds}")
+        if self.symbolic_steps < 100 or self.symbolic_steps > 10_000_000:
+            raise ValueError(f"symbolic_steps must be in [100, 10000000], got {self.symbolic_steps}")
         if not self.data:
             raise ValueError("data must name a .npy or .csv file of shape (time, features)")
         T, N = load_series(self.data).shape

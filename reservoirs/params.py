@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import param
 
-from workbench.experiment import ParamGroup
+from workbench.experiment import ParamGroup, SeedsCount
 
 __all__ = [
     "ADAPTATIONS",
@@ -261,10 +261,8 @@ class TaskSuiteParams(TaskLengthParams):
                 "narma": Narma10Task(self.narma_steps, self.washout, _int(narma_seed))}
 
 
-class SeedsParams(ParamGroup):
+class SeedsParams(SeedsCount):
     """Independent network realisations of a sweep (mean ± SEM over them)."""
-
-    n_seeds = param.Integer(3, bounds=(1, None), doc="Network realisations.")
 
     def realisation_seeds(self) -> list[int]:
         """One seed per realisation, spawned from the run's ``seed``."""

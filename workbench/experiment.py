@@ -36,6 +36,7 @@ __all__ = [
     "Experiment",
     "record_warning",
     "ParamGroup",
+    "SeedsCount",
     "Progress",
     "ResourceError",
     "RunFailedError",
@@ -254,6 +255,16 @@ class ParamGroup(param.Parameterized):
         factor); they only have to catch absurd sizes before a run starts.
         """
         return {}
+
+
+class SeedsCount(ParamGroup):
+    """How many independent seeds (realisations) a run repeats, to report mean ± SEM over them.
+
+    One concept shared by the science packages (which never import each other); each
+    package's experiments decide how the seeds are drawn from the run's ``seed``.
+    """
+
+    n_seeds = param.Integer(3, bounds=(1, None), doc="Independent seeds (realisations) repeated.")
 
 
 def defaults(**values: Any) -> Callable[[type], type]:
