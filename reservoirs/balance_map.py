@@ -42,6 +42,7 @@ from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_
 
 from .params import (
     AdaptStepsParams,
+    BalanceGridParams,
     BatchParams,
     HomeostasisParams,
     NetworkParams,
@@ -321,7 +322,7 @@ OUTPUTS = Outputs(
 
 
 @defaults(n_seeds=10)
-class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
+class BalanceMapExperiment(NetworkParams, BalanceGridParams, HomeostasisParams, AdaptStepsParams,
                            TaskLengthParams, SeedsParams, BatchParams, Experiment):
     """Task scores and operating points over beta x coupling x sigma_in x model choices.
 
@@ -337,18 +338,14 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
     kind = "reservoirs.balance_map"
     outputs = OUTPUTS
 
-    balances = param.List([0.5 + 0.125 * i for i in range(16)], item_type=float,
-                          doc="Global balances beta (the map's first axis).")
     couplings = param.List([4.0, 8.0, 16.0, 32.0], item_type=float,
                            doc="Coupling c J (J = coupling / gain).")
-    input_scalings = param.List([0.25, 0.5, 1.0, 2.0], item_type=float,
-                                doc="Input scalings sigma_in.")
     balance_modes = param.List(["multiplicative", "mean_shift"], item_type=str,
                                doc="How beta acts: multiplicative and/or mean_shift.")
     ei_splits = param.List(["random", "fixed"], item_type=str,
                            doc="E/I split of each neuron's inputs: random and/or fixed.")
-    target_rates = param.List([0.3, 0.5, 0.7], item_type=float,
-                              doc="Target rates rho of the adaptive conditions.")
+    # Rate-reservoir conditions (global, homogeneous, heterogeneous); the spiking balance
+    # experiment's ``conditions`` are another set (none, homogeneous, heterogeneous iSTDP).
     conditions = param.List(list(CONDITIONS), item_type=str,
                             doc="Conditions: global, homogeneous, heterogeneous.")
     tasks = param.List(list(TASKS), item_type=str, doc="Tasks: mc, narma, mg1, mg10.")
@@ -367,13 +364,8 @@ class BalanceMapExperiment(NetworkParams, HomeostasisParams, AdaptStepsParams,
             if not values or len(set(values)) != len(values) or set(values) - set(allowed):
                 raise ValueError(f"{name} must be distinct values from {list(allowed)}, "
                                  f"got {values}")
-        for name in ("balances", "couplings"):
-            if not getattr(self, name) or min(getattr(self, name)) <= 0:
-                raise ValueError(f"{name} must be a non-empty list of values > 0")
-        if not self.input_scalings or min(self.input_scalings) < 0:
-            raise ValueError("input_scalings must be a non-empty list of values >= 0")
-        if not self.target_rates or not all(0 < r < 1 for r in self.target_rates):
-            raise ValueError(f"target_rates must lie in (0, 1), got {self.target_rates}")
+        if not self.couplings or min(self.couplings) <= 0:
+            raise ValueError("couplings must be a non-empty list of values > 0")
         need = max(self.washout, self.k_max) + 150     # enough rows to fit and to test
         if self.task_steps < need:
             raise ValueError(f"task_steps must be >= max(washout, k_max) + 150 = {need}, "

@@ -24,6 +24,7 @@ __all__ = [
     "ADAPTATIONS",
     "AdaptStepsParams",
     "AdaptationParams",
+    "BalanceGridParams",
     "BalanceParams",
     "BatchParams",
     "HomeostasisParams",
@@ -275,6 +276,31 @@ class BatchParams(ParamGroup):
     # Reservoirs in one batch; the AL-RNN's ``batch_size`` (training windows) is another
     # quantity.
     batch_size = param.Integer(16, bounds=(1, None), doc="Reservoirs simulated together.")
+
+
+class BalanceGridParams(ParamGroup):
+    """The grid of a balance study: global balances beta, input scalings sigma_in and target
+    rates rho of the adaptive conditions (Srinivasan, Plenz & Girvan 2025)."""
+
+    balances = param.List([0.5 + 0.125 * i for i in range(16)], item_type=float,
+                          doc="Global balances beta of the globally tuned networks.")
+    input_scalings = param.List([0.25, 0.5, 1.0, 2.0], item_type=float,
+                                doc="Input scalings sigma_in.")
+    target_rates = param.List([0.3, 0.5, 0.7], item_type=float,
+                              doc="Target rates rho of the adaptive conditions (means of the "
+                                  "heterogeneous Beta targets).")
+
+    def validate(self) -> None:
+        super().validate()
+        for name in ("balances", "input_scalings", "target_rates"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} must be a non-empty list")
+        if min(self.balances) <= 0:
+            raise ValueError(f"balances must be > 0, got {self.balances}")
+        if min(self.input_scalings) < 0:
+            raise ValueError(f"input_scalings must be >= 0, got {self.input_scalings}")
+        if not all(0 < r < 1 for r in self.target_rates):
+            raise ValueError(f"target_rates must lie in (0, 1), got {self.target_rates}")
 
 
 #: Plasticity conditions of the spiking reservoir: none, homogeneous or heterogeneous

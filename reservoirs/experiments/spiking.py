@@ -196,6 +196,8 @@ class SpikingBalanceExperiment(_SpikingExperiment):
 
     g_values = param.List([2.0, 3.0, 4.0, 5.56, 8.0], item_type=(int, float), bounds=(1, None),
                           doc="Inhibitory strengths g = w_inh / w_exc to sweep.")
+    # iSTDP conditions of the spiking network (none, homogeneous, heterogeneous); the rate
+    # balance map's ``conditions`` are another set (global, homogeneous, heterogeneous).
     conditions = param.List(list(CONDITIONS), item_type=str, bounds=(1, None),
                             doc="Subset of none, homogeneous, heterogeneous.")
 

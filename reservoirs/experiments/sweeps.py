@@ -15,6 +15,7 @@ from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_
 
 from ..params import (
     AdaptStepsParams,
+    BalanceGridParams,
     BatchParams,
     HomeostasisParams,
     NetworkParams,
@@ -116,9 +117,10 @@ def balance_summary(balances, mc, narma, excitatory_below=0.8):
     return out
 
 
-@defaults(n_seeds=2, batch_size=24)
-class AdaptationExperiment(NetworkParams, SeedsParams, HomeostasisParams, AdaptStepsParams,
-                           TaskSuiteParams, BatchParams, Experiment):
+@defaults(n_seeds=2, batch_size=24, target_rates=[0.2, 0.35, 0.5, 0.65, 0.8],
+          balances=[0.5, 0.75, 1.0, 1.25, 1.5, 2.0])
+class AdaptationExperiment(NetworkParams, SeedsParams, BalanceGridParams, HomeostasisParams,
+                           AdaptStepsParams, TaskSuiteParams, BatchParams, Experiment):
     """Adaptive vs globally tuned reservoirs over a grid of target rates and input scalings.
 
     For each seed and input scaling ``sigma_in``: the global baseline over ``balances``;
@@ -165,26 +167,7 @@ class AdaptationExperiment(NetworkParams, SeedsParams, HomeostasisParams, AdaptS
                  Figure("ei_ratio", "E/I input ratio per neuron", optional=True)),
     )
 
-    target_rates = param.List([0.2, 0.35, 0.5, 0.65, 0.8], item_type=float,
-                              doc="Target rates rho (means of the Beta targets).")
-    input_scalings = param.List([0.25, 0.5, 1.0, 2.0], item_type=float,
-                                doc="Input scalings sigma_in.")
-    balances = param.List([0.5, 0.75, 1.0, 1.25, 1.5, 2.0], item_type=float,
-                          doc="Global balances of the baseline.")
-
     METHODS = ("homogeneous", "heterogeneous", "one_step")
-
-    def validate(self):
-        super().validate()
-        for name in ("target_rates", "input_scalings", "balances"):
-            if not getattr(self, name):
-                raise ValueError(f"{name} must not be empty")
-        if not all(0 < r < 1 for r in self.target_rates):
-            raise ValueError(f"target_rates must lie in (0, 1), got {self.target_rates}")
-        if not all(s >= 0 for s in self.input_scalings):
-            raise ValueError(f"input_scalings must be >= 0, got {self.input_scalings}")
-        if not all(b > 0 for b in self.balances):
-            raise ValueError(f"balances must be > 0, got {self.balances}")
 
     def _tasks(self, seed):
         rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
