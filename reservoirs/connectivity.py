@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from workbench.validation import (
+    check_array,
     check_choice,
     check_int,
     check_positive,
@@ -27,9 +28,11 @@ __all__ = [
     "dale_matrices",
     "draw_magnitudes",
     "fixed_split_edges",
+    "given_input_weights",
     "graph_edges",
     "graph_matrices",
     "input_matrix",
+    "magnitude_matrices",
     "mean_weights",
 ]
 
@@ -295,3 +298,71 @@ def graph_matrices(graph, strength, weight_cv, rng):
     magnitudes = np.abs(magnitudes)
     a_e, a_i = dale_matrices(pre, post, types, magnitudes)
     return types, a_e, a_i
+
+
+def _check_magnitudes(matrix, name):
+    m = sp.csr_matrix(matrix, dtype=float) if sp.issparse(matrix) else \
+        sp.csr_matrix(check_array(matrix, name, ndim=2))
+    if m.shape[0] != m.shape[1]:
+        raise ValueError(f"{name} must be square, got {m.shape}")
+    if m.nnz and (not np.all(np.isfinite(m.data)) or m.data.min() < 0):
+        raise ValueError(f"{name} must hold finite magnitudes >= 0")
+    return m
+
+
+def magnitude_matrices(excitatory, inhibitory, cell_types=None):
+    """Checked ``A^E, A^I`` and the cell types of user-given magnitude matrices.
+
+    Parameters
+    ----------
+    excitatory, inhibitory : sparse matrix or array_like, shape (n, n)
+        Non-negative magnitudes, row = postsynaptic neuron. Dale's law: a presynaptic neuron
+        (column) may have links in only one of them.
+    cell_types : array_like of bool, shape (n,), optional
+        True for excitatory neurons; inferred from the columns when omitted (neurons with no
+        outgoing links count as excitatory).
+
+    Returns
+    -------
+    types : ndarray of bool, shape (n,)
+    A_E, A_I : scipy.sparse.csr_matrix
+
+    Raises
+    ------
+    ValueError
+        Negative or non-finite magnitudes, mismatched shapes, a column in both matrices, or
+        ``cell_types`` contradicting the links.
+    """
+    a_e = _check_magnitudes(excitatory, "excitatory")
+    a_i = _check_magnitudes(inhibitory, "inhibitory")
+    n = a_e.shape[0]
+    if a_i.shape != (n, n):
+        raise ValueError(f"inhibitory must have shape ({n}, {n}), got {a_i.shape}")
+    has_e = np.diff(a_e.tocsc().indptr) > 0
+    has_i = np.diff(a_i.tocsc().indptr) > 0
+    if np.any(has_e & has_i):
+        j = int(np.flatnonzero(has_e & has_i)[0])
+        raise ValueError(f"Dale's law: neuron {j} has both excitatory and inhibitory outgoing "
+                         "links (excitatory and inhibitory must use disjoint columns)")
+    if cell_types is None:
+        types = ~has_i
+    else:
+        types = check_array(cell_types, "cell_types", shape=(n,), dtype=bool)
+        if np.any(has_e & ~types) or np.any(has_i & types):
+            raise ValueError("cell_types contradicts the columns of excitatory/inhibitory")
+    return types, a_e, a_i
+
+
+def given_input_weights(input_weights, n_neurons):
+    """A user-given ``W^in`` as an ``(n_neurons, d)`` array (a vector is one input column).
+
+    Raises
+    ------
+    ValueError
+        Not 1-D/2-D, not finite, or not ``n_neurons`` rows.
+    """
+    win = check_array(input_weights, "input_weights", ndim=(1, 2))
+    win = win[:, None] if win.ndim == 1 else win
+    if win.shape[0] != n_neurons:
+        raise ValueError(f"input_weights must have {n_neurons} rows, got {win.shape}")
+    return win

@@ -62,9 +62,11 @@ from .connectivity import (
     dale_matrices,
     draw_magnitudes,
     fixed_split_edges,
+    given_input_weights,
     graph_edges,
     graph_matrices,
     input_matrix,
+    magnitude_matrices,
 )
 from .dynamics import RateSystem
 
@@ -203,27 +205,8 @@ class EIReservoir(RateReservoir):
             Negative magnitudes, mismatched shapes, a column in both matrices, or
             ``cell_types`` contradicting the links.
         """
-        a_e = cls._check_magnitudes(excitatory, "excitatory")
-        a_i = cls._check_magnitudes(inhibitory, "inhibitory")
-        n = a_e.shape[0]
-        if a_i.shape != (n, n):
-            raise ValueError(f"inhibitory must have shape ({n}, {n}), got {a_i.shape}")
-        win = check_array(input_weights, "input_weights", ndim=(1, 2))
-        win = win[:, None] if win.ndim == 1 else win
-        if win.shape[0] != n:
-            raise ValueError(f"input_weights must have {n} rows, got {win.shape}")
-        has_e = np.diff(a_e.tocsc().indptr) > 0
-        has_i = np.diff(a_i.tocsc().indptr) > 0
-        if np.any(has_e & has_i):
-            j = int(np.flatnonzero(has_e & has_i)[0])
-            raise ValueError(f"Dale's law: neuron {j} has both excitatory and inhibitory outgoing "
-                             "links (excitatory and inhibitory must use disjoint columns)")
-        if cell_types is None:
-            types = ~has_i
-        else:
-            types = check_array(cell_types, "cell_types", shape=(n,), dtype=bool)
-            if np.any(has_e & ~types) or np.any(has_i & types):
-                raise ValueError("cell_types contradicts the columns of excitatory/inhibitory")
+        types, a_e, a_i = magnitude_matrices(excitatory, inhibitory, cell_types)
+        win = given_input_weights(input_weights, a_e.shape[0])
         self = cls.__new__(cls)
         self._ei_split = "given"
         self._setup(a_e, a_i, types, win, balance=balance, gain=gain, threshold=threshold,
@@ -263,25 +246,12 @@ class EIReservoir(RateReservoir):
             win = input_matrix(n, check_int(n_inputs, "n_inputs", 1), input_fraction,
                                input_scaling, rng)
         else:
-            win = check_array(input_weights, "input_weights", ndim=(1, 2))
-            win = win[:, None] if win.ndim == 1 else win
-            if win.shape[0] != n:
-                raise ValueError(f"input_weights must have {n} rows, got {win.shape}")
+            win = given_input_weights(input_weights, n)
         self = cls.__new__(cls)
         self._ei_split = "given"
         self._setup(a_e, a_i, types, win, balance=balance, gain=gain, threshold=threshold,
                     leak_rate=leak_rate, initial_rate=initial_rate)
         return self
-
-    @staticmethod
-    def _check_magnitudes(matrix, name):
-        m = sp.csr_matrix(matrix, dtype=float) if sp.issparse(matrix) else \
-            sp.csr_matrix(check_array(matrix, name, ndim=2))
-        if m.shape[0] != m.shape[1]:
-            raise ValueError(f"{name} must be square, got {m.shape}")
-        if m.nnz and (not np.all(np.isfinite(m.data)) or m.data.min() < 0):
-            raise ValueError(f"{name} must hold finite magnitudes >= 0")
-        return m
 
     def _setup(self, a_e, a_i, types, win, *, balance, gain, threshold, leak_rate,
                initial_rate, balance_mode="multiplicative"):
