@@ -37,6 +37,7 @@ __all__ = [
     "SeedsParams",
     "TaskLengthParams",
     "TaskSuiteParams",
+    "WashoutParams",
     "check_task_length",
 ]
 
@@ -204,11 +205,17 @@ class AdaptStepsParams(ParamGroup):
         return out
 
 
-class TaskLengthParams(ParamGroup):
+class WashoutParams(ParamGroup):
+    """The reservoir's initial transient, dropped before a linear readout is fitted."""
+
+    washout = param.Integer(200, bounds=(0, None),
+                            doc="Steps discarded (initial transient) before the readout's window.")
+
+
+class TaskLengthParams(WashoutParams):
     """Delays and washout of the memory-capacity readout (shared by one-task and suites)."""
 
     k_max = param.Integer(100, bounds=(1, None), doc="Largest MC delay.")
-    washout = param.Integer(200, bounds=(0, None), doc="Steps discarded before the readout.")
 
 
 class MemoryTaskParams(TaskLengthParams):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 import param
 
-from workbench.experiment import Experiment, record_warning
+from workbench.experiment import Experiment, defaults, record_warning
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs, write_coordinate
 
-from ..params import AdaptationParams, BalanceParams, NetworkParams
+from ..params import AdaptationParams, BalanceParams, NetworkParams, WashoutParams
 
 __all__ = ["LorenzForecastExperiment"]
 
 
-class LorenzForecastExperiment(NetworkParams, BalanceParams, AdaptationParams, Experiment):
+@defaults(washout=500)
+class LorenzForecastExperiment(NetworkParams, BalanceParams, AdaptationParams, WashoutParams, Experiment):
     """Lorenz-63 one-step prediction and closed-loop generation (D_stsp, D_H).
 
     Uses the stored dataset ``run.store.dataset("lorenz63", lorenz63, n_steps=data_steps,
@@ -43,8 +44,6 @@ class LorenzForecastExperiment(NetworkParams, BalanceParams, AdaptationParams, E
     n_train = param.Integer(5000, bounds=(20, None), doc="Teacher-forced training steps.")
     n_test = param.Integer(1000, bounds=(10, None), doc="Teacher-forced test steps.")
     n_generate = param.Integer(5000, bounds=(10, None), doc="Closed-loop steps.")
-    # Steps before the readout's training window (the memory task's washout is another).
-    washout = param.Integer(500, bounds=(0, None), doc="Steps discarded before training.")
 
     def validate(self):
         super().validate()
