@@ -34,6 +34,7 @@ class LorenzForecastExperiment(NetworkParams, BalanceParams, AdaptationParams, W
         figures=(Figure("attractor", "True and generated attractors"),),
     )
 
+    # Which reservoir forecasts (the benchmark runs' ``model`` names a registered benchmark model).
     model = param.Selector(objects=["ei", "esn"], default="ei",
                            doc="E/I reservoir or the tanh echo-state baseline.")
     spectral_radius = param.Number(0.9, bounds=(0.0, None), inclusive_bounds=(False, True),

@@ -44,6 +44,7 @@ class BenchmarkRun(Experiment):
 
     kind: ClassVar[str] = ""
 
+    # A registered benchmark model's name (the reservoir forecast's ``model`` picks ei or esn).
     model = param.String(default="", doc="Registered benchmark model (workbench.benchmark_models).")
     dataset = param.String(default="lorenz63",
                            doc="Built-in dataset (lorenz63, rossler, ecg, fmri) or "
