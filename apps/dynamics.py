@@ -23,7 +23,7 @@ from .components import metrics_frame, run_figures
 from .jobs import Job, describe_error
 from .plots import attractor_3d, attractor_figures, curves_figure, transition_graph_figure
 from .results import first_array, first_metric
-from .runner import ExperimentRunner, RunnerControls
+from .runner import ExperimentRunner, RunnerControls, StoreContext
 from .uploads import DataFolder, read_series
 
 __all__ = ["DynamicsPage", "DynamicsState", "read_series"]
@@ -49,16 +49,15 @@ GENERATED = ("generated",)
 FORECAST_SYSTEMS = ("lorenz63",)
 
 
-class DynamicsState(param.Parameterized):
+class DynamicsState(StoreContext):
     """State of the Lorenz / Rössler page (no widgets)."""
 
     system = param.Selector(default="lorenz63", objects=list(TRAIN_KINDS), doc="System to reconstruct.")
-    store = param.ClassSelector(class_=Store, doc="The store runs go to.")
-    registry = param.Dict(default=None, allow_None=True, doc="{kind: class}; default the installed registry.")
     upload_path = param.String(default=None, allow_None=True, constant=True,
                                doc="Where the uploaded series was saved (.npy).")
     train = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="AL-RNN training.")
     forecast = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="Reservoir forecast.")
+    # the ground-truth runner (``alrnn``'s ``data`` parameter is a file path)
     data = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="Ground-truth generator.")
 
     def __init__(self, upload_dir: str | None = None, client: str | None = None, data_dir=None, **params):

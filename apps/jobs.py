@@ -280,6 +280,7 @@ class Job(param.Parameterized):
         client, else the job alone).
     """
 
+    # the job's state (the Runs page's ``status`` is a filter)
     status = param.Selector(default="idle", objects=["idle", "running", "complete", "failed", "cancelled"],
                             constant=True, doc="Where the job stands.")
     progress = param.Number(default=0.0, bounds=(0.0, 1.0), constant=True, doc="Fraction done.")

@@ -20,7 +20,7 @@ from .components import metrics_frame, run_figures
 from .jobs import Job
 from .plots import curves_figure, raster_figure
 from .results import first_metric, metric_curve, run_curve
-from .runner import ExperimentRunner, RunnerControls
+from .runner import ExperimentRunner, RunnerControls, StoreContext
 
 __all__ = ["MemoryPage", "MemoryState"]
 
@@ -40,12 +40,11 @@ BALANCE = {"rate": "balance", "spiking": "g"}
 SWEEP_X = ("balances", "g")
 SWEEP_Y = ("mc",)
 
-class MemoryState(param.Parameterized):
+class MemoryState(StoreContext):
     """State of the memory-capacity page (no widgets)."""
 
+    # which page model is shown (not the forecast's reservoir kind nor a benchmark model)
     model = param.Selector(default="rate", objects=list(KINDS), doc="Rate or spiking E/I reservoir.")
-    store = param.ClassSelector(class_=Store, doc="The store runs go to.")
-    registry = param.Dict(default=None, allow_None=True, doc="{kind: class}; default the installed registry.")
     compare = param.ListSelector(default=[], objects=[], doc="Earlier runs overlaid on the MC(k) plot.")
     runner = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The MC experiment.")
     sweep = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The β-sweep experiment.")

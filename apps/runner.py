@@ -28,17 +28,24 @@ def missing_message(kind: str, registry: dict) -> str:
             f"(its package is missing or failed to load). Available experiments: {known}.")
 
 
-class ExperimentRunner(param.Parameterized):
-    """Page state: a configured experiment of one registered ``kind`` and its job."""
+class StoreContext(param.Parameterized):
+    """What every page's state works on: the store and the registered experiments."""
 
-    kind = param.String(default="", doc="Registry name of the experiment.")
     store = param.ClassSelector(class_=Store, doc="Where runs are written and read.")
     registry = param.Dict(default=None, allow_None=True,
                           doc="{kind: Experiment subclass}; default workbench.registry.experiments().")
+
+
+class ExperimentRunner(StoreContext):
+    """Page state: a configured experiment of one registered ``kind`` and its job."""
+
+    # the experiment this runner runs (the Runs page's ``kind`` is a filter of the table)
+    kind = param.String(default="", doc="Registry name of the experiment.")
     experiment = param.ClassSelector(class_=Experiment, default=None, allow_None=True, constant=True,
                                      doc="The configured experiment (None when the kind is missing).")
     unavailable = param.String(default="", constant=True,
                                doc="Why the experiment cannot run (empty if it can).")
+    # this runner's job (the Runs page has its own, for re-runs)
     job = param.ClassSelector(class_=Job, constant=True, doc="The background run.")
     check = param.Callable(default=None, allow_None=True,
                            doc="Called before a run starts; raises ValueError when the page is not ready.")

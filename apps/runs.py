@@ -35,7 +35,7 @@ from .components import (
 from .jobs import Job, describe_error
 from .plots import curves_figure, decimate
 from .provenance import run_command, run_toml
-from .runner import missing_message
+from .runner import StoreContext, missing_message
 
 __all__ = ["RunsPage", "RunsState"]
 
@@ -49,16 +49,15 @@ MAX_PLOT_POINTS = 100_000
 MAX_COMPARED = 6
 
 
-class RunsState(param.Parameterized):
+class RunsState(StoreContext):
     """State of the runs page: filters, the selected run and the actions on it."""
 
-    store = param.ClassSelector(class_=Store, doc="The store shown.")
-    registry = param.Dict(default=None, allow_None=True, doc="{kind: class}; default the installed registry.")
+    # filters of the table (a runner's ``kind`` is the experiment it runs, a job's ``status`` its state)
     kind = param.Selector(default="all", objects=["all"], doc="Only runs of this experiment kind.")
     status = param.Selector(default="all", objects=STATUSES, doc="Only runs with this status.")
     search = param.String(default="", doc="Only runs whose id contains this text (e.g. a date 20250131).")
     selected = param.List(default=[], item_type=str, doc="Ids of the selected runs (the first is opened).")
-    job = param.ClassSelector(class_=Job, constant=True, doc="Background re-run.")
+    job = param.ClassSelector(class_=Job, constant=True, doc="Background re-run.")  # the page's own job
 
     def __init__(self, client: str | None = None, **params):
         if isinstance(params.get("selected"), str):

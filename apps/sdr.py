@@ -36,6 +36,7 @@ class DendritesState(SDRParams, MonteCarloParams):
     second), ``n_samples`` is :class:`dendrites.params.MonteCarloParams`.
     """
 
+    # the page's simulation seed (no run is stored, so not an Experiment's run seed)
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the Monte-Carlo simulation.")
 
     monte_carlo = param.Dict(default=None, allow_None=True, constant=True,
