@@ -82,6 +82,23 @@ def _merge(defaults: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, A
     return out
 
 
+
+def _write_partial(path: str, data: bytes) -> str:
+    """Write ``data`` to a new temporary file beside ``path`` (``*.partial``) and return its name.
+
+    Readers and listings ignore ``*.partial`` files; the caller renames or links it into place.
+    A failed write removes the temporary file.
+    """
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{uuid.uuid4().hex}.partial"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return tmp
+
 class Backend:
     """The store's root on a file system, with the few object operations the store needs.
 
@@ -200,11 +217,8 @@ class Backend:
         """Write ``key`` whole; readers never see a partial object."""
         path = self.path(key)
         if self.is_local:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{uuid.uuid4().hex}.partial"
+            tmp = _write_partial(path, data)
             try:
-                with open(tmp, "wb") as fh:
-                    fh.write(data)
                 os.replace(tmp, path)
             except BaseException:
                 _unlink(tmp)
@@ -216,11 +230,8 @@ class Backend:
         """Write ``key`` only if it does not exist yet (atomically); whether it was written."""
         path = self.path(key)
         if self.is_local:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{uuid.uuid4().hex}.partial"
+            tmp = _write_partial(path, data)
             try:
-                with open(tmp, "wb") as fh:
-                    fh.write(data)
                 os.link(tmp, path)
                 return True
             except FileExistsError:
