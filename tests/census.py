@@ -88,9 +88,7 @@ OVERRIDES: dict[str, str] = {
     "tests/alrnn/test_claims.py::test_score_claims_are_inclusive_upper_bounds": "truth",
     "tests/alrnn/test_claims.py::test_p_threshold_claim": "truth",
     # the claims' parameters must pass the experiments' validation
-    "tests/reservoirs/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
-    "tests/dendrites/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
-    "tests/alrnn/test_claims.py::test_claim_parameters_validate_against_their_experiment": "validation",
+    "tests/workbench/test_reproduce.py::test_claim_parameters_validate_against_their_experiment": "validation",
     # bookkeeping: each registered experiment has a re-derivation test file naming it
     "tests/test_rederive_coverage.py::test_registered_experiment_has_a_rederivation_test": "smoke",
     # failure path of the CI guard (a skip must fail under CI=true)

@@ -10,7 +10,6 @@ import statistics
 import pytest
 
 from alrnn.claims import CLAIMS
-from workbench.registry import get_experiment
 from workbench.reproduce import claims
 
 BY_ID = {c.id: c for c in CLAIMS}
@@ -75,13 +74,3 @@ def test_p_threshold_claim(fixture_run):
         value, ok = claim.evaluate(fixture_run(claim.experiment, metrics=metrics))
         assert ok is expected, smallest
         assert value == f"smallest P meeting the targets: {smallest}"
-
-
-@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
-def test_claim_parameters_validate_against_their_experiment(claim):
-    cls = get_experiment(claim.experiment)
-    for params in (claim.params, claim.quick_params):
-        if params is not None:
-            exp = cls.from_config(dict(params))
-            for name, value in params.items():
-                assert exp.to_params()[name] == value

@@ -10,7 +10,6 @@ import pytest
 
 from dendrites import theory
 from dendrites.claims import CLAIMS
-from workbench.registry import get_experiment
 from workbench.reproduce import claims
 
 BY_ID = {c.id: c for c in CLAIMS}
@@ -81,13 +80,3 @@ def test_detector_claim_counts_agreeing_pairs(fixture_run):
         "capacity_max_abs_diff": 3, "capacity_simulated": {"8,16": 10, "10,20": 14, "12,24": 20},
         "capacity_theory": {"8,16": 10, "10,20": 17, "12,24": 20}})
     assert claim.evaluate(run) == ("simulated = theory in 2/3 (θ, s) pairs; max |Δ| = 3 patterns", None)
-
-
-@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
-def test_claim_parameters_validate_against_their_experiment(claim):
-    cls = get_experiment(claim.experiment)
-    for params in (claim.params, claim.quick_params):
-        if params is not None:
-            exp = cls.from_config(dict(params))
-            for name, value in params.items():
-                assert exp.to_params()[name] == value

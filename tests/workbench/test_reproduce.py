@@ -76,3 +76,16 @@ def test_claims_below_their_budget_are_shown_but_not_judged(memory_store, tmp_pa
     assert full.verdict == "reproduced"
     with pytest.raises(ValueError, match="min_budget"):
         dataclasses.replace(full_only, min_budget="tiny")
+
+
+@pytest.mark.parametrize("claim", rep.claims(), ids=lambda c: c.id)
+def test_claim_parameters_validate_against_their_experiment(claim):
+    """Every registered claim's (full and quick) parameters are accepted by its experiment unchanged."""
+    from workbench.registry import get_experiment
+
+    cls = get_experiment(claim.experiment)
+    for params in (claim.params, claim.quick_params):
+        if params is not None:
+            exp = cls.from_config(dict(params))
+            for name, value in params.items():
+                assert exp.to_params()[name] == (list(value) if isinstance(value, tuple) else value)
