@@ -155,11 +155,13 @@ def plan(models: Sequence[str] | None = None, datasets: Sequence[str] | None = N
         seed_values = sorted({int(s) for s in seeds})
         if not seed_values or min(seed_values) < 0:
             raise ValueError("seeds must be a non-empty set of integers >= 0")
+    # Seed-major order: a benchmark stopped part-way leaves every (model, dataset) cell with
+    # the same seeds done, so its partial leaderboard compares like with like.
     points = []
-    for name in names:
-        cls = run_class(name)
-        for ds in dsets:
-            for seed in seed_values:
+    for seed in seed_values:
+        for name in names:
+            cls = run_class(name)
+            for ds in dsets:
                 exp = cls(model=name, dataset=ds.spec, seed=seed, quick=bool(quick))
                 points.append(SweepPoint(cls.kind, exp.to_params(),
                                          {"model": name, "dataset": ds.name, "seed": seed}))

@@ -20,6 +20,8 @@ def test_points_are_one_per_model_dataset_seed(plugins, rotation_files):
     assert len(points) == 6 and [d.name for d in dsets] == ["rot"]
     assert {p.kind for p in points} == {"benchmark.rotation", "benchmark.quadratic"}
     assert set(points[0].params) == {"model", "dataset", "seed", "quick"}
+    # seed-major: a benchmark stopped part-way has the same seeds in every cell
+    assert [p.grid_values["seed"] for p in points] == [0, 0, 1, 1, 2, 2]
 
 
 def test_run_classes_travel_by_reference():
