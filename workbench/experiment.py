@@ -36,6 +36,7 @@ __all__ = [
     "Experiment",
     "record_warning",
     "ParamGroup",
+    "SeedParams",
     "SeedsCount",
     "Progress",
     "ResourceError",
@@ -299,7 +300,13 @@ def _jsonable(value):
     return value
 
 
-class Experiment(ParamGroup):
+class SeedParams(ParamGroup):
+    """The seed of every random number a computation draws (runs, app pages), declared once."""
+
+    seed = param.Integer(default=0, bounds=(0, None), doc="Seed of every random number used by the run.")
+
+
+class Experiment(SeedParams):
     """Base class of every registered experiment.
 
     Subclasses declare parameters as ``param`` class attributes and implement
@@ -317,8 +324,6 @@ class Experiment(ParamGroup):
     #: What a run writes (:class:`workbench.outputs.Outputs`); every registered experiment
     #: declares it.
     outputs: ClassVar[Any] = None
-
-    seed = param.Integer(default=0, bounds=(0, None), doc="Seed of every random number used by the run.")
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
