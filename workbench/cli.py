@@ -414,8 +414,12 @@ def reproduce_cmd(quick, only, out_dir, scheduler, workers, no_resume, store_pat
               help="Re-run (model, dataset, seed) runs already complete in the store.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for leaderboard.md, leaderboard.html and figures/.")
+@click.option("--report-only", is_flag=True,
+              help="Run nothing: the leaderboard of the runs already in the store "
+                   "(points not run are counted).")
 @store_option
-def benchmark_cmd(models, datasets, seeds, quick, data, scheduler, workers, no_resume, out_dir, store_path):
+def benchmark_cmd(models, datasets, seeds, quick, data, scheduler, workers, no_resume, out_dir, report_only,
+                  store_path):
     """Score every model on the same data with the same protocol; print the leaderboard."""
     from tqdm.auto import tqdm
 
@@ -433,7 +437,7 @@ def benchmark_cmd(models, datasets, seeds, quick, data, scheduler, workers, no_r
         _fail(str(exc))
     for ds in dsets:
         click.echo(f"{ds.name}: " + ", ".join(f"{k} {v}" for k, v in ds.protocol().items() if k != "dataset"))
-    store = _open_store(store_path)
+    store = _open_store(store_path, must_exist=report_only)
     bar = tqdm(total=len(points), desc="benchmark", unit="run", disable=None)
 
     def progress(counts):
@@ -444,14 +448,20 @@ def benchmark_cmd(models, datasets, seeds, quick, data, scheduler, workers, no_r
     try:
         result = benchmark(split(models), split(datasets), seeds, quick=quick, data=data, store=store,
                            scheduler=scheduler, workers=workers, resume=not no_resume, out=out_dir,
-                           progress=progress, command=" ".join(["workbench"] + sys.argv[1:]))
+                           progress=progress, command=" ".join(["workbench"] + sys.argv[1:]),
+                           run=not report_only)
     finally:
         bar.close()
     click.echo(leaderboard_text(result.leaderboard))
-    failed = int((result.runs["status"] != "complete").sum())
-    click.echo(f"{len(result.runs)} runs: {len(result.runs) - failed} complete "
-               f"({int(result.runs['skipped'].sum())} already in the store), {failed} failed; "
-               f"wall time {result.wall_seconds:.0f} s")
+    status = result.runs["status"]
+    complete, missing = int((status == "complete").sum()), int((status == "missing").sum())
+    if report_only:
+        click.echo(f"{len(result.runs)} planned runs: {complete} complete, "
+                   f"{len(result.runs) - complete - missing} failed, {missing} not run (nothing was run now)")
+    else:
+        click.echo(f"{len(result.runs)} runs: {complete} complete "
+                   f"({int(result.runs['skipped'].sum())} already in the store), "
+                   f"{len(result.runs) - complete} failed; wall time {result.wall_seconds:.0f} s")
     for path in result.report.values():
         click.echo(f"wrote {path}")
 

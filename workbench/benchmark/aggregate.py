@@ -3,7 +3,7 @@
 A score is read against the dataset's data floor (training vs test series, same metrics):
 ``frac_2x_floor`` is the share of scored seeds whose D_stsp is at most twice the floor and
 ``frac_2x_floor_dh`` the same for D_H. Failed runs (training diverged, errors) are counted,
-never scored.
+never scored; points not run yet (status ``missing``) are counted apart.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per (model, dataset), sorted by dataset then mean D_stsp: ``seeds`` (complete),
-        ``failed``, ``<score>_mean``/``_sem``/``_median`` for D_stsp, D_H, PE(n), ``diverged``
+        ``failed``, ``missing`` (not run yet: a report made with ``run=False``),
+        ``<score>_mean``/``_sem``/``_median`` for D_stsp, D_H, PE(n), ``diverged``
         (seeds whose free run left the finite numbers), ``frac_2x_floor``,
         ``frac_2x_floor_dh``, ``floor_d_stsp``, ``floor_d_h``, ``n_parameters``,
         ``train_seconds`` (mean), ``seeds_per_hour`` (one worker, training plus evaluation),
@@ -58,8 +59,9 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(rows)
     for (model, dataset), group in runs.groupby(["model", "dataset"], sort=False):
         ok = group[group["status"] == "complete"]
+        missing = int((group["status"] == "missing").sum())
         row = {"model": model, "dataset": dataset, "seeds": int(len(ok)),
-               "failed": int(len(group) - len(ok))}
+               "failed": int(len(group) - len(ok) - missing), "missing": missing}
         for score in SCORES:
             mean, sem, med = mean_sem(_col(ok, score))
             row.update({f"{score}_mean": mean, f"{score}_sem": sem, f"{score}_median": med})

@@ -41,6 +41,8 @@ def leaderboard_rows(board: pd.DataFrame, dataset: str) -> list[list[str]]:
     rows = []
     for _, r in board[board["dataset"] == dataset].iterrows():
         seeds = f"{r['seeds']}" + (f" (+{r['failed']} failed)" if r["failed"] else "")
+        if r.get("missing", 0):
+            seeds += f", {r['missing']} not run"
         if r.get("diverged", 0):
             seeds += f", {r['diverged']} diverged"
         frac = "–" if not math.isfinite(r["frac_2x_floor"]) else \
@@ -149,7 +151,7 @@ def _attractor_figure(board, dataset, store, train, path: Path) -> bool:
 
 
 def write_report(board: pd.DataFrame, runs: pd.DataFrame, datasets, store, out, *, quick: bool,
-                 wall_seconds: float, command: str | None = None) -> dict:
+                 wall_seconds: float | None, command: str | None = None) -> dict:
     """Write ``leaderboard.md``, ``leaderboard.html`` and ``figures/*.png`` into ``out``.
 
     Returns
@@ -166,15 +168,21 @@ def write_report(board: pd.DataFrame, runs: pd.DataFrame, datasets, store, out, 
     if command:
         md.append(f"Command: `{command}`  ")
     reused = int(runs["skipped"].sum()) if "skipped" in runs else 0
-    reuse = (f" {reused} of them were already complete in the store and were reused, not re-run."
-             if reused else "")
-    md += [f"Runs: {len(runs)} ({n_seeds} seeds per model and dataset); wall time {wall_seconds:.0f} s "
-           f"(this machine, shared).{reuse}", "",
+    missing = int((runs["status"] == "missing").sum()) if len(runs) else 0
+    if wall_seconds is None:
+        done = len(runs) - missing
+        timing = (f"made from the runs in the store, none run now: {done} of {len(runs)} planned runs "
+                  f"exist" + (f", {missing} not run (the benchmark is incomplete)" if missing else ""))
+    else:
+        reuse = (f" {reused} of them were already complete in the store and were reused, not re-run."
+                 if reused else "")
+        timing = f"wall time {wall_seconds:.0f} s (this machine, shared).{reuse}"
+    md += [f"Runs: {len(runs)} ({n_seeds} seeds per model and dataset); {timing}", "",
            "Scores: mean ± SEM over seeds (median). Lower is better. ≤2× floor: share of seeds "
            "within twice the data floor (training vs test series, same metrics).", ""]
     page = [f"<h1>Benchmark leaderboard — {html.escape(label)}</h1>",
             f"<p>{html.escape(md[2] if command else '')}</p>" if command else "",
-            f"<p>Runs: {len(runs)}; wall time {wall_seconds:.0f} s. Scores: mean ± SEM over seeds "
+            f"<p>Runs: {len(runs)}; {html.escape(timing)} Scores: mean ± SEM over seeds "
             "(median); lower is better.</p>"]
     for ds in datasets:
         if ds.name not in set(board.get("dataset", [])):
@@ -198,7 +206,7 @@ def write_report(board: pd.DataFrame, runs: pd.DataFrame, datasets, store, out, 
             md.append(f"![median-seed free runs]({att_png.relative_to(out)})")
             page.append(f'<img src="{att_png.relative_to(out)}" style="max-width:100%">')
         md.append("")
-    failed = runs[runs["status"] != "complete"]
+    failed = runs[runs["status"] == "failed"]
     if len(failed):
         md += ["## Failed runs (not scored)", ""]
         md += [f"- {r.model} / {r.dataset} / seed {r.seed}: {r.error}" for r in failed.itertuples()]

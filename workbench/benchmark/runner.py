@@ -13,6 +13,7 @@ in the store are skipped (a second call runs nothing new).
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -30,7 +31,7 @@ from .evaluate import evaluate
 from .models import get_model
 from .models import models as registered_models
 
-__all__ = ["BenchmarkResult", "BenchmarkRun", "benchmark", "plan", "run_class"]
+__all__ = ["BenchmarkResult", "BenchmarkRun", "benchmark", "plan", "run_class", "stored_results"]
 
 _MODEL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CLASSES: dict[str, type] = {}
@@ -130,6 +131,33 @@ def _dataset_list(datasets: Iterable[str] | None, data: Iterable[str]) -> list[D
     return out + user
 
 
+def stored_results(points: Sequence[SweepPoint], store: Store) -> list[dict]:
+    """What the store holds for each point, running nothing: one result dict per point.
+
+    A complete run is preferred; else the newest failed run gives ``failed`` with its error;
+    else the point is ``missing`` (``run_id`` None). Damaged runs are ignored.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for kind in {p.kind for p in points}:
+        for rec in sorted(store.runs(kind=kind), key=lambda r: (r.created, r.id)):
+            if rec.status not in ("complete", "failed"):
+                continue
+            key = json.dumps(rec.params, sort_keys=True)
+            old = found.get(kind, {}).get(key)
+            if old is None or old.status != "complete":
+                found.setdefault(kind, {})[key] = rec
+    out = []
+    for point in points:
+        rec = found.get(point.kind, {}).get(point.key)
+        if rec is None:
+            out.append({"run_id": None, "status": "missing", "error": "no run in the store",
+                        "metrics": {}, "skipped": True})
+        else:
+            out.append({"run_id": rec.id, "status": rec.status, "error": rec.error,
+                        "metrics": rec.metrics if rec.status == "complete" else {}, "skipped": True})
+    return out
+
+
 def plan(models: Sequence[str] | None = None, datasets: Sequence[str] | None = None,
          seeds: int | Iterable[int] = 2, *, quick: bool = False,
          data: Iterable[str] = ()) -> tuple[list[SweepPoint], list[Dataset]]:
@@ -196,7 +224,7 @@ def benchmark(models: Sequence[str] | None = None, datasets: Sequence[str] | Non
               store: Store | str | None = None, scheduler: str | None = None,
               workers: int | None = None, resume: bool = True, out: str | None = None,
               progress: Callable[[dict], None] | None = None, client=None,
-              command: str | None = None) -> BenchmarkResult:
+              command: str | None = None, run: bool = True) -> BenchmarkResult:
     """Score ``models`` × ``datasets`` × ``seeds`` with the one protocol; optionally report.
 
     Parameters
@@ -223,6 +251,10 @@ def benchmark(models: Sequence[str] | None = None, datasets: Sequence[str] | Non
         ``progress({"done", "failed", "running", "skipped", "total"})``.
     command : str, optional
         The command line shown in the report.
+    run : bool, default True
+        False: run nothing, report the runs already in the store (a point with no run has
+        status ``missing``, a point whose newest run failed ``failed``), e.g. for the
+        leaderboard of a benchmark still running or stopped part-way.
 
     Raises
     ------
@@ -238,8 +270,11 @@ def benchmark(models: Sequence[str] | None = None, datasets: Sequence[str] | Non
     start = time.perf_counter()
     extra = {p.kind: run_class(p.params["model"]) for p in points}
     tags = {"benchmark": time.strftime("%Y%m%dT%H%M%S")}
-    results = run_points(points, store, scheduler=scheduler, workers=workers, resume=resume,
-                         tags=tags, progress=progress, client=client, experiments=extra)
+    if run:
+        results = run_points(points, store, scheduler=scheduler, workers=workers, resume=resume,
+                             tags=tags, progress=progress, client=client, experiments=extra)
+    else:
+        results = stored_results(points, store)
     wall = time.perf_counter() - start
     rows = []
     for point, res in zip(points, results):
@@ -254,7 +289,7 @@ def benchmark(models: Sequence[str] | None = None, datasets: Sequence[str] | Non
     if out is not None:
         from .report import write_report
 
-        report = write_report(board, runs, dsets, store, out, quick=quick, wall_seconds=wall,
+        report = write_report(board, runs, dsets, store, out, quick=quick, wall_seconds=wall if run else None,
                               command=command)
     return BenchmarkResult(runs=runs, leaderboard=board, datasets=dsets, report=report,
                            wall_seconds=wall)

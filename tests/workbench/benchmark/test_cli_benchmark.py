@@ -47,3 +47,16 @@ def test_benchmark_command_writes_runs_and_report_then_resumes(tmp_path, plugins
     second = _run(args, plugins)
     assert second.returncode == 0, second.stderr
     assert "4 runs: 4 complete (4 already in the store)" in second.stdout
+    mtime = {p: p.stat().st_mtime_ns for p in store.rglob("*")}
+    report = _run([*args[:-4], "--seeds", "3", "--store", str(store), "--out", str(out / "partial"),
+                   "--report-only"], plugins)
+    assert report.returncode == 0, report.stderr
+    assert "6 planned runs: 4 complete, 0 failed, 2 not run (nothing was run now)" in report.stdout
+    assert {p: p.stat().st_mtime_ns for p in store.rglob("*")} == mtime      # the store untouched
+
+
+def test_report_only_needs_an_existing_store(tmp_path):
+    proc = _run(["--models", "sindy", "--datasets", "lorenz63", "--report-only",
+                 "--store", str(tmp_path / "none.zarr")])
+    assert proc.returncode == 2 and proc.stderr.strip().startswith("error:"), proc.stderr
+    assert not (tmp_path / "none.zarr").exists()

@@ -61,6 +61,28 @@ def test_benchmark_stores_scores_and_resumes(plugins, rotation_files, memory_sto
     assert list(more.runs["skipped"]) == [True, True, False]
 
 
+def test_report_only_runs_nothing_and_counts_the_missing_points(plugins, rotation_files, memory_store,
+                                                               tmp_path):
+    spec = f"rot={rotation_files[0]}:{rotation_files[1]}"
+    first = benchmark(["rotation", "diverging"], seeds=2, data=[spec], store=memory_store)
+    n_runs = len(memory_store.run_ids())
+    partial = benchmark(["rotation", "diverging"], seeds=3, data=[spec], store=memory_store, run=False,
+                        out=str(tmp_path / "partial"))
+    assert len(memory_store.run_ids()) == n_runs                       # nothing ran
+    runs = partial.runs.set_index(["model", "seed"])
+    assert list(runs.loc["rotation", "status"]) == ["complete", "complete", "missing"]
+    assert list(runs.loc["diverging", "status"]) == ["failed", "failed", "missing"]
+    done = first.runs.set_index(["model", "seed"])
+    assert runs.loc[("rotation", 0), "run_id"] == done.loc[("rotation", 0), "run_id"]
+    assert runs.loc[("rotation", 1), "d_stsp"] == done.loc[("rotation", 1), "d_stsp"]
+    board = partial.leaderboard.set_index("model")
+    assert board.loc["rotation", ["seeds", "failed", "missing"]].tolist() == [2, 0, 1]
+    assert board.loc["diverging", ["seeds", "failed", "missing"]].tolist() == [0, 2, 1]
+    md = (tmp_path / "partial" / "leaderboard.md").read_text()
+    assert "none run now: 4 of 6 planned runs exist, 2 not run" in md
+    assert "2 (+0 failed)" not in md and "2, 1 not run" in md
+
+
 def test_diverged_training_is_stored_failed_and_not_scored(plugins, rotation_files, memory_store):
     result = benchmark(["diverging", "rotation"], seeds=1, data=[f"rot={rotation_files[0]}"],
                        store=memory_store)
