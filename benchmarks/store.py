@@ -38,14 +38,23 @@ import zarr
 from workbench.store import Store
 
 
-def interleaved(fns, repeat):
-    """Median time of each function, calling them in turn so that all see the same disk state."""
+def interleaved(fns, repeat, cleanup=None):
+    """Median time of each function, calling them in turn so that all see the same disk state.
+
+    The order alternates between rounds (forward, then reversed) and ``cleanup()`` (untimed)
+    removes what a round wrote after an ``os.sync()``: otherwise the kernel's write-back of
+    earlier rounds' dirty pages falls on whichever function runs later.
+    """
     times = [[] for _ in fns]
-    for _ in range(repeat):
-        for i, fn in enumerate(fns):
+    for r in range(repeat):
+        order = list(enumerate(fns))
+        for i, fn in (order if r % 2 == 0 else order[::-1]):
+            os.sync()
             t0 = time.perf_counter()
             fn()
             times[i].append(time.perf_counter() - t0)
+        if cleanup is not None:
+            cleanup()
     return [float(np.median(t)) for t in times]
 
 
@@ -107,7 +116,12 @@ def local_section(base: Path, repeat: int, traj: np.ndarray, blocks: list[np.nda
         reader["trajectory"]
         reader["appended"]
 
-    t_np1, t_plain, t_write = interleaved([np_save_one, plain, store_write], repeat)
+    def remove_round():
+        for path in [*base.glob("one*.npy"), *(base / "plain.zarr").glob("t*"),
+                     *(base / "open.zarr" / "runs" / writer.id).glob("trajectory*")]:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+    t_np1, t_plain, t_write = interleaved([np_save_one, plain, store_write], repeat, remove_round)
     t_np, t_both = interleaved([np_save_both, store_both], repeat)
     t_load, t_read = interleaved([np_load, store_read], repeat)
     writer.__exit__(None, None, None)

@@ -87,11 +87,20 @@ def chunk_rows(row_shape: tuple[int, ...], dtype: np.dtype, chunk_bytes: int | N
 
 
 def chunks_for(shape: tuple[int, ...], dtype: np.dtype, chunk_bytes: int | None = None) -> tuple[int, ...]:
-    """Chunk shape for an array of ``shape``: whole rows, chunked along the first axis only."""
+    """Chunk shape for an array of ``shape``: whole rows, chunked along the first axis only.
+
+    The rows are spread evenly over the fewest chunks of at most ``chunk_bytes``, so the last
+    chunk is (almost) full: a regular zarr chunk grid pads the edge chunk to the full chunk
+    shape, and even chunks keep that padding under one row per chunk instead of up to a
+    whole chunk of zeros written, checksummed and stored for nothing.
+    """
     if not shape:
         return ()
     rows = chunk_rows(shape[1:], dtype, chunk_bytes)
-    return (max(1, min(rows, shape[0]) if shape[0] else rows),) + tuple(max(1, s) for s in shape[1:])
+    if shape[0]:
+        n_chunks = -(-shape[0] // rows)
+        rows = -(-shape[0] // n_chunks)
+    return (max(1, rows),) + tuple(max(1, s) for s in shape[1:])
 
 
 def check_dims(dims, ndim: int, name: str) -> tuple[str, ...]:
