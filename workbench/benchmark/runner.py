@@ -148,13 +148,13 @@ def stored_results(points: Sequence[SweepPoint], store: Store) -> list[dict]:
                 found.setdefault(kind, {})[key] = rec
     out = []
     for point in points:
-        rec = found.get(point.kind, {}).get(point.key)
-        if rec is None:
+        hit = found.get(point.kind, {}).get(point.key)
+        if hit is None:
             out.append({"run_id": None, "status": "missing", "error": "no run in the store",
                         "metrics": {}, "skipped": True})
         else:
-            out.append({"run_id": rec.id, "status": rec.status, "error": rec.error,
-                        "metrics": rec.metrics if rec.status == "complete" else {}, "skipped": True})
+            out.append({"run_id": hit.id, "status": hit.status, "error": hit.error,
+                        "metrics": hit.metrics if hit.status == "complete" else {}, "skipped": True})
     return out
 
 
