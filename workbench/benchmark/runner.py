@@ -146,7 +146,7 @@ def stored_results(points: Sequence[SweepPoint], store: Store) -> list[dict]:
             old = found.get(kind, {}).get(key)
             if old is None or old.status != "complete":
                 found.setdefault(kind, {})[key] = rec
-    out = []
+    out: list[dict] = []
     for point in points:
         hit = found.get(point.kind, {}).get(point.key)
         if hit is None:
