@@ -94,7 +94,7 @@ class ALRNNFamily:
         """:func:`window_loss`."""
         return window_loss(params, windows, forcing["force"], self.P, self.unroll)
 
-    def update_forcing(self, params, windows, forcing):
+    def update_forcing(self, params, windows, forcing, step):
         """Sparse teacher forcing has no adaptive part: the state is returned unchanged."""
         return forcing
 
@@ -135,14 +135,18 @@ def make_train_block(family, batch_size, seq_len, batches_per_epoch, n_epochs, p
     Each batch draws ``batch_size`` windows of ``seq_len + 1`` points with uniformly random
     starts, adds Gaussian noise of std ``noise`` (``docs/alrnn.md`` §2.2), updates the family's forcing
     state on the batch (:meth:`update_forcing`, e.g. the GTF :math:`\\alpha` estimate),
-    and takes one RAdam step with the batch's loss.
+    and takes one RAdam step with the batch's loss. The batch's index in the training
+    (``step0`` plus its index in the block) reaches :meth:`update_forcing` unbatched, so
+    a schedule keyed on it ("every k batches") stays a real branch under ``jax.vmap``
+    (a branch on a per-member counter would be evaluated on both sides for every batch).
 
     Returns
     -------
     block : callable
-        ``block(params, opt_state, forcing, key, data, lrs, noise) -> (params, opt_state,
-        forcing, epoch_losses)``: ``key`` a JAX PRNG key, ``data`` (T, N), ``lrs``
-        (n_epochs,) the learning rate of each epoch; ``epoch_losses`` (n_epochs,) is the
+        ``block(params, opt_state, forcing, key, data, lrs, noise, step0=0) -> (params,
+        opt_state, forcing, epoch_losses)``: ``key`` a JAX PRNG key, ``data`` (T, N), ``lrs``
+        (n_epochs,) the learning rate of each epoch, ``step0`` the index of the block's first
+        batch in the whole training; ``epoch_losses`` (n_epochs,) is the
         mean batch loss of each epoch (with a population: a leading axis on ``params``,
         ``opt_state``, ``forcing``, ``key`` and ``epoch_losses``).
     optimizer : optax.GradientTransformation
@@ -152,17 +156,17 @@ def make_train_block(family, batch_size, seq_len, batches_per_epoch, n_epochs, p
     B, T, bpe = batch_size, seq_len, batches_per_epoch
     loss_grad = jax.value_and_grad(family.loss)
 
-    def block(params, opt_state, forcing, key, data, lrs, noise):
+    def block(params, opt_state, forcing, key, data, lrs, noise, step0=0):
         n_start = data.shape[0] - T
 
         def one_batch(carry, inp):
             params, opt_state, forcing = carry
-            k, lr = inp
+            k, lr, step = inp
             k_start, k_noise = jax.random.split(k)
             starts = jax.random.randint(k_start, (B,), 0, n_start)
             windows = jax.vmap(lambda s: jax.lax.dynamic_slice_in_dim(data, s, T + 1))(starts)
             windows = windows + noise * jax.random.normal(k_noise, windows.shape)
-            forcing = family.update_forcing(params, windows, forcing)
+            forcing = family.update_forcing(params, windows, forcing, step)
             loss, grads = loss_grad(params, windows, forcing)
             updates, opt_state = opt.update(grads, opt_state, params)
             params = jax.tree_util.tree_map(lambda p, u: p - lr * u, params, updates)
@@ -170,12 +174,13 @@ def make_train_block(family, batch_size, seq_len, batches_per_epoch, n_epochs, p
 
         keys = jax.random.split(key, n_epochs * bpe)
         lr_steps = jnp.repeat(lrs, bpe)
+        steps = step0 + jnp.arange(n_epochs * bpe, dtype=jnp.int32)
         (params, opt_state, forcing), losses = jax.lax.scan(
-            one_batch, (params, opt_state, forcing), (keys, lr_steps))
+            one_batch, (params, opt_state, forcing), (keys, lr_steps, steps))
         return params, opt_state, forcing, losses.reshape(n_epochs, bpe).mean(axis=1)
 
     if population is not None:
-        block = jax.vmap(block, in_axes=(0, 0, 0, 0, None, None, None), axis_size=population)
+        block = jax.vmap(block, in_axes=(0, 0, 0, 0, None, None, None, None), axis_size=population)
     return jax.jit(block), opt
 
 

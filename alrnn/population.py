@@ -249,7 +249,8 @@ def train_population(data, family, config: TrainConfig, seeds: Sequence[int], *,
             lrs = jnp.asarray(lr_schedule(config, range(epoch, epoch + n)), jnp.float32)
             block_keys = keys[epoch // config.eval_every][jnp.asarray([s for s, _ in alive]),
                                                           jnp.asarray([j for _, j in alive])]
-            pending = block(params, opt_state, forcing, block_keys, data_j, lrs, noise)
+            pending = block(params, opt_state, forcing, block_keys, data_j, lrs, noise,
+                            epoch * config.batches_per_epoch)
             new_params, new_opt, new_forcing, losses = pending
             losses = np.asarray(losses)
             finite = np.isfinite(losses).all(axis=1)

@@ -357,23 +357,23 @@ class ShPLRNNFamily:
         return init_params(self.M, self.H, rng)
 
     def init_forcing(self, config: TrainConfig):
-        return {"alpha": jnp.float32(config.alpha), "count": jnp.int32(0)}
+        return {"alpha": jnp.float32(config.alpha)}
 
     def loss(self, params, windows, forcing):
         return gtf_loss(params, windows, forcing["alpha"], self.unroll)
 
-    def update_forcing(self, params, windows, forcing):
+    def update_forcing(self, params, windows, forcing, step):
+        """α re-estimated on every ``alpha_every``-th batch (``step`` counts batches from 0)."""
         if self.alpha_method == "constant":
             return forcing
-        count = forcing["count"] + 1
         alpha = forcing["alpha"]
 
         def estimate(alpha):
             est, _ = alpha_product_upper_bound(jax.lax.stop_gradient(params), windows[:, 1:])
             return jnp.where(est > alpha, est, self.alpha_decay * alpha + (1 - self.alpha_decay) * est)
 
-        alpha = jax.lax.cond(count % self.alpha_every == 0, estimate, lambda a: a, alpha)
-        return {"alpha": alpha.astype(jnp.float32), "count": count}
+        alpha = jax.lax.cond((step + 1) % self.alpha_every == 0, estimate, lambda a: a, alpha)
+        return {"alpha": alpha.astype(jnp.float32)}
 
     def observe(self, params, x0, n_steps, transient=0):
         z = jax.lax.fori_loop(0, transient, lambda _, z: step(params, z), x0)

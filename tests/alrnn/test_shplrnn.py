@@ -124,16 +124,44 @@ def test_alpha_annealing_rule():
     est = float(alpha_product_upper_bound(p, w[:, 1:])[0])
     assert 0 < est < 1
     f = fam.init_forcing(TrainConfig(alpha=0.1))
-    f = fam.update_forcing(p, w, f)                       # batch 1: no estimate
+    f = fam.update_forcing(p, w, f, 0)                    # batch 1: no estimate
     assert float(f["alpha"]) == pytest.approx(0.1)
-    f = fam.update_forcing(p, w, f)                       # batch 2: estimate larger -> taken
+    f = fam.update_forcing(p, w, f, 1)                    # batch 2: estimate larger -> taken
     assert float(f["alpha"]) == pytest.approx(max(est, 0.9 * 0.1 + 0.1 * est), rel=1e-5)
-    f = {"alpha": jnp.float32(0.99), "count": jnp.int32(1)}
-    f = fam.update_forcing(p, w, f)                       # smaller estimate -> annealed towards it
+    f = {"alpha": jnp.float32(0.99)}
+    f = fam.update_forcing(p, w, f, 3)                    # batch 4: smaller estimate -> annealed towards it
     assert float(f["alpha"]) == pytest.approx(0.9 * 0.99 + 0.1 * est, rel=1e-5)
+    assert float(fam.update_forcing(p, w, f, 4)["alpha"]) == float(f["alpha"])   # batch 5: none
     const = ShPLRNNFamily(2, 3, alpha_method="constant")
-    assert float(const.update_forcing(p, w, const.init_forcing(TrainConfig(alpha=0.3)))["alpha"]) == \
+    assert float(const.update_forcing(p, w, const.init_forcing(TrainConfig(alpha=0.3)), 1)["alpha"]) == \
         pytest.approx(0.3)
+
+
+def test_alpha_schedule_stays_a_branch_in_a_population():
+    """Under vmap the every-k-batches estimate is a real branch (the step is unbatched):
+    a population's compiled block holds a conditional, not both sides evaluated every batch."""
+    import jax
+
+    from alrnn.block import make_train_block
+
+    fam = ShPLRNNFamily(2, 3, alpha_every=5)
+    block, _ = make_train_block(fam, 4, 6, 5, 1, population=2)
+    p = {k: jnp.stack([jnp.asarray(v, jnp.float32)] * 2) for k, v in _params(M=2, H=3, seed=8).items()}
+    opt = jax.vmap(_opt_init())(p)
+    forcing = {"alpha": jnp.zeros(2, jnp.float32)}
+    keys = jax.random.split(jax.random.PRNGKey(0), 2)
+    data = jnp.asarray(np.random.default_rng(1).standard_normal((50, 2)), jnp.float32)
+    args = (p, opt, forcing, keys, data, jnp.ones(1, jnp.float32) * 1e-3, 0.0, 0)
+    hlo = block.lower(*args).as_text()
+    assert "stablehlo.case" in hlo or "mhlo.case" in hlo or "conditional" in hlo
+    out = block(*args)
+    assert out[2]["alpha"].shape == (2,) and np.all(np.asarray(out[2]["alpha"]) > 0)
+
+
+def _opt_init():
+    import optax
+
+    return optax.scale_by_radam().init
 
 
 def _lorenz_segment(n=1500):
