@@ -165,6 +165,41 @@ def reproduce(store: Store | str | None = None, *, quick: bool = False, only: li
     return out
 
 
+def model_comparison(store: Store) -> tuple[list[str], str]:
+    """The report's model comparison: the benchmark's leaderboard of the runs in ``store``.
+
+    Models are compared only under one protocol (same data, length, start and metric
+    settings), so this section shows the runs of ``workbench benchmark`` (full budgets; the
+    ``--quick`` ones, labelled, when there are no full ones) and never the claims' own
+    numbers side by side. Returns Markdown lines and an HTML fragment.
+    """
+    from .benchmark.aggregate import aggregate, stored_runs
+    from .benchmark.report import HEADER, leaderboard_rows
+
+    title = "## Model comparison under one protocol (`workbench benchmark`)"
+    runs, label = stored_runs(store, quick=False), "full budgets"
+    if runs.empty:
+        runs, label = stored_runs(store, quick=True), "QUICK budgets (reduced training, 2 seeds)"
+    if runs.empty:
+        text = ("No benchmark runs in this store. The claims above use each paper's own protocol, so "
+                "their numbers are not comparable across models; compare models with "
+                f"`workbench benchmark --store {store.path}` (see docs/benchmark/).")
+        return [title, "", text, ""], f"<h2>Model comparison</h2><p>{html.escape(text)}</p>"
+    board = aggregate(runs)
+    intro = (f"From the {len(runs)} benchmark runs in this store ({label}): every model fitted on the same "
+             "training data and scored by one protocol on the same test data; mean ± SEM over seeds "
+             "(median). The claims above use each paper's own protocol and are not compared across models.")
+    md, page = [title, "", intro, ""], [f"<h2>Model comparison</h2><p>{html.escape(intro)}</p>"]
+    for dataset in dict.fromkeys(board["dataset"]):
+        rows = leaderboard_rows(board, dataset)
+        md += [f"**{dataset}**", "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        md += ["| " + " | ".join(r) + " |" for r in rows] + [""]
+        page.append(f"<h3>{html.escape(dataset)}</h3><table><tr>" + "".join(
+            f"<th>{html.escape(h)}</th>" for h in HEADER) + "</tr>" + "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>")
+    return md, "".join(page)
+
+
 def write_report(results: list[ClaimResult], store: Store, out_dir: str | Path, *, command: str,
                  elapsed_s: float | None = None) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` (figures as PNG files beside them)."""
@@ -198,6 +233,8 @@ def write_report(results: list[ClaimResult], store: Store, out_dir: str | Path, 
             (figdir / name).write_bytes(png)
             figures.append((c, name, png))
     md.append("")
+    bench_md, bench_html = model_comparison(store)
+    md += bench_md
     for c, name, _ in figures:
         md += [f"### {c.id}: {c.statement}", "", f"![{c.id}](figures/{name})", ""]
     md_path = out / "report.md"
@@ -222,7 +259,7 @@ figure{{display:inline-block;margin:1em;max-width:560px}}img{{max-width:100%}}</
 <h1>Reproduction report</h1><p>{esc(head)}</p>
 <table><tr><th>claim</th><th>paper</th><th>statement</th><th>paper value</th><th>our value</th>
 <th>verdict</th><th>run</th></tr>
-{rows}</table>{figs}</body></html>"""
+{rows}</table>{bench_html}{figs}</body></html>"""
     html_path = out / "report.html"
     html_path.write_text(page)
     (out / "results.json").write_text(json.dumps(

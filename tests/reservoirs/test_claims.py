@@ -108,9 +108,12 @@ def test_spiking_mc_claim_without_a_static_condition_says_why(fixture_run):
 
 def test_lorenz_claim_reports_scores_without_verdict(fixture_run):
     claim = BY_ID["reservoirs.lorenz"]
-    value, ok = claim.evaluate(_run(fixture_run, claim, {"nrmse": 0.0123, "d_stsp": 3.456, "d_h": 0.2}))
+    run = fixture_run(claim.experiment, params={"n_generate": 5000},
+                      metrics={"nrmse": 0.0123, "d_stsp": 3.456, "d_h": 0.2})
+    value, ok = claim.evaluate(run)
     assert ok is None
-    assert value == "one-step NRMSE 0.012; closed loop D_stsp 3.46, D_H 0.200"
+    assert value == ("one-step NRMSE 0.012; closed loop continuing the training trajectory (5000 steps): "
+                     "D_stsp 3.46, D_H 0.200 (this protocol only; compare models in the benchmark section)")
 
 
 def _rates_run(fixture_run, rates, conditions=("none", "homogeneous", "heterogeneous"), target=5.0):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SCORES", "aggregate", "mean_sem"]
+__all__ = ["SCORES", "aggregate", "mean_sem", "stored_runs"]
 
 #: Scores aggregated over seeds, lower is better.
 SCORES = ("d_stsp", "d_h", "pe")
@@ -92,3 +92,43 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     board = pd.DataFrame(rows)
     return board.sort_values(["dataset", "d_stsp_mean"], na_position="last").reset_index(drop=True)
+
+
+def stored_runs(store, quick: bool | None = False) -> pd.DataFrame:
+    """The per-run table of every benchmark run in ``store`` (kinds ``benchmark.*``).
+
+    Parameters
+    ----------
+    store : workbench.store.Store
+    quick : bool or None, default False
+        Only full-budget runs (False), only ``--quick`` runs (True) or both (None): quick and
+        full runs are never aggregated together by the callers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``dataset`` (the name before ``=`` for user datasets), ``seed``,
+        ``quick``, ``status`` (complete or failed; running and damaged runs are left out),
+        ``run_id``, ``error`` and the numeric metrics: the input of :func:`aggregate`. When a
+        (model, dataset, seed, quick) has several runs, the newest complete one is kept.
+    """
+    rows: dict[tuple, dict] = {}
+    for rec in sorted(store.runs(), key=lambda r: (r.created, r.id)):
+        if not rec.kind.startswith("benchmark.") or rec.status not in ("complete", "failed"):
+            continue
+        p = rec.params
+        if not isinstance(p.get("dataset"), str) or not isinstance(p.get("seed"), int):
+            continue
+        if quick is not None and bool(p.get("quick")) != quick:
+            continue
+        key = (rec.kind.split(".", 1)[1], p["dataset"].split("=", 1)[0], p["seed"], bool(p.get("quick")))
+        if key in rows and rows[key]["status"] == "complete" and rec.status != "complete":
+            continue
+        row = dict(zip(("model", "dataset", "seed", "quick"), key))
+        row.update(status=rec.status, run_id=rec.id, error=rec.error)
+        if rec.status == "complete":
+            row.update({k: v for k, v in rec.metrics.items()
+                        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in row})
+        rows[key] = row
+    columns = ["model", "dataset", "seed", "quick", "status", "run_id", "error"]
+    return pd.DataFrame(list(rows.values())) if rows else pd.DataFrame(columns=columns)

@@ -33,3 +33,43 @@ def test_aggregate_reads_scores_against_the_floor():
     assert a["seeds_per_hour"] == pytest.approx(3600 / 3) and b["seeds_per_hour"] == pytest.approx(600)
     text = leaderboard_text(aggregate(runs))
     assert "data floor: D_stsp 0.12" in text and "(+1 failed)" in text
+
+
+def test_stored_runs_rebuild_the_benchmark_table_and_keep_quick_apart(plugins, rotation_files, memory_store):
+    from workbench.benchmark.aggregate import stored_runs
+    from workbench.benchmark.runner import benchmark
+
+    spec = f"rot={rotation_files[0]}:{rotation_files[1]}"
+    full = benchmark(["rotation", "diverging"], seeds=2, data=[spec], store=memory_store)
+    benchmark(["rotation"], seeds=1, data=[spec], store=memory_store, quick=True)
+    table = stored_runs(memory_store).sort_values(["model", "seed"]).reset_index(drop=True)
+    assert len(table) == 4 and set(table["dataset"]) == {"rot"} and not table["quick"].any()
+    assert list(table["status"]) == ["failed", "failed", "complete", "complete"]
+    expected = full.runs.set_index(["model", "seed"])
+    for row in table[table["status"] == "complete"].itertuples():
+        assert row.run_id == expected.loc[(row.model, row.seed), "run_id"]
+        assert row.d_stsp == expected.loc[(row.model, row.seed), "d_stsp"]
+    board = aggregate(table).set_index("model")
+    ref = full.leaderboard.set_index("model")
+    assert board.loc["rotation", "d_stsp_mean"] == ref.loc["rotation", "d_stsp_mean"]
+    assert board.loc["diverging", "failed"] == 2
+    quick = stored_runs(memory_store, quick=True)
+    assert len(quick) == 1 and quick["quick"].all()
+    assert len(stored_runs(memory_store, quick=None)) == 5
+
+
+def test_reproduction_report_compares_models_only_through_the_benchmark(plugins, rotation_files,
+                                                                       memory_store):
+    from workbench.benchmark.runner import benchmark
+    from workbench.reproduce import model_comparison
+
+    md, page = model_comparison(memory_store)
+    assert "No benchmark runs in this store" in "\n".join(md) and "workbench benchmark --store" in page
+    spec = f"rot={rotation_files[0]}:{rotation_files[1]}"
+    benchmark(["rotation", "quadratic"], seeds=2, data=[spec], store=memory_store, quick=True)
+    text = "\n".join(model_comparison(memory_store)[0])
+    assert "QUICK budgets" in text and "**rot**" in text
+    benchmark(["rotation", "quadratic"], seeds=2, data=[spec], store=memory_store)
+    text = "\n".join(model_comparison(memory_store)[0])
+    assert "From the 4 benchmark runs in this store (full budgets)" in text
+    assert text.count("| rotation |") == 1 and text.count("| quadratic |") == 1
