@@ -48,7 +48,7 @@ def _fit_to(config: TrainConfig, n_train: int) -> TrainConfig:
 
 #: Benchmark recipes of the AL-RNN per dataset: (M, P, full recipe, quick changes).
 _ALRNN = {
-    "lorenz63": (20, 2, FAST_CONFIGS["lorenz63"][1].replace(select_d_h_max=None),
+    "lorenz63": (20, 2, FAST_CONFIGS["lorenz63"][1],
                  {"epochs": 100, "population": 1, "eval_starts": 1, "eval_steps": 20_000,
                   "pe_points": 5_000}),
     "rossler": (20, 1, FAST_CONFIGS["rossler"][1],

@@ -100,21 +100,8 @@ class _Reconstruction(ModelParams, TrainingParams, DataParams, Experiment):
         return self.system
 
     def train_config(self):
-        """The :class:`alrnn.train.TrainConfig` of the parameters (``None`` entries from the preset).
-
-        The preset's D_H threshold of checkpoint selection (``select_d_h_max``) was
-        calibrated on its system's generated training series and free-run length (D_H
-        depends on the length); it is dropped (selection by D_stsp alone) for a data file,
-        another system, or another ``n_train``, ``eval_steps`` or ``eval_starts``.
-        """
-        name = self.system_key()
-        preset_name = self.preset_name()
-        preset = preset_config(preset_name)
-        config = preset.replace(**self.train_overrides())
-        calibrated = (name is not None and preset_name == name and not self.data
-                      and self.n_train == DataParams.param["n_train"].default
-                      and (config.eval_steps, config.eval_starts) == (preset.eval_steps, preset.eval_starts))
-        return config if calibrated else config.replace(select_d_h_max=None)
+        """The :class:`alrnn.train.TrainConfig` of the parameters (``None`` entries from the preset)."""
+        return preset_config(self.preset_name()).replace(**self.train_overrides())
 
     def _n_features(self):
         return _data_shape(self.data)[1] if self.data else 3

@@ -129,14 +129,11 @@ def test_reference_file_is_accepted(alrnn_reference_dir):
     assert train.shape == (80_000, 3) and test.shape == (20_000, 3) and true_fps is None
 
 
-def test_d_h_selection_threshold_only_where_calibrated():
-    # the Lorenz preset's D_H threshold holds for its own series and free-run length only
-    # (the Lorenz-63 P sweep scores checkpoints like alrnn.lorenz63, so it keeps the threshold)
+def test_checkpoints_are_selected_by_the_authors_rule_everywhere():
+    # no threshold chosen on test scores: the lowest training D_stsp, for every experiment
     for exp in (Lorenz63Experiment(), PSweepExperiment()):
         assert exp.train_config() == FAST_CONFIGS["lorenz63"][1]
-    assert Lorenz63Experiment().train_config().select_d_h_max == 0.28
-    for exp in (Lorenz63Experiment(n_train=5000), Lorenz63Experiment(eval_steps=20_000),
-                Lorenz63Experiment(eval_starts=4), PSweepExperiment(eval_steps=20_000),
+    for exp in (Lorenz63Experiment(), Lorenz63Experiment(n_train=5000), PSweepExperiment(eval_steps=20_000),
                 PSweepExperiment(system_name="rossler"), FitExperiment(data="x.npy")):
         assert exp.train_config().select_d_h_max is None
 
