@@ -14,7 +14,7 @@
 The many-run stores are made by writing one real run and copying its folder (the listing
 reads each run's ``zarr.json``; copying is only faster than writing 2 000 runs).
 
-Usage: ``python benchmarks/store.py [--repeat 7] [--dir DIR] [--no-s3]``
+Usage: ``python benchmarks/store.py [--repeat 7] [--dir DIR] [--no-s3 | --only-s3]``
 """
 
 from __future__ import annotations
@@ -235,10 +235,20 @@ def s3_section(base: Path, repeat: int, traj: np.ndarray) -> None:
         t_r_s3, t_r_local = interleaved([lambda: s3_reader[name],
                                          lambda: local_reader[local_reader.arrays[0]]], repeat)
         assert np.array_equal(s3_reader[name], traj)
+        # The roofline on this server: one PUT / GET of the same bytes with s3fs, nothing else
+        # (what any S3 write or read of this array must pay on moto).
+        raw = traj.tobytes() + b"0123"
+        fs.pipe_file("bench/raw/0", raw)
+        t_put, t_get = interleaved([lambda: fs.pipe_file(f"bench/raw/{next(counter)}", raw),
+                                    lambda: fs.cat_file("bench/raw/0")], repeat)
         print(f"S3 (moto) write 1e6x3 float32         {t_w_s3 * 1e3:8.1f} ms   "
               f"local {t_w_local * 1e3:6.1f} ms   ratio {t_w_s3 / t_w_local:5.2f}x (goal <= 3)")
         print(f"S3 (moto) read  1e6x3 float32         {t_r_s3 * 1e3:8.1f} ms   "
               f"local {t_r_local * 1e3:6.1f} ms   ratio {t_r_s3 / t_r_local:5.2f}x (goal <= 3)")
+        print(f"roofline: one s3fs PUT of the bytes   {t_put * 1e3:8.1f} ms   "
+              f"({t_put / t_w_local:5.2f}x local write; store write is {t_w_s3 / t_put:5.2f}x the PUT)")
+        print(f"roofline: one s3fs GET of the bytes   {t_get * 1e3:8.1f} ms   "
+              f"({t_get / t_r_local:5.2f}x local read; store read is {t_r_s3 / t_get:5.2f}x the GET)")
     finally:
         server.terminate()
         server.wait(10)
@@ -249,14 +259,16 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--dir", default=None, help="Directory on the disk to measure (default: temp dir).")
     parser.add_argument("--no-s3", action="store_true", help="Skip the object-storage section.")
+    parser.add_argument("--only-s3", action="store_true", help="Only the object-storage section.")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(dir=args.dir))
     rng = np.random.default_rng(0)
     traj = rng.standard_normal((1_000_000, 3)).astype(np.float32)
     blocks = [rng.standard_normal((100, 3)).astype(np.float32) for _ in range(1000)]
     try:
-        local_section(base, args.repeat, traj, blocks)
-        listing_section(base)
+        if not args.only_s3:
+            local_section(base, args.repeat, traj, blocks)
+            listing_section(base)
         if not args.no_s3:
             s3_section(base, args.repeat, traj)
     finally:

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+import zarr
 from click.testing import CliRunner
 
 from workbench.cli import main
@@ -25,11 +26,17 @@ def test_parse_storage_options():
 
 
 @pytest.mark.slow
-def test_round_trip_on_s3(s3_url, s3_options):
+def test_round_trip_on_s3(s3_url, s3_options, monkeypatch):
+    import workbench.store.common as common
+
     store = Store(s3_url, storage_options=s3_options)
     traj = np.random.default_rng(0).standard_normal((5000, 3)).astype(np.float32)
+    many = np.arange(3009.0).reshape(1003, 3)
     with store.new_run("s3.demo", {"n": 1}, seed=3) as run:
         run.write("traj", traj, dims=("time", "dim"))
+        monkeypatch.setattr(common, "OBJECT_CHUNK_BYTES", 24 * 100)     # 11 chunks, a padded edge
+        run.write("many", many, dims=("row", "col"), attrs={"units": "m"})
+        monkeypatch.undo()
         for i in range(4):
             run.append("states", np.full((100, 2), i, dtype=np.float64), dims=("step", "neuron"))
         run.log(0, loss=1.0)
@@ -41,6 +48,10 @@ def test_round_trip_on_s3(s3_url, s3_options):
     rec = again.open(run.id)
     assert rec.status == "complete" and rec.metrics == {"m": 2.5}
     np.testing.assert_array_equal(rec["traj"], traj)
+    np.testing.assert_array_equal(rec["many"], many)
+    za = zarr.open_array(store=rec._group.store, path=f"{rec._group.path}/many", mode="r")
+    assert za.chunks == (92, 3) and za.attrs["units"] == "m"
+    np.testing.assert_array_equal(za[...], many)              # zarr itself reads what we wrote
     assert rec["states"].shape == (400, 2) and rec.logs()["loss"][0] == 1.0
     assert rec.to_xarray()["traj"].dims == ("time", "dim")
     assert {r.id: r.status for r in again.runs()} == {run.id: "complete", bad.id: "failed"}
