@@ -212,11 +212,23 @@ def experiments_cmd(verbose):
 @click.option("--kind", default=None, help="Only runs of this experiment kind.")
 @click.option("--status", default=None,
               type=click.Choice(["running", "complete", "failed", "stale", "corrupt"]))
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only runs carrying this tag (repeatable: all of them).")
 @store_option
-def ls_cmd(kind, status, store_path):
+def ls_cmd(kind, status, tags, store_path):
     """List runs, newest first (damaged runs are listed ``corrupt`` with the reason)."""
     store = _open_store(store_path, must_exist=True)
     records = store.runs(kind=kind, status=status)
+    notes = {}
+    if tags:
+        from .store.notebook import check_tag
+
+        try:
+            wanted = {check_tag(t) for t in tags}
+        except ValueError as exc:
+            _fail(f"--tag: {exc}")
+        notes = store.annotations([r.id for r in records])
+        records = [r for r in records if wanted <= set(notes[r.id]["tags"])]
     if not records:
         click.echo("no runs")
         return
@@ -225,7 +237,27 @@ def ls_cmd(kind, status, store_path):
                             if isinstance(v, (int, float, str)))
         if rec.status == "corrupt":
             metrics = rec.reason or ""
-        click.echo(f"{rec.id:48s} {rec.status:9s} {rec.created[:19]:19s}  {metrics}")
+        tagged = f"  [{', '.join(notes[rec.id]['tags'])}]" if notes else ""
+        click.echo(f"{rec.id:48s} {rec.status:9s} {rec.created[:19]:19s}  {metrics}{tagged}")
+
+
+@main.command("annotate")
+@click.argument("run_id")
+@click.option("--tag", "add", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
+@click.option("--untag", "remove", multiple=True, metavar="TAG", help="Remove a tag (repeatable).")
+@click.option("--note", default=None, help="Replace the run's note ('' clears it).")
+@store_option
+def annotate_cmd(run_id, add, remove, note, store_path):
+    """Tag a run or write its note (kept beside the run; its results are not touched)."""
+    store = _open_store(store_path, must_exist=True)
+    try:
+        value = store.annotate(run_id, add=add, remove=remove, note=note)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"{run_id}  tags: {', '.join(value['tags']) or '(none)'}"
+               + (f"\nnote: {value['note']}" if value["note"] else ""))
 
 
 @main.command("show")
@@ -243,6 +275,11 @@ def show_cmd(run_id, store_path):
     if run.attrs.get("error"):
         click.echo(f"error    {run.attrs['error']}")
     click.echo("params   " + json.dumps(run.params, sort_keys=True))
+    notes = run.annotations
+    if notes["tags"]:
+        click.echo("tags     " + ", ".join(notes["tags"]))
+    if notes["note"]:
+        click.echo("note     " + notes["note"].replace("\n", "\n         "))
     outputs = getattr(experiments().get(run.kind), "outputs", None)
 
     def meaning(kind, name):

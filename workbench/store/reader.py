@@ -153,6 +153,14 @@ class RunReader:
         return self.attrs.get("seed")
 
     @property
+    def annotations(self) -> dict:
+        """The run's tags and note, ``{"tags": [...], "note": str}`` (read each time: they
+        may change after the run; see :meth:`workbench.store.Store.annotate`)."""
+        from . import notebook
+
+        return notebook.parse(self.store._backend.read(f"runs/{self.id}/{notebook.ANNOTATIONS}"))
+
+    @property
     def manifest(self) -> dict | None:
         """What the writer recorded on completion: ``{array path: {shape, dtype, chunks}}``."""
         return self.attrs.get("manifest")

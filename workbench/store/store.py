@@ -7,12 +7,13 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import notebook
 from .backend import Backend, storage_options_from_env
 from .common import SCHEMA_VERSION, CorruptRunError, StoreUnavailableError, check_name, to_json, utcnow
 from .lease import lease_alive
@@ -231,6 +232,43 @@ class Store:
             raise CorruptRunError(f"run {run_id!r} is corrupt: {reason}")
         lease = self._read_lease(run_id) if attrs["status"] == "running" else None
         return RunReader(self, run_id, attrs, lease)
+
+    # -- tags and notes ---------------------------------------------------------------------
+    def annotate(self, run_id: str, *, tags: Iterable[str] | None = None, add: Iterable[str] = (),
+                 remove: Iterable[str] = (), note: str | None = None) -> dict[str, Any]:
+        """Set a run's tags and note; returns its annotations.
+
+        ``tags`` replaces the tags, ``add`` and ``remove`` change them, ``note`` replaces the
+        note. The run's record is not touched (see :mod:`workbench.store.notebook`).
+
+        Raises
+        ------
+        KeyError
+            No such run.
+        ValueError
+            A bad tag or note (nothing is written).
+        """
+        check_name(run_id, "run_id")
+        if self._backend.read(f"runs/{run_id}/zarr.json") is None:
+            raise KeyError(f"no run {run_id!r} in store {self.path!r}")
+        key = f"runs/{run_id}/{notebook.ANNOTATIONS}"
+        value = notebook.updated(notebook.parse(self._backend.read(key)), tags=tags, add=add,
+                                    remove=remove, note=note)
+        value["updated"] = utcnow()
+        self._backend.write(key, json.dumps(value, indent=1).encode())
+        return value
+
+    def annotations(self, run_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """``{run id: {"tags": [...], "note": str}}`` of ``run_ids`` (default: every run), one
+        concurrent read per run; runs without annotations get empty ones."""
+        ids = self.run_ids() if run_ids is None else [check_name(i, "run_id") for i in run_ids]
+        keys = {i: f"runs/{i}/{notebook.ANNOTATIONS}" for i in ids}
+        raw = self._backend.read_many(list(keys.values()))
+        out = {}
+        for i, k in keys.items():
+            value = raw[k]
+            out[i] = notebook.parse(value if isinstance(value, bytes) else None)
+        return out
 
     def delete(self, run_id: str, force: bool = False) -> None:
         """Delete a run and all its arrays.
