@@ -43,8 +43,8 @@ SWEEP_Y = ("mc",)
 class MemoryState(StoreContext):
     """State of the memory-capacity page (no widgets)."""
 
-    # which page model is shown (not the forecast's reservoir kind nor a benchmark model)
-    model = param.Selector(default="rate", objects=list(KINDS), doc="Rate or spiking E/I reservoir.")
+    network = param.Selector(default="rate", objects=list(KINDS), label="Reservoir",
+                             doc="Rate or spiking E/I reservoir.")
     compare = param.ListSelector(default=[], objects=[], doc="Earlier runs overlaid on the MC(k) plot.")
     runner = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The MC experiment.")
     sweep = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The β-sweep experiment.")
@@ -52,17 +52,17 @@ class MemoryState(StoreContext):
     def __init__(self, client: str | None = None, **params):
         super().__init__(**params)
         with param.edit_constant(self):
-            self.runner = ExperimentRunner(kind=KINDS[self.model], store=self.store, registry=self.registry,
+            self.runner = ExperimentRunner(kind=KINDS[self.network], store=self.store, registry=self.registry,
                                            job=Job(key=(client, "memory.run") if client else None))
-            self.sweep = ExperimentRunner(kind=SWEEP_KINDS[self.model], store=self.store,
+            self.sweep = ExperimentRunner(kind=SWEEP_KINDS[self.network], store=self.store,
                                           registry=self.runner.registry,
                                           job=Job(key=(client, "memory.sweep") if client else None))
         self.refresh_history()
 
-    @param.depends("model", watch=True)
-    def _switch_model(self) -> None:
-        self.runner.kind = KINDS[self.model]
-        self.sweep.kind = SWEEP_KINDS[self.model]
+    @param.depends("network", watch=True)
+    def _switch_network(self) -> None:
+        self.runner.kind = KINDS[self.network]
+        self.sweep.kind = SWEEP_KINDS[self.network]
         self.refresh_history()
 
     def refresh_history(self) -> None:
@@ -96,7 +96,7 @@ class MemoryState(StoreContext):
     def balance_name(self) -> str | None:
         """Name of the balance parameter (β or g) of the current experiment."""
         exp = self.runner.experiment
-        name = BALANCE[self.model]
+        name = BALANCE[self.network]
         return name if exp is not None and name in exp.parameter_names() else None
 
     def balance_curve(self):
@@ -130,7 +130,7 @@ class MemoryPage(pn.viewable.Viewer):
         self.state = MemoryState(store=store, registry=registry, client=client)
         self.controls = RunnerControls(self.state.runner, run_label="Run")
         self.sweep_controls = RunnerControls(self.state.sweep, run_label="Run β sweep")
-        self._model = pn.widgets.RadioButtonGroup.from_param(self.state.param.model)
+        self._network = pn.widgets.RadioButtonGroup.from_param(self.state.param.network)
         self._compare = pn.widgets.MultiChoice.from_param(self.state.param.compare,
                                                           label="Overlay earlier runs",
                                                           sizing_mode="stretch_width")
@@ -142,7 +142,7 @@ class MemoryPage(pn.viewable.Viewer):
         self._figures = pn.FlexBox(sizing_mode="stretch_width")
         self.state.runner.job.param.watch(self._on_done, ["status"])
         self.state.sweep.job.param.watch(self._on_done, ["status"])
-        self.state.param.watch(self._refresh, ["compare", "model"])
+        self.state.param.watch(self._refresh, ["compare", "network"])
         self._refresh()
 
     def _on_done(self, event) -> None:
@@ -180,7 +180,7 @@ class MemoryPage(pn.viewable.Viewer):
             if len(xs) else []
 
     def __panel__(self):
-        sidebar = pn.Column(pn.pane.Markdown("**Reservoir**"), self._model, self.controls,
+        sidebar = pn.Column(pn.pane.Markdown("**Reservoir**"), self._network, self.controls,
                             pn.Accordion(("β sweep", self.sweep_controls), active=[],
                                          sizing_mode="stretch_width"),
                             width=320)

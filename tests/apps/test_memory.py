@@ -62,7 +62,7 @@ def test_sweep_curve_and_spiking_message(store, registry, mc_kind):
     label, x, y = state.balance_curve()
     assert label.startswith("sweep") and len(x) == 3 and x[0] == pytest.approx(0.5)
     assert len(page._balance_plot.objects) == 1
-    state.model = "spiking"
+    state.network = "spiking"
     if KINDS["spiking"] not in registry:
         assert state.runner.experiment is None and "not available" in state.runner.unavailable
         assert page.controls.run_button.disabled
@@ -82,7 +82,7 @@ def test_switching_model_does_not_show_the_other_models_sweep(store, registry, m
                           narma_steps=300, washout=40)
     state.sweep.start()
     assert state.sweep.job.wait(60) and state.sweep.job.status == "complete"
-    state.model = "spiking"
+    state.network = "spiking"
     label, x, y = state.balance_curve()                    # no spiking sweep stored yet
     assert len(x) == 0 and len(y) == 0
 
@@ -137,7 +137,7 @@ def test_spiking_run_shows_raster_and_population_rate(store, registry):
         run.write("mc_per_delay", np.linspace(1, 0, 5), dims=("lag",))
         run.metrics["mc"] = 2.5
     page = MemoryPage(store, registry)
-    page.state.model = "spiking"
+    page.state.network = "spiking"
     bokeh = [o for o in page._figures.objects if isinstance(o, pn.pane.Bokeh)]
     assert [f.object.title.text.split(" (")[0] for f in bokeh] == ["Spike raster", "Population rate"]
     assert "2.500" in page._summary.object
