@@ -143,7 +143,7 @@ class BenchmarkState(StoreContext):
     @param.depends("budget", watch=True)
     def _update_datasets(self) -> None:
         names = self.datasets()
-        self.param.shown_dataset.objects = names
+        self.param.shown_dataset.objects = list(names)  # (param adds None to the list it is given)
         if self.shown_dataset not in names:
             self.shown_dataset = names[0] if names else None
 

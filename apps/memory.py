@@ -1,4 +1,4 @@
-"""Memory-capacity page: rate or spiking E/I reservoir, MC(k) curves, a β sweep.
+"""Memory-capacity page: rate or spiking E/I reservoir, MC(k) curves, a β sweep, balance maps.
 
 The widgets come from the registered experiments' parameter classes
 (``reservoirs.memory_capacity`` for the rate reservoir, ``reservoirs.spiking_memory_capacity``
@@ -15,6 +15,7 @@ import param
 
 from workbench.store import Store
 
+from .balance_map import BalanceMapView
 from .compare import run_labels
 from .components import metrics_frame, run_figures
 from .jobs import Job
@@ -140,6 +141,7 @@ class MemoryPage(pn.viewable.Viewer):
         self._metrics = pn.widgets.Tabulator(metrics_frame({}), show_index=False, disabled=True,
                                              height=220, width=360)
         self._figures = pn.FlexBox(sizing_mode="stretch_width")
+        self.balance_map = BalanceMapView(store, self.state.runner.registry)
         self.state.runner.job.param.watch(self._on_done, ["status"])
         self.state.sweep.job.param.watch(self._on_done, ["status"])
         self.state.param.watch(self._refresh, ["compare", "network"])
@@ -186,4 +188,6 @@ class MemoryPage(pn.viewable.Viewer):
                             width=320)
         results = pn.Column(self._summary, pn.Row(self._mc_plot, self._metrics), self._compare,
                             self._balance_plot, self._figures, sizing_mode="stretch_width")
-        return pn.Row(sidebar, results, sizing_mode="stretch_width")
+        # dynamic: the balance map is read from the store when its view is first opened
+        return pn.Tabs(("Run & β sweep", pn.Row(sidebar, results, sizing_mode="stretch_width")),
+                       ("Balance map", self.balance_map), dynamic=True, sizing_mode="stretch_width")

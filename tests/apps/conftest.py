@@ -302,3 +302,52 @@ def benchmark_server(benchmark_store):
 def clean_benchmark_log(benchmark_server):
     """:func:`clean_log` for :func:`benchmark_server`."""
     yield from _watch_log(benchmark_server)
+
+
+#: A balance map small enough for seconds: 3 β × 2 couplings, 2 seeds, two tasks.
+TINY_MAP = dict(n_neurons=30, in_degree=6, balances=[0.5, 1.0, 1.5], couplings=[4.0, 8.0], input_scalings=[0.5],
+                balance_modes=["multiplicative"], ei_splits=["fixed"], target_rates=[0.4], n_seeds=2, k_max=10,
+                washout=30, task_steps=300, adapt_steps=100, batch_size=4, tasks=["mc", "narma"])
+
+
+def make_map_store(path: Path) -> tuple:
+    """A local store with real ``reservoirs.balance_map`` runs: the tiny map, a second map of
+    one of its couplings (it reuses the stored units, so it holds the same cells) and a third
+    (coupling 4 only) whose ``score`` array then loses a chunk.
+
+    Returns
+    -------
+    tuple
+        ``(store, full map id, coupling-8 map id, damaged map id)``.
+    """
+    from reservoirs.balance_map import BalanceMapExperiment
+    from workbench.store import Store
+
+    store = Store(str(path))
+    full = BalanceMapExperiment(**TINY_MAP).run(store)
+    part = BalanceMapExperiment(**{**TINY_MAP, "couplings": [8.0]}).run(store)
+    damaged = BalanceMapExperiment(**{**TINY_MAP, "couplings": [4.0]}).run(store)
+    chunk = next(c for c in sorted((path / "runs" / damaged / "score" / "c").rglob("*")) if c.is_file())
+    chunk.unlink()
+    return store, full, part, damaged
+
+
+@pytest.fixture(scope="session")
+def map_store(tmp_path_factory):
+    """:func:`make_map_store` in a temporary folder (made once per session)."""
+    pytest.importorskip("reservoirs.balance_map")
+    return make_map_store(tmp_path_factory.mktemp("maps") / "store.zarr")
+
+
+@pytest.fixture(scope="module")
+def map_server(map_store):
+    """``workbench serve`` on the store of :func:`map_store`."""
+    server = LiveServer(map_store[0].local_path.parent)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clean_map_log(map_server):
+    """:func:`clean_log` for :func:`map_server`."""
+    yield from _watch_log(map_server)
