@@ -19,7 +19,7 @@ from .balance_map import BalanceMapView
 from .compare import run_labels
 from .components import metrics_frame, run_figures
 from .jobs import Job
-from .plots import curves_figure, raster_figure
+from .plots import curves_figure, raster_figure, update_in_place
 from .results import first_metric, metric_curve, run_curve
 from .runner import ExperimentRunner, RunnerControls, StoreContext
 
@@ -94,6 +94,16 @@ class MemoryState(StoreContext):
                 curves[label] = curve
         return curves
 
+    def adaptation_curve(self) -> dict:
+        """Live rate error of the running (or last) job's homeostatic adaptation:
+        ``{"mean |rate − target|": (step, error)}``, one point per recorded block (empty when
+        the job reported none, e.g. without adaptation)."""
+        rows = [r for r in self.runner.job.scalars if "adapt_step" in r and "rate_error" in r]
+        if not rows:
+            return {}
+        steps = [r["adapt_step"] for r in rows]
+        return {"mean |rate − target|": (steps, [r["rate_error"] for r in rows])}
+
     def balance_name(self) -> str | None:
         """Name of the balance parameter (β or g) of the current experiment."""
         exp = self.runner.experiment
@@ -142,12 +152,28 @@ class MemoryPage(pn.viewable.Viewer):
                                              height=220, width=360)
         self._figures = pn.FlexBox(sizing_mode="stretch_width")
         self.balance_map = BalanceMapView(store, self.state.runner.registry)
+        self._adaptation = pn.Column(sizing_mode="stretch_width")
         self.state.runner.job.param.watch(self._on_done, ["status"])
+        self.state.runner.job.param.watch(self._draw_adaptation, ["scalars"])
         self.state.sweep.job.param.watch(self._on_done, ["status"])
         self.state.param.watch(self._refresh, ["compare", "network"])
         self._refresh()
 
+    def _draw_adaptation(self, *events) -> None:
+        """The adaptation's rate error, redrawn with every report while it runs."""
+        curve = self.state.adaptation_curve()
+        if not curve:
+            self._adaptation.objects = []
+            return
+        fig = curves_figure("Homeostatic adaptation: mean |rate − target| per block", "adaptation step",
+                            "mean |rate − target|", curve, y_log=True, width=520, height=260)
+        old = self._adaptation.objects[0].object if self._adaptation.objects else None
+        if not update_in_place(old, fig):  # (else the new points go to the browser as a patch)
+            self._adaptation.objects = [pn.pane.Bokeh(fig)]
+
     def _on_done(self, event) -> None:
+        if event.new == "running":  # a new run: the previous run's curve goes
+            self._draw_adaptation()
         if event.new in ("complete", "cancelled", "failed"):
             self.state.refresh_history()
             self._refresh()
@@ -186,8 +212,8 @@ class MemoryPage(pn.viewable.Viewer):
                             pn.Accordion(("β sweep", self.sweep_controls), active=[],
                                          sizing_mode="stretch_width"),
                             width=320)
-        results = pn.Column(self._summary, pn.Row(self._mc_plot, self._metrics), self._compare,
-                            self._balance_plot, self._figures, sizing_mode="stretch_width")
+        results = pn.Column(self._adaptation, self._summary, pn.Row(self._mc_plot, self._metrics),
+                            self._compare, self._balance_plot, self._figures, sizing_mode="stretch_width")
         # dynamic: the balance map is read from the store when its view is first opened
         return pn.Tabs(("Run & β sweep", pn.Row(sidebar, results, sizing_mode="stretch_width")),
                        ("Balance map", self.balance_map), dynamic=True, sizing_mode="stretch_width")

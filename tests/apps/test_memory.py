@@ -151,3 +151,23 @@ def test_form_lists_parameters_in_the_order_groups_are_composed(registry):
     form = experiment_form(registry[KINDS["rate"]]())
     names = [w.name for w in form.layout[1:]]
     assert names[0] == "Seed" and names.index("N neurons") < names.index("K max")  # network before task
+
+
+def test_adaptation_rate_error_is_streamed_while_it_adapts(store, registry, mc_kind):
+    """The homeostatic adaptation reports its mean |rate - target| per block; the page draws it."""
+    page = MemoryPage(store, registry)
+    state = page.state
+    state.runner.configure(**TINY, adaptation="homogeneous", adapt_steps=1000, learning_rate=0.01,
+                           target_rate=0.3)
+    state.runner.start()
+    assert state.runner.job.wait(60) and state.runner.job.status == "complete", state.runner.job.error
+    (label, (steps, errors)), = state.adaptation_curve().items()
+    assert len(steps) >= 50 and steps[-1] == 1000 and np.all(np.diff(steps) > 0)
+    errors = np.asarray(errors)
+    assert np.all(errors >= 0) and errors[-5:].mean() < errors[:5].mean()  # the rates approach the target
+    fig = page._adaptation.objects[0].object
+    assert list(fig.renderers[0].data_source.data["x"])[-1] == 1000
+    state.runner.configure(adaptation="none")  # no adaptation: nothing to draw
+    state.runner.start()
+    assert state.runner.job.wait(60)
+    assert state.adaptation_curve() == {} and page._adaptation.objects == []
