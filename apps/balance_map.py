@@ -416,7 +416,8 @@ class BalanceMapView(pn.viewable.Viewer):
         if not state.cell:
             self._detail.objects = []
             return
-        where = ", ".join(f"{DIM_LABELS.get(d, d)} = {_label(v)}" for d, v in state.cell.items())
+        order = sorted(state.cell, key=lambda d: (d != X_DIM, d != Y_DIM))  # β and cJ first
+        where = " · ".join(f"{DIM_LABELS.get(d, d)} = {_label(state.cell[d])}" for d in order)
         summary = state.cell_summary()
         line = ""
         if summary and np.isfinite(summary["mean"]):
@@ -427,10 +428,10 @@ class BalanceMapView(pn.viewable.Viewer):
         runs = ", ".join(f"`{r}`" for r in state.cell_runs())
         table = state.cell_table()
         self._detail.objects = [
-            pn.pane.Markdown(f"### Cell {where}{line}\n\nFrom run(s) {runs} (open them on the **Runs** "
+            pn.pane.Markdown(f"**Cell** {where}{line}\n\nFrom run(s) {runs} (open them on the **Runs** "
                              f"page).", sizing_mode="stretch_width"),
             pn.widgets.Tabulator(table, show_index=False, disabled=True, sizing_mode="stretch_width",
-                                 layout="fit_data_stretch", height=min(360, 40 + 32 * len(table)))]
+                                 layout="fit_data_stretch", max_height=400)]
         self._draw()
 
     def __panel__(self):

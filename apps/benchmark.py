@@ -44,6 +44,9 @@ SCORE_LABELS = {"d_stsp": "D_stsp", "d_h": "D_H", "pe": "PE(n)"}
 FLOORS = {"d_stsp": "floor_d_stsp", "d_h": "floor_d_h"}
 #: Rows of a free run drawn at most (evenly strided beyond that).
 MAX_FREE_RUN_POINTS = 20_000
+#: Tabulator style: cells and headers wrap (the leaderboard has 11 wide columns).
+WRAP_CELLS = (".tabulator-cell, .tabulator-col-title {white-space: normal !important; "
+              "overflow-wrap: break-word;} .tabulator-cell {height: auto !important;}")
 #: Statuses that are a result (a running or stale run is neither scored nor failed yet).
 FINISHED = ("complete", "failed")
 
@@ -324,9 +327,10 @@ class BenchmarkPage(pn.viewable.Viewer):
         self._notes = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._floor = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._error = message(None)
+        # every column on screen: long cells and headers wrap instead of running off the right edge
         self._table = pn.widgets.Tabulator(self.state.leaderboard_table(), show_index=False, disabled=True,
-                                           selectable=1, sizing_mode="stretch_width",
-                                           layout="fit_data_stretch")
+                                           selectable=1, sizing_mode="stretch_width", layout="fit_columns",
+                                           widths={"model": 200}, stylesheets=[WRAP_CELLS])
         self._table.param.watch(self._on_select, ["selection"])
         self._scores = pn.Row(sizing_mode="stretch_width")
         self._detail = pn.Column(sizing_mode="stretch_width")
@@ -387,7 +391,7 @@ class BenchmarkPage(pn.viewable.Viewer):
             return
         frame = self.state.cell_runs(model)
         runs = pn.widgets.Tabulator(frame, show_index=False, disabled=True, sizing_mode="stretch_width",
-                                    layout="fit_data_stretch", height=min(320, 40 + 32 * len(frame)))
+                                    layout="fit_data_stretch", max_height=400)
         head = pn.pane.Markdown(f"### {model} on {self.state.shown_dataset}\nIts runs "
                                 f"(open them on the **Runs** page by id):", sizing_mode="stretch_width")
         median = self.state.median_run(model)

@@ -149,7 +149,7 @@ class MemoryPage(pn.viewable.Viewer):
         self._mc_plot = pn.Column(sizing_mode="stretch_width")
         self._balance_plot = pn.Column(sizing_mode="stretch_width")
         self._metrics = pn.widgets.Tabulator(metrics_frame({}), show_index=False, disabled=True,
-                                             height=220, width=360)
+                                             height=220, width=360, layout="fit_data_stretch")
         self._figures = pn.FlexBox(sizing_mode="stretch_width")
         self.balance_map = BalanceMapView(store, self.state.runner.registry)
         self._adaptation = pn.Column(sizing_mode="stretch_width")
@@ -166,7 +166,7 @@ class MemoryPage(pn.viewable.Viewer):
             self._adaptation.objects = []
             return
         fig = curves_figure("Homeostatic adaptation: mean |rate − target| per block", "adaptation step",
-                            "mean |rate − target|", curve, y_log=True, width=520, height=260)
+                            "mean |rate − target|", curve, y_log=True, width=560, height=330)
         old = self._adaptation.objects[0].object if self._adaptation.objects else None
         if not update_in_place(old, fig):  # (else the new points go to the browser as a patch)
             self._adaptation.objects = [pn.pane.Bokeh(fig)]

@@ -32,7 +32,7 @@ def test_pick_a_map_and_a_task_then_click_a_cell(page, clean_map_log, map_store)
     # 3 balances (columns) × 2 couplings (rows, upwards): β = 1.5, coupling 8 is the top right cell
     page.mouse.move(box["x"] + box["width"] * 2.5 / 3, box["y"] + box["height"] * 0.25)
     page.mouse.click(box["x"] + box["width"] * 2.5 / 3, box["y"] + box["height"] * 0.25)
-    expect(page.get_by_text("β = 1.5, coupling cJ = 8").first).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("β = 1.5 · coupling cJ = 8").first).to_be_visible(timeout=LONG)
     expect(page.get_by_text("seed mean").first).to_be_visible()
     expect(page.locator(".tabulator-col-title", has_text="network seed").first).to_be_visible()
     assert full in page.get_by_text("From run(s)").first.inner_text()
