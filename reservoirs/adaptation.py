@@ -16,6 +16,7 @@ single-network and batched paths share them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,7 +128,8 @@ def inhibitory_strength(system: RateSystem, inhibitory: np.ndarray) -> np.ndarra
 
 def adapt_system(system: RateSystem, inhibitory: np.ndarray, u: np.ndarray, targets: np.ndarray,
                  learning_rate: float, epochs: int, record_every: int,
-                 n_groups: int = 1, on_block=None) -> list[AdaptationTrace]:
+                 n_groups: int = 1,
+                 on_block: Callable[[int, int, np.ndarray], None] | None = None) -> list[AdaptationTrace]:
     """Drive ``system`` with ``u`` while applying the inhibitory homeostatic rule.
 
     Parameters
