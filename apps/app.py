@@ -19,6 +19,7 @@ from workbench.registry import experiments as registered_experiments
 from workbench.registry import load_errors
 from workbench.store import Store, default_store_path
 
+from .benchmark import BenchmarkPage
 from .dendrites import DendritesPage
 from .dynamics import DynamicsPage
 from .memory import MemoryPage
@@ -27,7 +28,7 @@ from .runs import RunsPage
 __all__ = ["PAGES", "build_pages", "create_app", "serve"]
 
 #: Tab titles, in order.
-PAGES = ("Memory capacity", "Lorenz / Rössler", "Dendrites", "Runs")
+PAGES = ("Memory capacity", "Lorenz / Rössler", "Dendrites", "Runs", "Benchmark")
 
 pn.extension("tabulator", "plotly", notifications=False, sizing_mode="stretch_width")
 
@@ -85,6 +86,7 @@ def build_pages(store=None, registry: dict | None = None, client: str | None = N
         PAGES[1]: DynamicsPage(store, registry, client=client, data_dir=data_dir),
         PAGES[2]: DendritesPage(client=client),
         PAGES[3]: RunsPage(store, registry, client=client),
+        PAGES[4]: BenchmarkPage(store, registry, client=client),
     }
 
 
@@ -119,8 +121,8 @@ def create_app(store=None, registry: dict | None = None, pages: dict | None = No
                    dynamic=True)
 
     def on_tab(event):
-        if PAGES[event.new] == PAGES[3]:
-            pages[PAGES[3]].refresh()
+        if PAGES[event.new] in (PAGES[3], PAGES[4]):  # pages that read the store: show what is new
+            pages[PAGES[event.new]].refresh()
 
     tabs.param.watch(on_tab, ["active"])
     broken = load_errors()

@@ -57,8 +57,8 @@ class DynamicsState(StoreContext):
                                doc="Where the uploaded series was saved (.npy).")
     train = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="AL-RNN training.")
     forecast = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="Reservoir forecast.")
-    # the ground-truth runner (``alrnn``'s ``data`` parameter is a file path)
-    data = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="Ground-truth generator.")
+    truth = param.ClassSelector(class_=ExperimentRunner, constant=True,
+                                doc="Ground-truth generator (stores the system's dataset).")
 
     def __init__(self, upload_dir: str | None = None, client: str | None = None, data_dir=None, **params):
         super().__init__(**params)
@@ -72,8 +72,9 @@ class DynamicsState(StoreContext):
             reg = self.train.registry
             self.forecast = ExperimentRunner(kind=FORECAST_KIND, store=self.store, registry=reg,
                                              job=Job(key=(client, "dynamics.forecast") if client else None))
-            self.data = ExperimentRunner(kind=DATA_KINDS.get(self.system, ""), store=self.store, registry=reg,
-                                         job=Job(key=(client, "dynamics.data") if client else None))
+            truth_job = Job(key=(client, "dynamics.data") if client else None)
+            self.truth = ExperimentRunner(kind=DATA_KINDS.get(self.system, ""), store=self.store,
+                                          registry=reg, job=truth_job)
         self._sync_system()
 
     def _check_data(self) -> None:
@@ -83,7 +84,7 @@ class DynamicsState(StoreContext):
     @param.depends("system", watch=True)
     def _sync_system(self) -> None:
         self.train.kind = TRAIN_KINDS[self.system]
-        self.data.kind = DATA_KINDS.get(self.system, "")
+        self.truth.kind = DATA_KINDS.get(self.system, "")
         if self.system == "upload" and self.upload_path:
             self._point_fit_at_upload()
 
@@ -212,7 +213,7 @@ class DynamicsPage(pn.viewable.Viewer):
                                    data_dir=data_dir)
         self.train_controls = RunnerControls(self.state.train, run_label="Train AL-RNN", exclude=FIT_DATA)
         self.forecast_controls = RunnerControls(self.state.forecast, run_label="Run forecast")
-        self.data_controls = RunnerControls(self.state.data, run_label="Generate dataset")
+        self.data_controls = RunnerControls(self.state.truth, run_label="Generate dataset")
         self._system = pn.widgets.RadioButtonGroup.from_param(self.state.param.system)
         self._upload = pn.widgets.FileInput(accept=".npy,.csv,.txt", multiple=False, label="Upload series")
         self._upload.param.watch(self._on_upload, ["value"])

@@ -1,4 +1,4 @@
-"""Memory-capacity page: rate or spiking E/I reservoir, MC(k) curves, a β sweep.
+"""Memory-capacity page: rate or spiking E/I reservoir, MC(k) curves, a β sweep, balance maps.
 
 The widgets come from the registered experiments' parameter classes
 (``reservoirs.memory_capacity`` for the rate reservoir, ``reservoirs.spiking_memory_capacity``
@@ -15,10 +15,11 @@ import param
 
 from workbench.store import Store
 
+from .balance_map import BalanceMapView
 from .compare import run_labels
 from .components import metrics_frame, run_figures
 from .jobs import Job
-from .plots import curves_figure, raster_figure
+from .plots import curves_figure, raster_figure, update_in_place
 from .results import first_metric, metric_curve, run_curve
 from .runner import ExperimentRunner, RunnerControls, StoreContext
 
@@ -43,8 +44,8 @@ SWEEP_Y = ("mc",)
 class MemoryState(StoreContext):
     """State of the memory-capacity page (no widgets)."""
 
-    # which page model is shown (not the forecast's reservoir kind nor a benchmark model)
-    model = param.Selector(default="rate", objects=list(KINDS), doc="Rate or spiking E/I reservoir.")
+    network = param.Selector(default="rate", objects=list(KINDS), label="Reservoir",
+                             doc="Rate or spiking E/I reservoir.")
     compare = param.ListSelector(default=[], objects=[], doc="Earlier runs overlaid on the MC(k) plot.")
     runner = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The MC experiment.")
     sweep = param.ClassSelector(class_=ExperimentRunner, constant=True, doc="The β-sweep experiment.")
@@ -52,17 +53,17 @@ class MemoryState(StoreContext):
     def __init__(self, client: str | None = None, **params):
         super().__init__(**params)
         with param.edit_constant(self):
-            self.runner = ExperimentRunner(kind=KINDS[self.model], store=self.store, registry=self.registry,
+            self.runner = ExperimentRunner(kind=KINDS[self.network], store=self.store, registry=self.registry,
                                            job=Job(key=(client, "memory.run") if client else None))
-            self.sweep = ExperimentRunner(kind=SWEEP_KINDS[self.model], store=self.store,
+            self.sweep = ExperimentRunner(kind=SWEEP_KINDS[self.network], store=self.store,
                                           registry=self.runner.registry,
                                           job=Job(key=(client, "memory.sweep") if client else None))
         self.refresh_history()
 
-    @param.depends("model", watch=True)
-    def _switch_model(self) -> None:
-        self.runner.kind = KINDS[self.model]
-        self.sweep.kind = SWEEP_KINDS[self.model]
+    @param.depends("network", watch=True)
+    def _switch_network(self) -> None:
+        self.runner.kind = KINDS[self.network]
+        self.sweep.kind = SWEEP_KINDS[self.network]
         self.refresh_history()
 
     def refresh_history(self) -> None:
@@ -93,10 +94,20 @@ class MemoryState(StoreContext):
                 curves[label] = curve
         return curves
 
+    def adaptation_curve(self) -> dict:
+        """Live rate error of the running (or last) job's homeostatic adaptation:
+        ``{"mean |rate − target|": (step, error)}``, one point per recorded block (empty when
+        the job reported none, e.g. without adaptation)."""
+        rows = [r for r in self.runner.job.scalars if "adapt_step" in r and "rate_error" in r]
+        if not rows:
+            return {}
+        steps = [r["adapt_step"] for r in rows]
+        return {"mean |rate − target|": (steps, [r["rate_error"] for r in rows])}
+
     def balance_name(self) -> str | None:
         """Name of the balance parameter (β or g) of the current experiment."""
         exp = self.runner.experiment
-        name = BALANCE[self.model]
+        name = BALANCE[self.network]
         return name if exp is not None and name in exp.parameter_names() else None
 
     def balance_curve(self):
@@ -130,7 +141,7 @@ class MemoryPage(pn.viewable.Viewer):
         self.state = MemoryState(store=store, registry=registry, client=client)
         self.controls = RunnerControls(self.state.runner, run_label="Run")
         self.sweep_controls = RunnerControls(self.state.sweep, run_label="Run β sweep")
-        self._model = pn.widgets.RadioButtonGroup.from_param(self.state.param.model)
+        self._network = pn.widgets.RadioButtonGroup.from_param(self.state.param.network)
         self._compare = pn.widgets.MultiChoice.from_param(self.state.param.compare,
                                                           label="Overlay earlier runs",
                                                           sizing_mode="stretch_width")
@@ -138,14 +149,31 @@ class MemoryPage(pn.viewable.Viewer):
         self._mc_plot = pn.Column(sizing_mode="stretch_width")
         self._balance_plot = pn.Column(sizing_mode="stretch_width")
         self._metrics = pn.widgets.Tabulator(metrics_frame({}), show_index=False, disabled=True,
-                                             height=220, width=360)
+                                             height=220, width=360, layout="fit_data_stretch")
         self._figures = pn.FlexBox(sizing_mode="stretch_width")
+        self.balance_map = BalanceMapView(store, self.state.runner.registry)
+        self._adaptation = pn.Column(sizing_mode="stretch_width")
         self.state.runner.job.param.watch(self._on_done, ["status"])
+        self.state.runner.job.param.watch(self._draw_adaptation, ["scalars"])
         self.state.sweep.job.param.watch(self._on_done, ["status"])
-        self.state.param.watch(self._refresh, ["compare", "model"])
+        self.state.param.watch(self._refresh, ["compare", "network"])
         self._refresh()
 
+    def _draw_adaptation(self, *events) -> None:
+        """The adaptation's rate error, redrawn with every report while it runs."""
+        curve = self.state.adaptation_curve()
+        if not curve:
+            self._adaptation.objects = []
+            return
+        fig = curves_figure("Homeostatic adaptation: mean |rate − target| per block", "adaptation step",
+                            "mean |rate − target|", curve, y_log=True, width=560, height=330)
+        old = self._adaptation.objects[0].object if self._adaptation.objects else None
+        if not update_in_place(old, fig):  # (else the new points go to the browser as a patch)
+            self._adaptation.objects = [pn.pane.Bokeh(fig)]
+
     def _on_done(self, event) -> None:
+        if event.new == "running":  # a new run: the previous run's curve goes
+            self._draw_adaptation()
         if event.new in ("complete", "cancelled", "failed"):
             self.state.refresh_history()
             self._refresh()
@@ -180,10 +208,12 @@ class MemoryPage(pn.viewable.Viewer):
             if len(xs) else []
 
     def __panel__(self):
-        sidebar = pn.Column(pn.pane.Markdown("**Reservoir**"), self._model, self.controls,
+        sidebar = pn.Column(pn.pane.Markdown("**Reservoir**"), self._network, self.controls,
                             pn.Accordion(("β sweep", self.sweep_controls), active=[],
                                          sizing_mode="stretch_width"),
                             width=320)
-        results = pn.Column(self._summary, pn.Row(self._mc_plot, self._metrics), self._compare,
-                            self._balance_plot, self._figures, sizing_mode="stretch_width")
-        return pn.Row(sidebar, results, sizing_mode="stretch_width")
+        results = pn.Column(self._adaptation, self._summary, pn.Row(self._mc_plot, self._metrics),
+                            self._compare, self._balance_plot, self._figures, sizing_mode="stretch_width")
+        # dynamic: the balance map is read from the store when its view is first opened
+        return pn.Tabs(("Run & β sweep", pn.Row(sidebar, results, sizing_mode="stretch_width")),
+                       ("Balance map", self.balance_map), dynamic=True, sizing_mode="stretch_width")

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from bokeh.models import ColumnDataSource, Whisker
+from bokeh.models import ColumnDataSource, HoverTool, Span, Whisker
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
 __all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curves_figure", "decimate",
-           "positive_only", "raster_figure", "transition_graph_figure", "update_in_place"]
+           "positive_only", "raster_figure", "score_dots_figure", "trajectory_3d", "transition_graph_figure",
+           "update_in_place"]
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
@@ -243,6 +244,93 @@ def attractor_3d(true, generated, regions=None, labels=("x", "y", "z"), max_poin
                               {"text": "generated", "x": 0.78, "y": 1.0, "xref": "paper", "yref": "paper",
                                "showarrow": False}]}
     return {"data": data, "layout": layout}
+
+
+def trajectory_3d(arr, title: str = "", labels=("dim 0", "dim 1", "dim 2"), max_points: int = 20_000,
+                  height: int = 460) -> dict:
+    """One rotatable 3-D trajectory (its first three variables) as a Plotly figure dict.
+
+    Parameters
+    ----------
+    arr : array_like, shape (T, N >= 3)
+        The trajectory (e.g. a model's free run).
+    title : str
+        Figure title.
+    labels : sequence of str
+        Names of the three variables.
+    max_points : int
+        Points drawn at most (evenly strided beyond that).
+    height : int
+        Figure height in pixels.
+
+    Returns
+    -------
+    dict
+        ``{"data": [...], "layout": {...}}`` for :class:`panel.pane.Plotly`.
+    """
+    arr = np.asarray(arr, dtype=float)
+    if arr.ndim != 2 or arr.shape[1] < 3:
+        raise ValueError(f"trajectory_3d needs a (time, >= 3) array, got shape {arr.shape}")
+    stride = max(1, int(np.ceil(len(arr) / max_points)))
+    pts = arr[::stride, :3]
+    data = [{"type": "scatter3d", "mode": "lines", "name": "free run", "x": pts[:, 0].tolist(),
+             "y": pts[:, 1].tolist(), "z": pts[:, 2].tolist(), "line": {"width": 2, "color": "#d62728"}}]
+    axes = {f"{a}axis": {"title": {"text": lab}} for a, lab in zip("xyz", labels)}
+    layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 40, "b": 0}, "showlegend": False,
+              "title": {"text": title, "font": {"size": 14}}, "scene": axes}
+    return {"data": data, "layout": layout}
+
+
+def score_dots_figure(title: str, points: Mapping[str, Sequence], floor: float | None = None, *,
+                      x_log: bool = False, width: int = 380, height: int | None = None):
+    """One dot per seed per model (rows: models, first on top), a bar at each model's median
+    and the data floor as a dashed vertical line.
+
+    Parameters
+    ----------
+    title : str
+        The score's name (the floor's value is added to it).
+    points : mapping
+        ``model -> (seeds, values, run_ids)``, in the order the rows are drawn from the top.
+    floor : float, optional
+        The data floor of the score (drawn when finite).
+    x_log : bool
+        Logarithmic score axis (non-positive values are left out).
+    width, height : int
+        Size in pixels (height default: from the number of models).
+
+    Returns
+    -------
+    bokeh.plotting.figure
+    """
+    models = [str(m) for m in points]
+    if floor is not None and np.isfinite(floor):
+        title = f"{title} (dashed: data floor {floor:.3g})"
+    fig = figure(title=title, y_range=list(reversed(models)), x_axis_label=title.split(" (")[0],
+                 width=width, height=height or 90 + 36 * max(len(models), 1),
+                 x_axis_type="log" if x_log else "linear", tools="pan,wheel_zoom,box_zoom,reset,save")
+    rows: dict[str, list] = {"model": [], "seed": [], "value": [], "run": []}
+    medians: dict[str, list] = {"model": [], "value": []}
+    for model, (seeds, values, runs) in points.items():
+        values = np.asarray(values, dtype=float)
+        keep = np.isfinite(values) & ((values > 0) if x_log else True)
+        rows["model"] += [str(model)] * int(keep.sum())
+        rows["seed"] += [int(s) for s in np.asarray(seeds)[keep]]
+        rows["value"] += values[keep].tolist()
+        rows["run"] += [str(r) for r in np.asarray(runs)[keep]]
+        if keep.any():
+            medians["model"].append(str(model))
+            medians["value"].append(float(np.median(values[keep])))
+    dots = fig.scatter("value", "model", source=ColumnDataSource(rows), size=8, alpha=0.6, color="#1f77b4")
+    fig.scatter("value", "model", source=ColumnDataSource(medians), marker="dash", angle=np.pi / 2, size=22,
+                line_width=2, color="black")
+    fig.add_tools(HoverTool(renderers=[dots], tooltips=[("model", "@model"), ("seed", "@seed"),
+                                                        ("score", "@value{0.000}"), ("run", "@run")]))
+    if floor is not None and np.isfinite(floor) and (floor > 0 or not x_log):
+        fig.add_layout(Span(location=float(floor), dimension="height", line_dash="dashed", line_color="grey",
+                            line_width=2))
+    fig.title.text_font_size = "10pt"
+    return fig
 
 
 def transition_graph_figure(transitions, labels=None, occupancy=None, fixed_points=None, width: int = 460,

@@ -18,7 +18,7 @@ from workbench.store import Store
 from .components import experiment_form, job_progress, message
 from .jobs import Job, describe_error
 
-__all__ = ["ExperimentRunner", "RunnerControls", "missing_message"]
+__all__ = ["ExperimentRunner", "JobContext", "RunnerControls", "StoreContext", "missing_message"]
 
 
 def missing_message(kind: str, registry: dict) -> str:
@@ -36,17 +36,21 @@ class StoreContext(param.Parameterized):
                           doc="{kind: Experiment subclass}; default workbench.registry.experiments().")
 
 
-class ExperimentRunner(StoreContext):
+class JobContext(StoreContext):
+    """A page state that owns one background :class:`~apps.jobs.Job` (its runs, re-runs)."""
+
+    job = param.ClassSelector(class_=Job, constant=True,
+                              doc="The state's background job (a run, or a re-run on the Runs page).")
+
+
+class ExperimentRunner(JobContext):
     """Page state: a configured experiment of one registered ``kind`` and its job."""
 
-    # the experiment this runner runs (the Runs page's ``kind`` is a filter of the table)
     kind = param.String(default="", doc="Registry name of the experiment.")
     experiment = param.ClassSelector(class_=Experiment, default=None, allow_None=True, constant=True,
                                      doc="The configured experiment (None when the kind is missing).")
     unavailable = param.String(default="", constant=True,
                                doc="Why the experiment cannot run (empty if it can).")
-    # this runner's job (the Runs page has its own, for re-runs)
-    job = param.ClassSelector(class_=Job, constant=True, doc="The background run.")
     check = param.Callable(default=None, allow_None=True,
                            doc="Called before a run starts; raises ValueError when the page is not ready.")
 

@@ -35,7 +35,7 @@ from .components import (
 from .jobs import Job, describe_error
 from .plots import curves_figure, decimate
 from .provenance import run_command, run_toml
-from .runner import StoreContext, missing_message
+from .runner import JobContext, missing_message
 
 __all__ = ["RunsPage", "RunsState"]
 
@@ -49,15 +49,15 @@ MAX_PLOT_POINTS = 100_000
 MAX_COMPARED = 6
 
 
-class RunsState(StoreContext):
+class RunsState(JobContext):
     """State of the runs page: filters, the selected run and the actions on it."""
 
-    # filters of the table (a runner's ``kind`` is the experiment it runs, a job's ``status`` its state)
-    kind = param.Selector(default="all", objects=["all"], doc="Only runs of this experiment kind.")
-    status = param.Selector(default="all", objects=STATUSES, doc="Only runs with this status.")
+    kind_filter = param.Selector(default="all", objects=["all"], label="Kind",
+                                 doc="Only runs of this experiment kind.")
+    status_filter = param.Selector(default="all", objects=STATUSES, label="Status",
+                                   doc="Only runs with this status.")
     search = param.String(default="", doc="Only runs whose id contains this text (e.g. a date 20250131).")
     selected = param.List(default=[], item_type=str, doc="Ids of the selected runs (the first is opened).")
-    job = param.ClassSelector(class_=Job, constant=True, doc="Background re-run.")  # the page's own job
 
     def __init__(self, client: str | None = None, **params):
         if isinstance(params.get("selected"), str):
@@ -69,16 +69,16 @@ class RunsState(StoreContext):
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the kinds present in the store (the choices of :attr:`kind`)."""
+        """Re-read the kinds present in the store (the choices of :attr:`kind_filter`)."""
         kinds = sorted({rec.kind for rec in self.store.runs()})
-        self.param.kind.objects = ["all"] + kinds
-        if self.kind not in self.param.kind.objects:
-            self.kind = "all"
+        self.param.kind_filter.objects = ["all"] + kinds
+        if self.kind_filter not in self.param.kind_filter.objects:
+            self.kind_filter = "all"
 
     def records(self):
         """Run records matching the filters, newest first."""
-        kind = None if self.kind == "all" else self.kind
-        status = None if self.status == "all" else self.status
+        kind = None if self.kind_filter == "all" else self.kind_filter
+        status = None if self.status_filter == "all" else self.status_filter
         return [r for r in self.store.runs(kind=kind, status=status) if self.search.strip() in r.id]
 
     def table(self) -> pd.DataFrame:
@@ -92,12 +92,12 @@ class RunsState(StoreContext):
             row = {"id": rec.id, "kind": rec.kind, "status": rec.status,
                    "created": rec.created[:19].replace("T", " ")}
             metrics = scalar_metrics(rec.metrics)
-            if self.kind != "all":
+            if self.kind_filter != "all":
                 row.update({k: float(v) for k, v in metrics.items()})
             else:
                 row["metrics"] = ", ".join(f"{k}={v:.4g}" for k, v in list(metrics.items())[:SUMMARY_METRICS])
             rows.append(row)
-        base = ["id", "kind", "status", "created"] + ([] if self.kind != "all" else ["metrics"])
+        base = ["id", "kind", "status", "created"] + ([] if self.kind_filter != "all" else ["metrics"])
         frame = pd.DataFrame(rows)
         return frame if len(frame) else pd.DataFrame(columns=base)
 
@@ -234,7 +234,7 @@ class RunsPage(pn.viewable.Viewer):
         self._array.param.watch(self._on_array, ["value"])
         self._array_plot = pn.Column()
         self._status = pn.pane.Markdown("")
-        self.state.param.watch(self._on_filter, ["kind", "status", "search"])
+        self.state.param.watch(self._on_filter, ["kind_filter", "status_filter", "search"])
         self.state.job.param.watch(self._on_job, ["status"])
 
     # -- table and selection (by id) ----------------------------------------------------------
@@ -419,8 +419,8 @@ class RunsPage(pn.viewable.Viewer):
             self.refresh()
 
     def __panel__(self):
-        filters = pn.Row(pn.widgets.Select.from_param(self.state.param.kind, label="Kind", width=260),
-                         pn.widgets.Select.from_param(self.state.param.status, label="Status", width=140),
+        filters = pn.Row(pn.widgets.Select.from_param(self.state.param.kind_filter, width=260),
+                         pn.widgets.Select.from_param(self.state.param.status_filter, width=140),
                          pn.widgets.TextInput.from_param(self.state.param.search, label="Id / date contains",
                                                          width=220),
                          pn.Column(pn.Spacer(height=18), self._refresh_button))

@@ -15,7 +15,7 @@ import param
 
 from dendrites import simulate, theory
 from dendrites.params import MonteCarloParams, SDRParams
-from workbench.experiment import defaults
+from workbench.experiment import SeedParams, defaults
 
 __all__ = ["LABELS", "PARAMETERS", "DendritesState", "monte_carlo", "theory_curves"]
 
@@ -28,16 +28,14 @@ LABELS = {"theta": "θ", "n_samples": "Monte-Carlo samples"}
 
 
 @defaults(n_samples=200_000)
-class DendritesState(SDRParams, MonteCarloParams):
+class DendritesState(SDRParams, MonteCarloParams, SeedParams):
     """Parameters of the SDR theory curves and the Monte-Carlo estimates made from them.
 
     ``n, a, s, θ, M, v`` and their bounds are :class:`dendrites.params.SDRParams` (the one
     declaration; its bounds, ``M * s <= 2048`` included, keep the exact theory near a
-    second), ``n_samples`` is :class:`dendrites.params.MonteCarloParams`.
+    second), ``n_samples`` is :class:`dendrites.params.MonteCarloParams` and the Monte-Carlo
+    simulation's ``seed`` is :class:`workbench.experiment.SeedParams`.
     """
-
-    # the page's simulation seed (no run is stored, so not an Experiment's run seed)
-    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the Monte-Carlo simulation.")
 
     monte_carlo = param.Dict(default=None, allow_None=True, constant=True,
                              doc="Estimates {curve: MonteCarloEstimate} for the current parameters.")

@@ -16,6 +16,7 @@ single-network and batched paths share them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,7 +128,8 @@ def inhibitory_strength(system: RateSystem, inhibitory: np.ndarray) -> np.ndarra
 
 def adapt_system(system: RateSystem, inhibitory: np.ndarray, u: np.ndarray, targets: np.ndarray,
                  learning_rate: float, epochs: int, record_every: int,
-                 n_groups: int = 1) -> list[AdaptationTrace]:
+                 n_groups: int = 1,
+                 on_block: Callable[[int, int, np.ndarray], None] | None = None) -> list[AdaptationTrace]:
     """Drive ``system`` with ``u`` while applying the inhibitory homeostatic rule.
 
     Parameters
@@ -148,6 +150,10 @@ def adapt_system(system: RateSystem, inhibitory: np.ndarray, u: np.ndarray, targ
         Steps per recording block of the trace.
     n_groups : int
         Number of stacked networks; one trace is returned per network.
+    on_block : callable, optional
+        Called after every recording block as ``on_block(steps_done, total_steps, errors)``
+        with ``errors[g]`` the mean ``|rbar_i - rho_i|`` of network ``g`` over that block
+        (e.g. to show the adaptation converging while it runs).
 
     Returns
     -------
@@ -187,6 +193,9 @@ def adapt_system(system: RateSystem, inhibitory: np.ndarray, u: np.ndarray, targ
                 steps.append(step[0])
                 block_rates.append(block.mean(axis=0))
                 gains.append(inhibitory_strength(system, inhibitory) / start)
+                if on_block is not None:
+                    errors = np.abs(block_rates[-1] - targets).reshape(n_groups, n).mean(axis=1)
+                    on_block(step[0], total, errors)
     block_rates = np.asarray(block_rates)
     gains = np.asarray(gains)
     return [AdaptationTrace(mean_rate=mean_rate[:, g].copy(), steps=np.asarray(steps),

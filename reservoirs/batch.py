@@ -70,7 +70,7 @@ def run_batch(reservoirs, u, washout=0) -> np.ndarray:
 
 
 def adapt_batch(reservoirs, u, target_rates, learning_rate=1e-3, epochs=1,
-                record_every=None) -> list[AdaptationTrace]:
+                record_every=None, on_block=None) -> list[AdaptationTrace]:
     """Adapt many :class:`EIReservoir` at once (same rule as :meth:`EIReservoir.adapt`).
 
     Parameters
@@ -83,6 +83,9 @@ def adapt_batch(reservoirs, u, target_rates, learning_rate=1e-3, epochs=1,
         One target per reservoir: a float or an array of shape ``(n,)``, in (0, 1).
     learning_rate, epochs, record_every
         As in :meth:`EIReservoir.adapt`.
+    on_block : callable, optional
+        Progress of the adaptation, as in :func:`reservoirs.adaptation.adapt_system` (one
+        error per reservoir).
 
     Returns
     -------
@@ -105,7 +108,7 @@ def adapt_batch(reservoirs, u, target_rates, learning_rate=1e-3, epochs=1,
     stacked = stack_systems(systems)
     mask = np.concatenate([r._inhibitory for r in items])
     traces = adapt_system(stacked, mask, arr, rho, learning_rate, epochs, every,
-                          n_groups=len(items))
+                          n_groups=len(items), on_block=on_block)
     split_systems(stacked, systems)
     for r, tr in zip(items, traces):
         r._rates = tr.block_rates[-1].copy()

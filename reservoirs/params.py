@@ -148,11 +148,12 @@ class HomeostasisParams(ParamGroup):
                                          (1 - rate) * self.concentration, seed)
         return np.full(n, rate)
 
-    def apply_adaptation(self, reservoirs, kind: str, rates, drive, seed):
+    def apply_adaptation(self, reservoirs, kind: str, rates, drive, seed, on_block=None):
         """Adapt (in one batch) or one-step-balance ``reservoirs[i]`` to mean rate ``rates[i]``.
 
         Target seeds are spawned from ``seed`` (:class:`numpy.random.SeedSequence`), one per
         reservoir. Returns the target arrays and the traces (empty for one-step / none).
+        ``on_block`` follows the adaptation (:func:`reservoirs.adaptation.adapt_system`).
         """
         n = reservoirs[0].n_neurons
         seeds = _sequence(seed).spawn(len(rates))
@@ -162,7 +163,8 @@ class HomeostasisParams(ParamGroup):
         if kind in ("homogeneous", "heterogeneous"):
             from .batch import adapt_batch
 
-            traces = adapt_batch(reservoirs, drive, targets, learning_rate=self.learning_rate)
+            traces = adapt_batch(reservoirs, drive, targets, learning_rate=self.learning_rate,
+                                 on_block=on_block)
         elif kind == "one_step":
             for res, rho in zip(reservoirs, targets):
                 res.balance_one_step(rho, u_mean=drive.mean(axis=0))

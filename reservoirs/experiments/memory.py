@@ -62,8 +62,12 @@ class MemoryCapacityExperiment(NetworkParams, BalanceParams, AdaptationParams, A
         res = self.build_reservoir(self.seed)
         drive = np.random.default_rng(drive_rng).uniform(-1, 1, (self.adapt_steps, 1))
         progress(0.05, "adapting")
+
+        def adapting(done, total, errors):  # live: the mean |rate - target| of every block
+            progress(0.05 + 0.35 * done / total, "adapting", adapt_step=done, rate_error=float(errors[0]))
+
         targets, traces = self.apply_adaptation([res], self.adaptation, [self.target_rate], drive,
-                                                target_seed)
+                                                target_seed, on_block=adapting)
         for message in self.unconverged(traces):
             record_warning(run, message)
         progress(0.4, "memory capacity")

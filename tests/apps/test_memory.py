@@ -62,7 +62,7 @@ def test_sweep_curve_and_spiking_message(store, registry, mc_kind):
     label, x, y = state.balance_curve()
     assert label.startswith("sweep") and len(x) == 3 and x[0] == pytest.approx(0.5)
     assert len(page._balance_plot.objects) == 1
-    state.model = "spiking"
+    state.network = "spiking"
     if KINDS["spiking"] not in registry:
         assert state.runner.experiment is None and "not available" in state.runner.unavailable
         assert page.controls.run_button.disabled
@@ -82,7 +82,7 @@ def test_switching_model_does_not_show_the_other_models_sweep(store, registry, m
                           narma_steps=300, washout=40)
     state.sweep.start()
     assert state.sweep.job.wait(60) and state.sweep.job.status == "complete"
-    state.model = "spiking"
+    state.network = "spiking"
     label, x, y = state.balance_curve()                    # no spiking sweep stored yet
     assert len(x) == 0 and len(y) == 0
 
@@ -137,7 +137,7 @@ def test_spiking_run_shows_raster_and_population_rate(store, registry):
         run.write("mc_per_delay", np.linspace(1, 0, 5), dims=("lag",))
         run.metrics["mc"] = 2.5
     page = MemoryPage(store, registry)
-    page.state.model = "spiking"
+    page.state.network = "spiking"
     bokeh = [o for o in page._figures.objects if isinstance(o, pn.pane.Bokeh)]
     assert [f.object.title.text.split(" (")[0] for f in bokeh] == ["Spike raster", "Population rate"]
     assert "2.500" in page._summary.object
@@ -151,3 +151,23 @@ def test_form_lists_parameters_in_the_order_groups_are_composed(registry):
     form = experiment_form(registry[KINDS["rate"]]())
     names = [w.name for w in form.layout[1:]]
     assert names[0] == "Seed" and names.index("N neurons") < names.index("K max")  # network before task
+
+
+def test_adaptation_rate_error_is_streamed_while_it_adapts(store, registry, mc_kind):
+    """The homeostatic adaptation reports its mean |rate - target| per block; the page draws it."""
+    page = MemoryPage(store, registry)
+    state = page.state
+    state.runner.configure(**TINY, adaptation="homogeneous", adapt_steps=1000, learning_rate=0.01,
+                           target_rate=0.3)
+    state.runner.start()
+    assert state.runner.job.wait(60) and state.runner.job.status == "complete", state.runner.job.error
+    (label, (steps, errors)), = state.adaptation_curve().items()
+    assert len(steps) >= 50 and steps[-1] == 1000 and np.all(np.diff(steps) > 0)
+    errors = np.asarray(errors)
+    assert np.all(errors >= 0) and errors[-5:].mean() < errors[:5].mean()  # the rates approach the target
+    fig = page._adaptation.objects[0].object
+    assert list(fig.renderers[0].data_source.data["x"])[-1] == 1000
+    state.runner.configure(adaptation="none")  # no adaptation: nothing to draw
+    state.runner.start()
+    assert state.runner.job.wait(60)
+    assert state.adaptation_curve() == {} and page._adaptation.objects == []

@@ -1,6 +1,7 @@
 """Bokeh figures of the pages."""
 
 import numpy as np
+import pytest
 from bokeh.models import Whisker
 
 from apps.plots import MARKER_LIMIT, curves_figure, decimate, positive_only
@@ -104,3 +105,30 @@ def test_raster_and_population_rate_share_time():
                                  max_spikes=500)
     assert rate.x_range is raster.x_range and "first 500 of 600" in raster.title.text
     assert len(raster.renderers[0].data_source.data["x"]) == 500
+
+
+def test_score_dots_one_per_seed_with_median_and_floor():
+    from bokeh.models import Span
+
+    from apps.plots import score_dots_figure
+
+    points = {"b": ([0, 1, 2], [0.5, np.nan, 0.7], ["r0", "r1", "r2"]), "a": ([0], [2.0], ["r3"])}
+    fig = score_dots_figure("D_stsp", points, floor=0.3)
+    dots, medians = (r.data_source.data for r in fig.renderers)
+    assert list(dots["model"]) == ["b", "b", "a"] and list(dots["run"]) == ["r0", "r2", "r3"]
+    assert medians["value"] == [0.6, 2.0]
+    assert list(fig.y_range.factors) == ["a", "b"]  # first model on top
+    assert [s.location for s in fig.center if isinstance(s, Span)] == [0.3] and "0.3" in fig.title.text
+    log = score_dots_figure("PE(n)", {"a": ([0, 1], [0.0, 1e-3], ["r0", "r1"])}, x_log=True)
+    assert list(log.renderers[0].data_source.data["value"]) == [1e-3]  # a log axis cannot show 0
+
+
+def test_trajectory_3d_draws_the_first_three_variables():
+    from apps.plots import trajectory_3d
+
+    arr = np.arange(50_000 * 4, dtype=float).reshape(50_000, 4)
+    fig = trajectory_3d(arr, "free run", max_points=1000)
+    (trace,) = fig["data"]
+    assert trace["type"] == "scatter3d" and len(trace["x"]) == 1000 and trace["z"][1] == arr[50, 2]
+    with pytest.raises(ValueError, match="shape"):
+        trajectory_3d(arr[:, :2])

@@ -26,14 +26,14 @@ def filled(store, registry):
 def test_filters_and_table(store, registry, filled):
     ids, other = filled
     state = RunsState(store=store, registry=registry)
-    assert set(state.param.kind.objects) == {"all", KIND, "demo.other"}
+    assert set(state.param.kind_filter.objects) == {"all", KIND, "demo.other"}
     assert len(state.table()) == 3 and "metrics" in state.table().columns
-    state.kind = KIND
+    state.kind_filter = KIND
     table = state.table()
     assert sorted(table["id"]) == sorted(ids) and "mean_x" in table.columns
-    state.param.update(kind="all", search=other[-6:])
+    state.param.update(kind_filter="all", search=other[-6:])
     assert state.table()["id"].tolist() == [other]
-    state.param.update(search="", status="failed")
+    state.param.update(search="", status_filter="failed")
     assert len(state.table()) == 0 and list(state.table().columns)[:2] == ["id", "kind"]
 
 
@@ -106,7 +106,7 @@ def test_keep_cancels_the_deletion(store, registry, filled):
 def test_several_runs_are_compared_with_differences_flagged(store, registry, filled):
     ids, _ = filled
     page = RunsPage(store, registry)
-    page.state.kind = KIND
+    page.state.kind_filter = KIND
     page._table.selection = [0, 1]
     assert sorted(page.state.selected) == sorted(ids)
     table = next(o for o in page._compare.objects if getattr(o, "name", "") == "comparison")

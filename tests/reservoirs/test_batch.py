@@ -70,3 +70,16 @@ def test_run_balances_mean_shift_equals_copies(split):
     nets = with_balances(base, balances)
     batch = run_batch(nets, u, washout=20)
     np.testing.assert_allclose(batch, fast, rtol=0, atol=1e-12)
+
+
+def test_adapt_batch_reports_every_block_with_each_reservoirs_rate_error():
+    from reservoirs.batch import adapt_batch
+
+    nets = [EIReservoir(30, in_degree=6, seed=s) for s in (0, 1)]
+    u = np.random.default_rng(0).uniform(-1, 1, (400, 1))
+    seen = []
+    traces = adapt_batch(nets, u, [0.3, 0.6], learning_rate=0.01, record_every=40,
+                         on_block=lambda done, total, errors: seen.append((done, total, np.array(errors))))
+    assert [d for d, _, _ in seen] == list(range(40, 401, 40)) and {t for _, t, _ in seen} == {400}
+    for g, trace in enumerate(traces):  # the last report is each trace's final rate error
+        assert seen[-1][2][g] == pytest.approx(trace.rate_error())

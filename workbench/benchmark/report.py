@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["leaderboard_rows", "leaderboard_text", "write_report"]
+__all__ = ["floor_text", "leaderboard_rows", "leaderboard_text", "write_report"]
 
 HEADER = ["model", "seeds", "D_stsp", "D_H", "PE(n)", "≤2× floor (D_stsp / D_H)",
           "λ_max gen / data", "params", "train s", "seeds/h", "regions 99 %"]
@@ -34,6 +34,12 @@ def _score(row, key) -> str:
     if not math.isfinite(mean):
         return "–"
     return f"{_num(mean)} ± {_num(sem, 2)} ({_num(med)})"
+
+
+def floor_text(board: pd.DataFrame, dataset: str) -> str:
+    """The data floor of one dataset, ``data floor: D_stsp …, D_H …`` (what its scores are read against)."""
+    first = board[board["dataset"] == dataset].iloc[0]
+    return f"data floor: D_stsp {_num(first['floor_d_stsp'])}, D_H {_num(first['floor_d_h'])}"
 
 
 def leaderboard_rows(board: pd.DataFrame, dataset: str) -> list[list[str]]:
@@ -61,9 +67,7 @@ def leaderboard_text(board: pd.DataFrame) -> str:
         return "(no runs)"
     parts = []
     for dataset in board["dataset"].unique():
-        sub = board[board["dataset"] == dataset].iloc[0]
-        parts.append(f"\n{dataset}  (data floor: D_stsp {_num(sub['floor_d_stsp'])}, "
-                     f"D_H {_num(sub['floor_d_h'])})")
+        parts.append(f"\n{dataset}  ({floor_text(board, dataset)})")
         rows = [HEADER] + leaderboard_rows(board, dataset)
         widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
         for r in rows:
@@ -187,9 +191,8 @@ def write_report(board: pd.DataFrame, runs: pd.DataFrame, datasets, store, out, 
     for ds in datasets:
         if ds.name not in set(board.get("dataset", [])):
             continue
-        first = board[board["dataset"] == ds.name].iloc[0]
         proto = ", ".join(f"{k} {v}" for k, v in ds.protocol().items() if k != "dataset")
-        floor = f"data floor: D_stsp {_num(first['floor_d_stsp'])}, D_H {_num(first['floor_d_h'])}"
+        floor = floor_text(board, ds.name)
         rows = leaderboard_rows(board, ds.name)
         md += [f"## {ds.name}", "", f"{ds.description}. Protocol: {proto}. {floor}.", "",
                _markdown_table(rows), ""]
