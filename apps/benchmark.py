@@ -23,7 +23,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.benchmark.aggregate import SCORES, aggregate
+from workbench.benchmark.aggregate import SCORES, aggregate, run_row
 from workbench.benchmark.report import HEADER, floor_text, leaderboard_rows
 from workbench.store import Store
 
@@ -32,7 +32,7 @@ from .jobs import describe_error
 from .plots import curves_figure, score_dots_figure, trajectory_3d
 from .runner import StoreContext
 
-__all__ = ["BUDGETS", "BenchmarkPage", "BenchmarkState", "dataset_name", "run_row"]
+__all__ = ["BUDGETS", "BenchmarkPage", "BenchmarkState"]
 
 #: Kind prefix of the benchmark runs (``benchmark.<model>``).
 PREFIX = "benchmark."
@@ -49,35 +49,6 @@ WRAP_CELLS = (".tabulator-cell, .tabulator-col-title {white-space: normal !impor
               "overflow-wrap: break-word;} .tabulator-cell {height: auto !important;}")
 #: Statuses that are a result (a running or stale run is neither scored nor failed yet).
 FINISHED = ("complete", "failed")
-
-
-def dataset_name(spec: str) -> str:
-    """The dataset's name from a run's ``dataset`` parameter: a built-in name, or ``NAME`` of
-    a user spec ``NAME=TRAIN.npy[:TEST.npy]`` (the name the leaderboard groups by)."""
-    return spec.partition("=")[0].strip() if "=" in spec else spec.strip()
-
-
-def run_row(rec) -> dict:
-    """The per-run table row of a stored benchmark run, as :func:`~workbench.benchmark.runner.benchmark`
-    builds it: ``model``, ``dataset``, ``seed``, ``run_id``, ``status``, ``skipped``,
-    ``error`` and the run's scalar metrics.
-
-    Raises
-    ------
-    ValueError
-        When the run's parameters are not those of a benchmark run (a damaged run).
-    """
-    params = rec.params
-    model = params.get("model") or rec.kind[len(PREFIX):]
-    spec, seed = params.get("dataset"), params.get("seed", rec.seed)
-    if not isinstance(model, str) or not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"run {rec.id}: no model/dataset parameters")
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(f"run {rec.id}: seed {seed!r} is not an integer")
-    row = {"model": model, "dataset": dataset_name(spec), "seed": seed, "run_id": rec.id,
-           "status": rec.status, "skipped": False, "error": rec.error}
-    row.update({k: v for k, v in rec.metrics.items() if isinstance(v, (int, float, bool)) and k not in row})
-    return row
 
 
 @dataclass
@@ -135,7 +106,7 @@ class BenchmarkState(StoreContext):
                 continue
             if rec.status not in FINISHED:
                 unfinished.append(rec.id)
-            budget = "quick" if rec.params.get("quick") else "full"
+            budget = "quick" if row["quick"] else "full"
             cells.setdefault((budget, row["model"], row["dataset"], row["seed"]), _Cell()).rows.append(row)
         self._cells, self.damaged, self.unfinished = cells, damaged, unfinished
         budgets = {key[0] for key in cells}

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from apps.benchmark import BenchmarkPage, BenchmarkState, dataset_name
+from apps.benchmark import BenchmarkPage, BenchmarkState
+from workbench.benchmark.aggregate import dataset_name
 from workbench.benchmark.report import HEADER, leaderboard_rows
 from workbench.store import Store
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SCORES", "aggregate", "mean_sem", "stored_runs"]
+__all__ = ["SCORES", "aggregate", "dataset_name", "mean_sem", "run_row", "stored_runs"]
 
 #: Scores aggregated over seeds, lower is better.
 SCORES = ("d_stsp", "d_h", "pe")
@@ -94,7 +94,37 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
     return board.sort_values(["dataset", "d_stsp_mean"], na_position="last").reset_index(drop=True)
 
 
-def stored_runs(store, quick: bool | None = False) -> pd.DataFrame:
+def dataset_name(spec: str) -> str:
+    """The dataset's name from a run's ``dataset`` parameter: a built-in name, or ``NAME`` of
+    a user spec ``NAME=TRAIN.npy[:TEST.npy]`` (the name the leaderboard groups by)."""
+    return spec.partition("=")[0].strip() if "=" in spec else spec.strip()
+
+
+def run_row(rec) -> dict:
+    """The per-run table row of a stored benchmark run (a :class:`workbench.store.RunRecord`
+    of kind ``benchmark.<model>``), as :func:`workbench.benchmark.runner.benchmark` builds it:
+    ``model``, ``dataset``, ``seed``, ``quick``, ``run_id``, ``status``, ``skipped``,
+    ``error`` and the run's scalar metrics.
+
+    Raises
+    ------
+    ValueError
+        When the run's parameters are not those of a benchmark run (a damaged run).
+    """
+    params = rec.params
+    model = params.get("model") or rec.kind.partition(".")[2]
+    spec, seed = params.get("dataset"), params.get("seed", rec.seed)
+    if not isinstance(model, str) or not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"run {rec.id}: no model/dataset parameters")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"run {rec.id}: seed {seed!r} is not an integer")
+    row = {"model": model, "dataset": dataset_name(spec), "seed": seed, "quick": bool(params.get("quick")),
+           "run_id": rec.id, "status": rec.status, "skipped": False, "error": rec.error}
+    row.update({k: v for k, v in rec.metrics.items() if isinstance(v, (int, float, bool)) and k not in row})
+    return row
+
+
+def stored_runs(store, quick: bool | None = False, records=None) -> pd.DataFrame:
     """The per-run table of every benchmark run in ``store`` (kinds ``benchmark.*``).
 
     Parameters
@@ -103,32 +133,30 @@ def stored_runs(store, quick: bool | None = False) -> pd.DataFrame:
     quick : bool or None, default False
         Only full-budget runs (False), only ``--quick`` runs (True) or both (None): quick and
         full runs are never aggregated together by the callers.
+    records : list of RunRecord, optional
+        ``store.runs()`` when the caller has listed it already.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``model``, ``dataset`` (the name before ``=`` for user datasets), ``seed``,
-        ``quick``, ``status`` (complete or failed; running and damaged runs are left out),
-        ``run_id``, ``error`` and the numeric metrics: the input of :func:`aggregate`. When a
-        (model, dataset, seed, quick) has several runs, the newest complete one is kept.
+        The rows of :func:`run_row` (the input of :func:`aggregate`) of finished runs
+        (complete or failed; running, stale and damaged runs are left out). When a (model,
+        dataset, seed, quick) has several runs, the one a resumed benchmark keeps counts:
+        the newest complete one, else the newest failed one.
     """
     rows: dict[tuple, dict] = {}
-    for rec in sorted(store.runs(), key=lambda r: (r.created, r.id)):
+    for rec in sorted(store.runs() if records is None else records, key=lambda r: (r.created, r.id)):
         if not rec.kind.startswith("benchmark.") or rec.status not in ("complete", "failed"):
             continue
-        p = rec.params
-        if not isinstance(p.get("dataset"), str) or not isinstance(p.get("seed"), int):
+        try:
+            row = run_row(rec)
+        except ValueError:
             continue
-        if quick is not None and bool(p.get("quick")) != quick:
+        if quick is not None and row["quick"] != quick:
             continue
-        key = (rec.kind.split(".", 1)[1], p["dataset"].split("=", 1)[0], p["seed"], bool(p.get("quick")))
-        if key in rows and rows[key]["status"] == "complete" and rec.status != "complete":
+        key = (row["model"], row["dataset"], row["seed"], row["quick"])
+        if key in rows and rows[key]["status"] == "complete" and row["status"] != "complete":
             continue
-        row = dict(zip(("model", "dataset", "seed", "quick"), key))
-        row.update(status=rec.status, run_id=rec.id, error=rec.error)
-        if rec.status == "complete":
-            row.update({k: v for k, v in rec.metrics.items()
-                        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in row})
         rows[key] = row
-    columns = ["model", "dataset", "seed", "quick", "status", "run_id", "error"]
+    columns = ["model", "dataset", "seed", "quick", "run_id", "status", "skipped", "error"]
     return pd.DataFrame(list(rows.values())) if rows else pd.DataFrame(columns=columns)
