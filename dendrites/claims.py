@@ -92,5 +92,5 @@ CLAIMS = [
     Claim("dendrites.detectors", "this workbench",
           "One-shot dendritic detectors: capacity at 1 % error matches theory",
           "(no paper value)", "dendrites.detector_capacity", _detector,
-          params={}, quick_params={"n_neurons": 4, "n_test": 1000}, figure="detector_capacity"),
+          params={}, quick_params={"n_detectors": 4, "n_test": 1000}, figure="detector_capacity"),
 ]

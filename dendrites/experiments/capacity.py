@@ -46,8 +46,7 @@ class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesPara
     )
     n_segments = param.Integer(4, bounds=(1, None), doc="Segments per neuron.")
     max_per_segment = param.Integer(12, bounds=(1, 200), doc="Largest number of patterns per segment.")
-    # Independent detector neurons (repeats), not the reservoirs' network size.
-    n_neurons = param.Integer(16, bounds=(1, 100_000), doc="Independent neurons (repeats).")
+    n_detectors = param.Integer(16, bounds=(1, 100_000), doc="Independent detector neurons (repeats).")
     # Random test patterns (the reservoir and AL-RNN ``n_test`` are test lengths in steps).
     n_test = param.Integer(2000, bounds=(10, None), doc="Random test patterns per step.")
     # A fraction of the pattern's active cells (the flows' noise is observation noise).
@@ -55,8 +54,8 @@ class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesPara
 
     def memory_estimate(self):
         out = super().memory_estimate()
-        patterns = float(self.n_test) + self.max_per_segment * self.n_neurons * self.n_segments
-        out["n*n_test"] = 2.0 * self.n * patterns + 8.0 * self.n * self.n_neurons * self.n_segments
+        patterns = float(self.n_test) + self.max_per_segment * self.n_detectors * self.n_segments
+        out["n*n_test"] = 2.0 * self.n * patterns + 8.0 * self.n * self.n_detectors * self.n_segments
         return out
 
     def validate(self):
@@ -72,21 +71,21 @@ class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesPara
         from .. import simulate
         from ..detectors import PatternDetectorLayer
 
-        layer = PatternDetectorLayer(self.n_neurons, self.n, theta, self.n_segments, s, seed=rng)
+        layer = PatternDetectorLayer(self.n_detectors, self.n, theta, self.n_segments, s, seed=rng)
         fp, fn = np.zeros(self.max_per_segment), np.zeros(self.max_per_segment)
         v = int(round(self.noise * self.a))
         stored = []
         for m in range(self.max_per_segment):
-            new = simulate.random_sdrs(self.n, self.a, self.n_neurons * self.n_segments, rng, dense=True)
-            owners = np.repeat(np.arange(self.n_neurons), self.n_segments)
+            new = simulate.random_sdrs(self.n, self.a, self.n_detectors * self.n_segments, rng, dense=True)
+            owners = np.repeat(np.arange(self.n_detectors), self.n_segments)
             layer.learn(new, owners)
             stored.append((new, owners))
-            neg = layer.evaluate(tests, np.zeros((len(tests), self.n_neurons), dtype=bool))
+            neg = layer.evaluate(tests, np.zeros((len(tests), self.n_detectors), dtype=bool))
             fp[m] = neg.false_positive_rate
             pats = np.concatenate([x for x, _ in stored])
             own = np.concatenate([o for _, o in stored])
             noisy = simulate.add_noise(pats, v, rng)
-            truth = np.zeros((len(pats), self.n_neurons), dtype=bool)
+            truth = np.zeros((len(pats), self.n_detectors), dtype=bool)
             truth[np.arange(len(pats)), own] = True
             got = layer.respond(noisy)
             fn[m] = float(np.mean(~got[truth]))
@@ -131,7 +130,7 @@ class DetectorCapacity(PopulationParams, ActiveParams, ThetasParams, SValuesPara
         run.metrics["capacity_max_abs_diff"] = int(np.max(np.abs(cap_sim - cap_th)))
         run.save_figure("detector_capacity", figures.detector_capacity_figure(
             combo_arr[:, 0], combo_arr[:, 1], m, fp_th, fp_sim, cap_th, cap_sim, n=self.n,
-            a=self.a, n_segments=self.n_segments, n_tests=self.n_test * self.n_neurons,
+            a=self.a, n_segments=self.n_segments, n_tests=self.n_test * self.n_detectors,
             target=self.target))
 
 

@@ -80,7 +80,7 @@ def test_optimal_threshold():
 
 def test_detector_capacity():
     rec = run(ex.DetectorCapacity, n=512, a=24, thetas=[6], s_values=[10, 14], n_segments=2,
-              max_per_segment=6, n_neurons=6, n_test=300, target=0.02)
+              max_per_segment=6, n_detectors=6, n_test=300, target=0.02)
     assert rec["fp_simulated"].shape == rec["fp_theory"].shape == (2, 6)
     # FP grows with stored patterns (theory) and the simulation follows it loosely
     assert np.all(np.diff(rec["fp_theory"], axis=1) > 0)

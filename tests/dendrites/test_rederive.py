@@ -157,7 +157,7 @@ def test_optimal_threshold_rederived_with_scipy(memory_store):
 
 def test_detector_capacity_rederived(memory_store):
     run = _run(memory_store, ex.DetectorCapacity, n=256, a=16, thetas=[4, 6], s_values=[8], n_segments=2,
-               max_per_segment=4, n_neurons=3, n_test=300, target=0.02, seed=6)
+               max_per_segment=4, n_detectors=3, n_test=300, target=0.02, seed=6)
     m = run["patterns_per_segment"]
     np.testing.assert_array_equal(m, [1, 2, 3, 4])
     for c, (theta, s) in enumerate(zip(run["theta"], run["s"])):

@@ -38,7 +38,7 @@ TINY = {
                             synapse_n=200, n_samples=2000),
     "dendrites.optimal_threshold": dict(theta_min=3, theta_max=5, n_sim=400, s_sim=10, n_samples=2000),
     "dendrites.detector_capacity": dict(n=200, a=10, thetas=[4], s_values=[8], max_per_segment=2,
-                                        n_neurons=2, n_test=50),
+                                        n_detectors=2, n_test=50),
     "alrnn.lorenz63": dict(ALRNN, symbolic_steps=300, max_period=1),
     "alrnn.rossler": dict(ALRNN, symbolic_steps=300, max_period=1),
     "alrnn.p_sweep": dict(ALRNN, P_values=[0, 1]),
