@@ -8,12 +8,19 @@ Re-running rebuilds the experiment from the parameters recorded in the run
 (:meth:`workbench.experiment.Experiment.from_params`, the one declaration of parameters) and
 runs it as a new run; export writes the run's arrays and attributes to NetCDF
 (:meth:`workbench.store.RunReader.to_netcdf`).
+
+The lab notebook: each run carries tags and a note (:meth:`workbench.store.Store.annotate`,
+kept beside the run's record, never in it). The table shows the tags (read for all runs in one
+:meth:`~workbench.store.Store.annotations` call per refresh) and filters by one; the run shown
+in detail (the first selected, also when several are compared) has its tags and note edited
+there, under its id.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +29,8 @@ import param
 
 from workbench.registry import experiments as registered_experiments
 from workbench.store import Store
+from workbench.store.common import NAME_RE
+from workbench.store.notebook import MAX_NOTE
 
 from .compare import comparison_frame, overlay_curves
 from .components import (
@@ -37,7 +46,7 @@ from .plots import curves_figure, decimate
 from .provenance import run_command, run_toml
 from .runner import JobContext, missing_message
 
-__all__ = ["RunsPage", "RunsState"]
+__all__ = ["RunsPage", "RunsState", "parse_tags"]
 
 #: Statuses a run can have (``workbench.store``).
 STATUSES = ["all", "complete", "running", "failed", "stale", "corrupt"]
@@ -49,6 +58,22 @@ MAX_PLOT_POINTS = 100_000
 MAX_COMPARED = 6
 
 
+def parse_tags(text: str) -> list[str]:
+    """The tags of a comma-separated text (blanks around each and empty items dropped).
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"baseline, fig3"``.
+
+    Returns
+    -------
+    list of str
+        E.g. ``["baseline", "fig3"]``; the tags are checked when they are saved.
+    """
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
 class RunsState(JobContext):
     """State of the runs page: filters, the selected run and the actions on it."""
 
@@ -57,47 +82,78 @@ class RunsState(JobContext):
     status_filter = param.Selector(default="all", objects=STATUSES, label="Status",
                                    doc="Only runs with this status.")
     search = param.String(default="", doc="Only runs whose id contains this text (e.g. a date 20250131).")
+    tag_filter = param.Selector(default="all", objects=["all"], label="Tag",
+                                doc="Only runs carrying this tag (the choices: the tags present).")
     selected = param.List(default=[], item_type=str, doc="Ids of the selected runs (the first is opened).")
 
     def __init__(self, client: str | None = None, **params):
         if isinstance(params.get("selected"), str):
             params["selected"] = [params["selected"]]
         params.setdefault("job", Job(key=(client, "runs.rerun") if client else None))
+        self._notes: dict[str, dict[str, Any]] = {}
         super().__init__(**params)
         if self.registry is None:
             self.registry = registered_experiments()
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the kinds present in the store (the choices of :attr:`kind_filter`)."""
-        kinds = sorted({rec.kind for rec in self.store.runs()})
+        """Re-read the kinds present in the store and every run's tags (one read for all runs):
+        the choices of :attr:`kind_filter` and :attr:`tag_filter`."""
+        records = self.store.runs()
+        kinds = sorted({rec.kind for rec in records})
         self.param.kind_filter.objects = ["all"] + kinds
         if self.kind_filter not in self.param.kind_filter.objects:
             self.kind_filter = "all"
+        self._notes = {}
+        self.annotations([rec.id for rec in records])
+        self._update_tag_choices()
+
+    def _update_tag_choices(self) -> None:
+        tags = sorted({t for a in self._notes.values() for t in a["tags"]})
+        self.param.tag_filter.objects = ["all"] + tags
+        if self.tag_filter not in self.param.tag_filter.objects:
+            self.tag_filter = "all"
+
+    def annotations(self, run_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """``{run id: {"tags": [...], "note": str}}`` of ``run_ids``: as read at the last
+        :meth:`refresh` or save; runs not read since then are read together in one call."""
+        missing = [i for i in run_ids if i not in self._notes]
+        if missing:
+            readable = [i for i in missing if NAME_RE.match(i)]
+            self._notes.update(self.store.annotations(readable) if readable else {})
+            self._notes.update({i: {"tags": [], "note": ""} for i in missing if i not in self._notes})
+        return {i: self._notes[i] for i in run_ids}
 
     def records(self):
         """Run records matching the filters, newest first."""
         kind = None if self.kind_filter == "all" else self.kind_filter
         status = None if self.status_filter == "all" else self.status_filter
-        return [r for r in self.store.runs(kind=kind, status=status) if self.search.strip() in r.id]
+        records = [r for r in self.store.runs(kind=kind, status=status) if self.search.strip() in r.id]
+        if self.tag_filter != "all":
+            notes = self.annotations([r.id for r in records])
+            records = [r for r in records if self.tag_filter in notes[r.id]["tags"]]
+        return records
 
     def table(self) -> pd.DataFrame:
-        """One row per matching run: id, kind, status, created, and key metrics.
+        """One row per matching run: id, kind, status, created, tags, and key metrics.
 
         With a kind selected every scalar metric gets its own column; otherwise the first
         few are summarised in one text column.
         """
         rows = []
-        for rec in self.records():
+        records = self.records()
+        notes = self.annotations([rec.id for rec in records])
+        for rec in records:
             row = {"id": rec.id, "kind": rec.kind, "status": rec.status,
-                   "created": rec.created[:19].replace("T", " ")}
+                   "created": rec.created[:19].replace("T", " "), "tags": ", ".join(notes[rec.id]["tags"])}
             metrics = scalar_metrics(rec.metrics)
             if self.kind_filter != "all":
                 row.update({k: float(v) for k, v in metrics.items()})
             else:
                 row["metrics"] = ", ".join(f"{k}={v:.4g}" for k, v in list(metrics.items())[:SUMMARY_METRICS])
             rows.append(row)
-        base = ["id", "kind", "status", "created"] + ([] if self.kind_filter != "all" else ["metrics"])
+        base = ["id", "kind", "status", "created", "tags"]
+        base += [] if self.kind_filter != "all" else ["metrics"]
         frame = pd.DataFrame(rows)
         return frame if len(frame) else pd.DataFrame(columns=base)
 
@@ -110,6 +166,38 @@ class RunsState(JobContext):
             return self.store.open(run_id)
         except KeyError:
             raise ValueError(f"run {run_id!r} is no longer in the store") from None
+
+    def annotate(self, tags: str, note: str) -> dict[str, Any]:
+        """Save the tags (comma-separated text) and note of the opened run (the first selected).
+
+        Parameters
+        ----------
+        tags : str
+            The run's tags, e.g. ``"baseline, fig3"`` (replacing its tags; empty: none).
+        note : str
+            The run's note (replacing it; empty: none).
+
+        Returns
+        -------
+        dict
+            The run's annotations as saved: ``{"tags": [...], "note": str, "updated": str}``.
+
+        Raises
+        ------
+        ValueError
+            Nothing selected, the run is gone, or a bad tag or note (the message names what is
+            allowed); nothing is saved then.
+        """
+        run_id = self.selected[0] if self.selected else None
+        if not run_id:
+            raise ValueError("no run selected: click a row of the table")
+        try:
+            value = self.store.annotate(run_id, tags=parse_tags(tags), note=note)
+        except KeyError:
+            raise ValueError(f"run {run_id!r} is no longer in the store") from None
+        self._notes[run_id] = {"tags": list(value["tags"]), "note": value["note"]}
+        self._update_tag_choices()
+        return value
 
     def array_summary(self, reader) -> pd.DataFrame:
         """Name, shape, dtype and dimension names of each array of a run."""
@@ -234,7 +322,23 @@ class RunsPage(pn.viewable.Viewer):
         self._array.param.watch(self._on_array, ["value"])
         self._array_plot = pn.Column()
         self._status = pn.pane.Markdown("")
-        self.state.param.watch(self._on_filter, ["kind_filter", "status_filter", "search"])
+        self._editing: str | None = None
+        self._notebook_title = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._tags_input = pn.widgets.TextInput(label="Tags (comma-separated)", width=420,
+                                                placeholder="e.g. baseline, fig3")
+        self._note_input = pn.widgets.TextAreaInput(label="Note", height=110, max_length=MAX_NOTE,
+                                                    placeholder="what this run is for, what it showed",
+                                                    sizing_mode="stretch_width")
+        self._save = pn.widgets.Button(label="Save tags and note", color="primary", width=180)
+        self._save.on_click(self._on_save)
+        self._saved = pn.pane.Markdown("", margin=(8, 10))
+        self._notebook_error = message(None)
+        self._notebook = pn.Column(self._notebook_title, self._tags_input, self._note_input,
+                                   pn.Row(self._save, self._saved), self._notebook_error,
+                                   sizing_mode="stretch_width", name="notebook",
+                                   styles={"border": "1px solid #d0d7de", "border-radius": "6px",
+                                           "padding": "6px"})
+        self.state.param.watch(self._on_filter, ["kind_filter", "status_filter", "tag_filter", "search"])
         self.state.job.param.watch(self._on_job, ["status"])
 
     # -- table and selection (by id) ----------------------------------------------------------
@@ -277,6 +381,7 @@ class RunsPage(pn.viewable.Viewer):
         if not selected:
             self._detail.objects = []
             self._compare.objects = []
+            self._editing = None
             return
         self._show_detail()
         self._show_comparison()
@@ -288,9 +393,11 @@ class RunsPage(pn.viewable.Viewer):
         except ValueError as exc:
             self._error.param.update(object=describe_error(exc), visible=True)
             self._detail.objects = []
+            self._editing = None
             return
         self._error.visible = False
         self._export.filename = f"{reader.id}.nc"
+        self._show_notebook(reader.id)
         header = (f"### Run `{reader.id}`\n**kind** {reader.kind} · **status** {reader.status} · "
                   f"**seed** {reader.seed}")
         if reader.attrs.get("error"):
@@ -309,10 +416,37 @@ class RunsPage(pn.viewable.Viewer):
             pn.Column("**Arrays**", pn.widgets.Tabulator(self.state.array_summary(reader), show_index=False,
                                                          disabled=True, height=240, width=440,
                                                          layout="fit_data_stretch")))
-        self._detail.objects = [pn.pane.Markdown(header), tables, self._reproduce(reader), self._array,
-                                self._array_plot,
+        self._detail.objects = [pn.pane.Markdown(header), self._notebook, tables, self._reproduce(reader),
+                                self._array, self._array_plot,
                                 pn.FlexBox(*run_figures(reader, width=440, registry=self.state.registry),
                                            sizing_mode="stretch_width")]
+
+    def _show_notebook(self, run_id: str) -> None:
+        """Fill the tags and note fields with those of ``run_id`` when another run is shown
+        (what is being typed for the shown run stays while the table redraws)."""
+        n_selected = len(self.state.selected)
+        others = f" (the first of the {n_selected} selected runs)" if n_selected > 1 else ""
+        self._notebook_title.object = f"**Notebook of run `{run_id}`**{others}"
+        if run_id == self._editing:
+            return
+        self._editing = run_id
+        notes = self.state.annotations([run_id])[run_id]
+        self._tags_input.value = ", ".join(notes["tags"])
+        self._note_input.value = notes["note"]
+        self._saved.object = ""
+        self._notebook_error.visible = False
+
+    def _on_save(self, event) -> None:
+        try:
+            value = self.state.annotate(self._tags_input.value or "", self._note_input.value or "")
+        except ValueError as exc:
+            self._saved.object = ""
+            self._notebook_error.param.update(object=describe_error(exc), visible=True)
+            return
+        self._notebook_error.visible = False
+        self._tags_input.value = ", ".join(value["tags"])
+        self._saved.object = f"Saved tags and note of run `{self.state.selected[0]}`."
+        self._set_table(self.state.table())
 
     def _reproduce(self, reader) -> pn.Row:
         """The run's ``workbench run`` command and TOML, each with a copy button."""
@@ -421,6 +555,7 @@ class RunsPage(pn.viewable.Viewer):
     def __panel__(self):
         filters = pn.Row(pn.widgets.Select.from_param(self.state.param.kind_filter, width=260),
                          pn.widgets.Select.from_param(self.state.param.status_filter, width=140),
+                         pn.widgets.Select.from_param(self.state.param.tag_filter, width=180),
                          pn.widgets.TextInput.from_param(self.state.param.search, label="Id / date contains",
                                                          width=220),
                          pn.Column(pn.Spacer(height=18), self._refresh_button))

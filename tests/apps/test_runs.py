@@ -114,3 +114,127 @@ def test_several_runs_are_compared_with_differences_flagged(store, registry, fil
     assert frame.loc[frame["name"] == "seed", "differs"].item()
     assert not frame.loc[frame["name"] == "n_steps", "differs"].item()
     assert {"seed=0", "seed=1"} <= set(frame.columns)
+
+
+# -- the lab notebook: tags and a note per run ---------------------------------------------------
+def _count_annotation_reads(store, monkeypatch):
+    calls = []
+    read = store.annotations
+
+    def counted(run_ids=None):
+        calls.append(list(run_ids) if run_ids is not None else None)
+        return read(run_ids)
+
+    monkeypatch.setattr(store, "annotations", counted)
+    return calls
+
+
+def test_tags_column_and_tag_filter(store, registry, filled, monkeypatch):
+    ids, other = filled
+    store.annotate(ids[0], tags=["baseline", "fig3"])
+    store.annotate(other, tags=["fig3"], note="the odd one")
+    calls = _count_annotation_reads(store, monkeypatch)
+    state = RunsState(store=store, registry=registry)
+    table = state.table()
+    assert len(calls) == 1 and sorted(calls[0]) == sorted(store.run_ids())  # one read for every row
+    tags = dict(zip(table["id"], table["tags"]))
+    assert tags == {ids[0]: "baseline, fig3", ids[1]: "", other: "fig3"}
+    assert state.param.tag_filter.objects == ["all", "baseline", "fig3"] and state.tag_filter == "all"
+    state.tag_filter = "fig3"
+    assert sorted(state.table()["id"]) == sorted([ids[0], other])
+    state.kind_filter = KIND
+    assert state.table()["id"].tolist() == [ids[0]] and "mean_x" in state.table().columns
+    state.param.update(kind_filter="all", tag_filter="baseline")
+    assert state.table()["id"].tolist() == [ids[0]]
+    assert len(calls) == 1  # filtering reads no annotations again
+    store.annotate(ids[0], tags=[])  # e.g. another session removes the last "baseline"
+    state.refresh()
+    assert len(calls) == 2 and state.param.tag_filter.objects == ["all", "fig3"]
+    assert state.tag_filter == "all" and len(state.table()) == 3
+
+
+def test_empty_store_has_a_tags_column(store, registry):
+    state = RunsState(store=store, registry=registry)
+    assert list(state.table().columns) == ["id", "kind", "status", "created", "tags", "metrics"]
+    assert state.param.tag_filter.objects == ["all"]
+
+
+def test_save_tags_and_note_of_the_opened_run(store, registry, filled):
+    ids, other = filled
+    before = store.open(ids[1]).attrs
+    state = RunsState(store=store, registry=registry, selected=[ids[1], ids[0]])  # ids[1] is opened
+    saved = state.annotate(" fig3,  baseline ,,fig3", "first try\nlooks chaotic")
+    assert saved["tags"] == ["fig3", "baseline"] and saved["note"] == "first try\nlooks chaotic"
+    assert store.annotations([ids[1]])[ids[1]]["tags"] == ["fig3", "baseline"]
+    assert store.annotations([ids[0]])[ids[0]] == {"tags": [], "note": ""}  # only the opened run
+    assert store.open(ids[1]).attrs == before  # the run's record is untouched
+    assert dict(zip(state.table()["id"], state.table()["tags"]))[ids[1]] == "fig3, baseline"
+    assert state.param.tag_filter.objects == ["all", "baseline", "fig3"]
+    state.tag_filter = "fig3"
+    assert state.table()["id"].tolist() == [ids[1]]
+    state.annotate("", "")  # clears both; the tag disappears from the choices
+    cleared = store.annotations([ids[1]])[ids[1]]
+    assert (cleared["tags"], cleared["note"]) == ([], "")
+    assert state.param.tag_filter.objects == ["all"] and state.tag_filter == "all"
+
+
+@pytest.mark.parametrize(("tags", "note", "match"), [
+    ("fine, bad tag", "", r"tag 'bad tag' must be 1-64 characters of letters, digits"),
+    ("-dash", "", r"starting with a letter or digit"),
+    ("ok", "bell\x07", "control characters"),
+    ("ok", "x" * 10_001, "at most 10000 characters"),
+    (",".join(f"t{i}" for i in range(65)), "", "at most 64 tags"),
+])
+def test_bad_tags_or_note_save_nothing(store, registry, filled, tags, note, match):
+    ids, _ = filled
+    store.annotate(ids[0], tags=["kept"], note="old")
+    state = RunsState(store=store, registry=registry, selected=ids[0])
+    with pytest.raises(ValueError, match=match):
+        state.annotate(tags, note)
+    assert store.annotations([ids[0]])[ids[0]]["tags"] == ["kept"]
+    assert store.annotations([ids[0]])[ids[0]]["note"] == "old"
+    assert dict(zip(state.table()["id"], state.table()["tags"]))[ids[0]] == "kept"
+
+
+def test_save_without_a_run_is_a_clear_message(store, registry, filled):
+    ids, _ = filled
+    state = RunsState(store=store, registry=registry)
+    with pytest.raises(ValueError, match="no run selected"):
+        state.annotate("a", "")
+    state.selected = [ids[0]]
+    store.delete(ids[0])
+    with pytest.raises(ValueError, match="no longer in the store"):
+        state.annotate("a", "")
+
+
+def test_page_edits_the_run_shown_in_detail(store, registry, filled):
+    ids, other = filled
+    store.annotate(other, tags=["demo"], note="made by hand")
+    page = RunsPage(store, registry)
+    frame = page._table.value
+    page._table.selection = [frame["id"].tolist().index(other)]
+    assert page._notebook in page._detail.objects and other in page._notebook_title.object
+    assert (page._tags_input.value, page._note_input.value) == ("demo", "made by hand")
+    page._table.selection = [frame["id"].tolist().index(other), frame["id"].tolist().index(ids[0])]
+    assert "first of the 2 selected" in page._notebook_title.object and other in page._notebook_title.object
+    page._tags_input.value = "demo, fig3"
+    page._note_input.value = "compared with lorenz"
+    page._save.clicks += 1
+    assert store.annotations([other])[other]["tags"] == ["demo", "fig3"]
+    assert store.annotations([ids[0]])[ids[0]]["tags"] == []
+    assert "Saved" in page._saved.object and not page._notebook_error.visible
+    assert dict(zip(page._table.value["id"], page._table.value["tags"]))[other] == "demo, fig3"
+    assert sorted(page.state.selected) == sorted([other, ids[0]])  # the selection survives the redraw
+
+    page._tags_input.value = "demo, no spaces allowed"
+    page._save.clicks += 1
+    assert page._notebook_error.visible and "'no spaces allowed'" in page._notebook_error.object
+    assert page._saved.object == "" and store.annotations([other])[other]["tags"] == ["demo", "fig3"]
+    assert page._tags_input.value == "demo, no spaces allowed"  # kept to be corrected
+
+    page.state.tag_filter = "fig3"  # filtering keeps the run shown and what is typed
+    assert page._table.value["id"].tolist() == [other] and page.state.selected == [other]
+    assert page._tags_input.value == "demo, no spaces allowed"
+    page._tags_input.value = "demo"
+    page._save.clicks += 1
+    assert not page._notebook_error.visible and page.state.tag_filter == "all"  # fig3 is gone
