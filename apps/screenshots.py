@@ -38,6 +38,8 @@ RUNS = {
                                     target_rates=[0.3, 0.5], n_seeds=3, k_max=20, washout=100,
                                     task_steps=1000, adapt_steps=1000, tasks=["mc", "narma"])],
 }
+#: Tags of the memory-capacity runs by balance (shown in the Runs page's Tags column and notebook).
+TAGS = {0.8: ["balance-scan", "beta-0.8"], 1.0: ["balance-scan", "beta-1.0"]}
 #: File name of each page's screenshot, in :data:`apps.app.PAGES` order.
 NAMES = ["memory", "dynamics", "dendrites", "runs", "benchmark"]
 #: The memory-capacity run made in the browser, with homeostatic adaptation.
@@ -92,7 +94,12 @@ def main(out: str = "docs/screenshots", bench_store: str | None = None, port: in
     for kind, configs in RUNS.items():
         for config in configs:
             if kind in registry:
-                print(kind, registry[kind](**config).run(store), flush=True)
+                run_id = registry[kind](**config).run(store)
+                print(kind, run_id, flush=True)
+                if config.get("balance") in TAGS:  # the lab notebook of the runs compared
+                    store.annotate(run_id, tags=TAGS[config["balance"]],
+                                   note=f"Memory capacity at balance β = {config['balance']}: "
+                                        "compared side by side on the Runs page.")
     server = serve(store.path, port=port, threaded=True, liveness=True)
     for _ in range(300):
         try:
