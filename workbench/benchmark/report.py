@@ -33,6 +33,8 @@ def _score(row, key) -> str:
     mean, sem, med = row[f"{key}_mean"], row[f"{key}_sem"], row[f"{key}_median"]
     if not math.isfinite(mean):
         return "–"
+    if math.isfinite(sem) and sem <= 1e-12 * abs(mean):
+        sem = 0.0       # identical scores over seeds (a deterministic fit): rounding, not spread
     return f"{_num(mean)} ± {_num(sem, 2)} ({_num(med)})"
 
 

@@ -73,3 +73,14 @@ def test_reproduction_report_compares_models_only_through_the_benchmark(plugins,
     text = "\n".join(model_comparison(memory_store)[0])
     assert "From the 4 benchmark runs in this store (full budgets)" in text
     assert text.count("| rotation |") == 1 and text.count("| quadratic |") == 1
+
+
+def test_identical_scores_over_seeds_show_a_zero_sem():
+    from workbench.benchmark.report import leaderboard_rows
+
+    runs = pd.DataFrame({"model": ["det"] * 3, "dataset": ["x"] * 3, "seed": [0, 1, 2], "run_id": list("abc"),
+                         "status": ["complete"] * 3, "d_stsp": [0.1 + 0.2] * 3, "d_h": [0.3, 0.3, 0.3],
+                         "pe": [1e-5, 1e-5, 1e-5], "floor_d_stsp": [0.1] * 3, "floor_d_h": [0.05] * 3})
+    runs.loc[1, "d_stsp"] = 0.3       # 0.1 + 0.2 != 0.3 in floating point: SEM ~1e-17
+    row = leaderboard_rows(aggregate(runs), "x")[0]
+    assert row[2] == "0.3 ± 0 (0.3)"
