@@ -28,8 +28,10 @@ _S3_DEFAULTS = {"config_kwargs": {"connect_timeout": 3, "read_timeout": 30,
                 "max_concurrency": 1}
 
 
-#: Small objects read at once when listing runs on an object store.
-READ_CONCURRENCY = 8
+#: Small objects read at once when listing runs on an object store (1 000 runs on a local
+#: moto server, 3 times each: 8 at once 1.82-2.26 s, 16 1.80-1.88 s, 32 1.87-2.18 s, 64
+#: 1.84-1.96 s; the server's ~1.8 ms per request is the limit there).
+READ_CONCURRENCY = 16
 
 
 def parse_storage_options(items: Iterable[str]) -> dict[str, Any]:
