@@ -226,14 +226,19 @@ def s3_section(base: Path, repeat: int, traj: np.ndarray) -> None:
         def w_local():
             local_writer.write(f"t{next(counter)}", traj, dims=("time", "dim"))
 
-        t_w_s3, t_w_local = interleaved([w_s3, w_local], repeat)
+        def remove_local():  # the local side's files, so write-back of earlier rounds does not slow it
+            for path in (base / "io.zarr" / "runs" / local_writer.id).glob("t*"):
+                shutil.rmtree(path)
+
+        t_w_s3, t_w_local = interleaved([w_s3, w_local], repeat, remove_local)
         s3_writer.__exit__(None, None, None)
         local_writer.__exit__(None, None, None)
+        with Store(base / "read.zarr").new_run("bench.io", {}) as local_run:
+            local_run.write("traj", traj, dims=("time", "dim"))
         s3_reader = Store("s3://bench/io.zarr", storage_options=opts).open(s3_writer.id)
-        local_reader = Store(base / "io.zarr").open(local_writer.id)
+        local_reader = Store(base / "read.zarr").open(local_run.id)
         name = s3_reader.arrays[0]
-        t_r_s3, t_r_local = interleaved([lambda: s3_reader[name],
-                                         lambda: local_reader[local_reader.arrays[0]]], repeat)
+        t_r_s3, t_r_local = interleaved([lambda: s3_reader[name], lambda: local_reader["traj"]], repeat)
         assert np.array_equal(s3_reader[name], traj)
         # The roofline on this server: one PUT / GET of the same bytes with s3fs, nothing else
         # (what any S3 write or read of this array must pay on moto).
