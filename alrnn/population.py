@@ -16,6 +16,7 @@ reported as :class:`TrainingDiverged` carrying its loss curve and last finite pa
 from __future__ import annotations
 
 import numbers
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from workbench.benchmark.protocol import TrainingDiverged as _BenchmarkTrainingDiverged
-from workbench.validation import check_array, check_seed
+from workbench.validation import check_array, check_int, check_seed
 
 from .evaluation import population_checkpoint_metrics
 from .recipe import TrainConfig, checkpoint_key, lr_schedule
@@ -122,8 +123,16 @@ def _tree_take(tree, idx):
 def train_population(data, family, config: TrainConfig, seeds: Sequence[int], *,
                      init: Sequence[Mapping] | None = None, eval_data=None,
                      progress: Callable | None = None, should_stop: Callable[[], bool] | None = None,
-                     on_eval: Callable[[int, Mapping, object], None] | None = None) -> list:
+                     on_eval: Callable[[int, Mapping, object], None] | None = None,
+                     threads: int = 1) -> list:
     """Train one model per seed on one series, all seeds in one vectorised computation.
+
+    With ``threads = k > 1`` the seeds are split into ``k`` groups (contiguous, as even as
+    possible), each one vectorised computation in its own thread: XLA runs one computation
+    on one core, and JAX releases the GIL while it runs, so the groups train on ``k`` cores
+    at once. Each seed's result does not depend on the grouping (a seed draws its own
+    initialisation, windows and noise); ``on_eval`` is called under a lock, ``progress``
+    reports the first group.
 
     Parameters
     ----------
@@ -151,6 +160,8 @@ def train_population(data, family, config: TrainConfig, seeds: Sequence[int], *,
     on_eval : callable, optional
         ``on_eval(epoch, record, model)`` after each evaluation of each seed; ``record``
         holds ``seed``, ``loss``, ``d_stsp``, ``d_h``, ``pe``, ``member`` and ``best``.
+    threads : int, default 1
+        Groups of seeds trained at once, one per thread (at most one per seed).
 
     Returns
     -------
@@ -163,6 +174,10 @@ def train_population(data, family, config: TrainConfig, seeds: Sequence[int], *,
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
+    threads = min(check_int(threads, "threads", 1, None), len(seeds))
+    if threads > 1:
+        return _in_threads(data, family, config, seeds, threads, init=init, eval_data=eval_data,
+                           progress=progress, should_stop=should_stop, on_eval=on_eval)
     if len(data) < config.seq_len + 1:
         raise ValueError(f"data must have at least seq_len + 1 = {config.seq_len + 1} rows, got {len(data)}")
     eval_data = data if eval_data is None else check_array(
@@ -309,6 +324,29 @@ def train_population(data, family, config: TrainConfig, seeds: Sequence[int], *,
             best_epoch=st.best_epoch, best_metrics={k: st.best[k] for k in ("d_stsp", "d_h", "pe")},
             status=status, seconds=seconds, seed=st.seed))
     return out
+
+
+def _in_threads(data, family, config, seeds, threads, *, init, eval_data, progress, should_stop, on_eval):
+    """:func:`train_population` of ``threads`` groups of seeds, one thread each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, len(seeds), threads + 1).round().astype(int)
+    groups = [list(range(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    lock = threading.Lock()
+
+    def locked(*args):
+        with lock:
+            on_eval(*args)
+
+    def run(index, group):
+        return train_population(data, family, config, [seeds[i] for i in group],
+                                init=None if init is None else [init[i] for i in group], eval_data=eval_data,
+                                progress=progress if index == 0 else None, should_stop=should_stop,
+                                on_eval=None if on_eval is None else locked)
+
+    with ThreadPoolExecutor(threads) as pool:
+        parts = list(pool.map(run, range(threads), groups))
+    return [res for part in parts for res in part]
 
 
 def make_block(family, config: TrainConfig, population: int, n_epochs: int = 1):

@@ -67,7 +67,7 @@ def _family(data, M, P, config, model):
 def train_population(data, M=20, P=2, config: TrainConfig | None = None, *, seeds: Sequence[int] = (0,),
                      model: ALRNN | None = None, eval_data=None, progress: Callable | None = None,
                      should_stop: Callable[[], bool] | None = None,
-                     on_eval: Callable[[int, Mapping, ALRNN], None] | None = None) -> list:
+                     on_eval: Callable[[int, Mapping, ALRNN], None] | None = None, threads: int = 1) -> list:
     """Train one AL-RNN per seed, all seeds in one vectorised JAX computation.
 
     Each seed's result is what :func:`train` with that seed returns (same initialisation,
@@ -83,7 +83,8 @@ def train_population(data, M=20, P=2, config: TrainConfig | None = None, *, seed
     data, family, init = _family(data, M, P, config, model)
     seeds = list(seeds)
     return _train_population(data, family, config, seeds, init=None if init is None else [init] * len(seeds),
-                             eval_data=eval_data, progress=progress, should_stop=should_stop, on_eval=on_eval)
+                             eval_data=eval_data, progress=progress, should_stop=should_stop, on_eval=on_eval,
+                             threads=threads)
 
 
 def train(data, M=20, P=2, config: TrainConfig | None = None, *, model: ALRNN | None = None,

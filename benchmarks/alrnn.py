@@ -129,9 +129,10 @@ def torch_step_time(model, windows, threads, repeats=3, steps=10):
     return min(times), first
 
 
-def population_time(n_seeds, epochs, members=None):
+def population_time(n_seeds, epochs, members=None, threads=1):
     """Wall times of one seed and of ``n_seeds`` seeds trained together (same recipe;
-    ``members`` overrides the recipe's initialisations explored per seed)."""
+    ``members`` overrides the recipe's initialisations explored per seed; ``threads`` groups
+    of seeds, one per core; one seed is one group whatever ``threads`` is)."""
     from alrnn.train import FAST_CONFIGS, train_population
 
     sizes, cfg = FAST_CONFIGS["lorenz63"]
@@ -141,10 +142,10 @@ def population_time(n_seeds, epochs, members=None):
     for S in (1, n_seeds):
         warm = cfg.replace(epochs=2 * cfg.eval_every, explore_fraction=0.5)
         t0 = time.perf_counter()
-        train_population(data, **sizes, config=warm, seeds=list(range(S)))
+        train_population(data, **sizes, config=warm, seeds=list(range(S)), threads=threads)
         compile_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        res = train_population(data, **sizes, config=cfg, seeds=list(range(S)))
+        res = train_population(data, **sizes, config=cfg, seeds=list(range(S)), threads=threads)
         out[S] = (time.perf_counter() - t0, compile_s, res)
     return cfg, out
 
@@ -210,6 +211,8 @@ def main():
     ap.add_argument("--skip-experiment", action="store_true")
     ap.add_argument("--population", type=int, default=10, help="seeds trained together (0: skip)")
     ap.add_argument("--population-epochs", type=int, default=40)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                    help="groups of seeds trained at once, one per core (default: the cores)")
     ap.add_argument("--members", type=int, default=None,
                     help="initialisations explored per seed (default: the recipe's 4)")
     ap.add_argument("--skip-throughput", action="store_true")
@@ -223,12 +226,13 @@ def main():
     if args.scores:
         protocol_scores(args.scores, args.seeds, args.quick)
     if args.population:
-        cfg, out = population_time(args.population, args.population_epochs, args.members)
+        cfg, out = population_time(args.population, args.population_epochs, args.members, args.threads)
         (t1, c1, _), (tS, cS, rS) = out[1], out[args.population]
         S = args.population
         print(f"seeds trained together (Lorenz-63 fast recipe, M={M}, P={P}, {cfg.epochs} epochs x "
               f"{cfg.batches_per_epoch} batches, {cfg.population} initialisations explored per seed, "
-              f"evaluation every {cfg.eval_every} epochs on {cfg.eval_starts} starts):")
+              f"evaluation every {cfg.eval_every} epochs on {cfg.eval_starts} starts; "
+              f"{min(args.threads, S)} thread(s) for the {S} seeds):")
         print(f"  1 seed:   {t1:7.1f} s  (warm-up incl. compile {c1:.1f} s)")
         print(f"  {S} seeds: {tS:7.1f} s  (warm-up incl. compile {cS:.1f} s)")
         print(f"  ratio {S} seeds / 1 seed = {tS / t1:.2f}x (goal <= 3x); speed-up over {S} sequential "

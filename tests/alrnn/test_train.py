@@ -187,6 +187,21 @@ def test_population_matches_single_seed_training():
         train_population(data, 6, 1, TINY, seeds=[])
 
 
+def test_seeds_split_over_threads_give_the_same_models():
+    data = _series()
+    together = train_population(data, 6, 1, TINY, seeds=[3, 4, 5])
+    seen = []
+    split = train_population(data, 6, 1, TINY, seeds=[3, 4, 5], threads=2,
+                             on_eval=lambda epoch, rec, model: seen.append(rec["seed"]))
+    assert [r.seed for r in split] == [3, 4, 5] and set(seen) == {3, 4, 5}
+    for a, b in zip(together, split):
+        assert a.best_epoch == b.best_epoch
+        np.testing.assert_allclose(a.last_model.to_arrays()["W"], b.last_model.to_arrays()["W"],
+                                   rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="threads"):
+        train_population(data, 6, 1, TINY, seeds=[3], threads=0)
+
+
 def test_start_from_given_model():
     data = _series()
     model = ALRNN(6, 2, 1, seed=9)
