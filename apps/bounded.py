@@ -27,13 +27,44 @@ class BoundExceeded(RuntimeError):
     """The computation ran past its time limit or its memory limit."""
 
 
+#: Name prefix of the children: their start skips re-running the parent's main script.
+CHILD_NAME = "workbench-bounded"
+
+
+def _preparation_without_main(original):
+    """``multiprocessing.spawn.get_preparation_data`` that leaves the main script out for
+    this module's children.
+
+    A forkserver child re-runs the parent's ``__main__`` script (as ``__mp_main__``) before
+    its target, and the forkserver's ``"__main__"`` preload does not prevent it (CPython
+    3.11 looks for the key ``main_path``, the data say ``init_main_from_path``). Under
+    ``workbench serve`` or any script importing Panel that costs 0.7-1 s per child, the whole
+    of a Dendrites widget change. The children here run module-level functions only, so the
+    main script is not needed.
+    """
+
+    def prepare(name):
+        data = original(name)
+        if str(name).startswith(CHILD_NAME):
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+
+    prepare.__wrapped__ = original  # type: ignore[attr-defined]
+    return prepare
+
+
 def _context():
     global _CTX
     with _CTX_LOCK:
         if _CTX is None:
+            from multiprocessing import spawn
+
+            if not hasattr(spawn.get_preparation_data, "__wrapped__"):
+                spawn.get_preparation_data = _preparation_without_main(spawn.get_preparation_data)
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["__main__", "numpy", "dendrites.theory", "dendrites.simulate",
-                                        "apps.sdr", "apps.bounded"])
+            ctx.set_forkserver_preload(["numpy", "dendrites.theory", "dendrites.simulate", "apps.sdr",
+                                        "apps.bounded"])
             _CTX = ctx
         return _CTX
 
@@ -65,7 +96,8 @@ def call_bounded(fn: Callable, *args, timeout: float, memory: int = MEMORY_LIMIT
     Parameters
     ----------
     fn : callable
-        A module-level (picklable) function; its result must be picklable.
+        A function importable from a module (not defined in the main script, which the
+        child does not run); its result must be picklable.
     timeout : float
         Seconds before the child is killed.
     memory : int
@@ -88,7 +120,8 @@ def call_bounded(fn: Callable, *args, timeout: float, memory: int = MEMORY_LIMIT
     """
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, memory), daemon=True)
+    proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, memory), daemon=True,
+                       name=f"{CHILD_NAME}-{getattr(fn, '__name__', 'fn')}")
     proc.start()
     send.close()
     deadline = time.monotonic() + timeout
