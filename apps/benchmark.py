@@ -23,7 +23,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.benchmark.aggregate import SCORES, aggregate, run_row
+from workbench.benchmark.aggregate import SCORES, aggregate, counted_run, run_row
 from workbench.benchmark.report import HEADER, floor_text, leaderboard_rows
 from workbench.store import Store
 
@@ -58,13 +58,9 @@ class _Cell:
     rows: list[dict] = field(default_factory=list)
 
     def counted(self) -> dict | None:
-        """The run the leaderboard counts: the newest complete one, else the newest failed one
-        (what a resumed benchmark keeps); ``None`` while none has finished."""
-        for status in FINISHED:
-            for row in self.rows:
-                if row["status"] == status:
-                    return row
-        return None
+        """The run the leaderboard counts (:func:`workbench.benchmark.aggregate.counted_run`);
+        ``None`` while none has finished."""
+        return counted_run(self.rows)
 
 
 class BenchmarkState(StoreContext):

@@ -177,9 +177,10 @@ def model_comparison(store: Store) -> tuple[list[str], str]:
     from .benchmark.report import HEADER, leaderboard_rows
 
     title = "## Model comparison under one protocol (`workbench benchmark`)"
-    runs, label = stored_runs(store, quick=False), "full budgets"
+    every = stored_runs(store, quick=None)
+    runs, label = every[~every["quick"].astype(bool)], "full budgets"
     if runs.empty:
-        runs, label = stored_runs(store, quick=True), "QUICK budgets (reduced training, 2 seeds)"
+        runs, label = every[every["quick"].astype(bool)], "QUICK budgets (reduced training, 2 seeds)"
     if runs.empty:
         text = ("No benchmark runs in this store. The claims above use each paper's own protocol, so "
                 "their numbers are not comparable across models; compare models with "

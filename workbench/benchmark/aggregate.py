@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SCORES", "aggregate", "dataset_name", "mean_sem", "run_row", "stored_runs"]
+__all__ = ["ROW_FIELDS", "SCORES", "aggregate", "counted_run", "counted_runs", "dataset_name", "mean_sem",
+           "run_row", "stored_runs"]
 
 #: Scores aggregated over seeds, lower is better.
 SCORES = ("d_stsp", "d_h", "pe")
@@ -94,6 +95,10 @@ def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
     return board.sort_values(["dataset", "d_stsp_mean"], na_position="last").reset_index(drop=True)
 
 
+#: The columns of :func:`run_row` that are not metrics.
+ROW_FIELDS = ("model", "dataset", "seed", "quick", "run_id", "status", "skipped", "error")
+
+
 def dataset_name(spec: str) -> str:
     """The dataset's name from a run's ``dataset`` parameter: a built-in name, or ``NAME`` of
     a user spec ``NAME=TRAIN.npy[:TEST.npy]`` (the name the leaderboard groups by)."""
@@ -124,7 +129,35 @@ def run_row(rec) -> dict:
     return row
 
 
-def stored_runs(store, quick: bool | None = False, records=None) -> pd.DataFrame:
+def counted_run(rows: list[dict]) -> dict | None:
+    """Of the rows of one (model, dataset, seed, budget), newest first, the one a resumed
+    benchmark keeps: the newest complete run, else the newest failed one (None when none has
+    finished)."""
+    for status in ("complete", "failed"):
+        for row in rows:
+            if row["status"] == status:
+                return row
+    return None
+
+
+def counted_runs(records) -> dict[tuple, dict]:
+    """``{(model, dataset spec, seed, quick): row}``: the :func:`run_row` that counts
+    (:func:`counted_run`) for every benchmark point among ``records`` (``store.runs()``);
+    running, stale and damaged runs count for nothing."""
+    groups: dict[tuple, list[dict]] = {}
+    for rec in sorted(records, key=lambda r: (r.created, r.id), reverse=True):
+        if not rec.kind.startswith("benchmark."):
+            continue
+        try:
+            row = run_row(rec)
+        except ValueError:
+            continue
+        groups.setdefault((row["model"], rec.params["dataset"], row["seed"], row["quick"]), []).append(row)
+    counted = {key: counted_run(rows) for key, rows in groups.items()}
+    return {key: row for key, row in counted.items() if row is not None}
+
+
+def stored_runs(store, quick: bool | None = False) -> pd.DataFrame:
     """The per-run table of every benchmark run in ``store`` (kinds ``benchmark.*``).
 
     Parameters
@@ -133,30 +166,12 @@ def stored_runs(store, quick: bool | None = False, records=None) -> pd.DataFrame
     quick : bool or None, default False
         Only full-budget runs (False), only ``--quick`` runs (True) or both (None): quick and
         full runs are never aggregated together by the callers.
-    records : list of RunRecord, optional
-        ``store.runs()`` when the caller has listed it already.
 
     Returns
     -------
     pandas.DataFrame
-        The rows of :func:`run_row` (the input of :func:`aggregate`) of finished runs
-        (complete or failed; running, stale and damaged runs are left out). When a (model,
-        dataset, seed, quick) has several runs, the one a resumed benchmark keeps counts:
-        the newest complete one, else the newest failed one.
+        One :func:`run_row` per benchmark point (the input of :func:`aggregate`), the run
+        that counts (:func:`counted_runs`).
     """
-    rows: dict[tuple, dict] = {}
-    for rec in sorted(store.runs() if records is None else records, key=lambda r: (r.created, r.id)):
-        if not rec.kind.startswith("benchmark.") or rec.status not in ("complete", "failed"):
-            continue
-        try:
-            row = run_row(rec)
-        except ValueError:
-            continue
-        if quick is not None and row["quick"] != quick:
-            continue
-        key = (row["model"], row["dataset"], row["seed"], row["quick"])
-        if key in rows and rows[key]["status"] == "complete" and row["status"] != "complete":
-            continue
-        rows[key] = row
-    columns = ["model", "dataset", "seed", "quick", "run_id", "status", "skipped", "error"]
-    return pd.DataFrame(list(rows.values())) if rows else pd.DataFrame(columns=columns)
+    rows = [row for row in counted_runs(store.runs()).values() if quick is None or row["quick"] == quick]
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(ROW_FIELDS))

@@ -13,7 +13,6 @@ in the store are skipped (a second call runs nothing new).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +25,7 @@ from workbench.experiment import Experiment
 from workbench.store import Store
 from workbench.sweep import SweepPoint, run_points
 
+from .aggregate import ROW_FIELDS, counted_runs
 from .datasets import BUILTIN, Dataset, get_dataset, parse_data_spec
 from .evaluate import evaluate
 from .models import get_model
@@ -134,27 +134,21 @@ def _dataset_list(datasets: Iterable[str] | None, data: Iterable[str]) -> list[D
 def stored_results(points: Sequence[SweepPoint], store: Store) -> list[dict]:
     """What the store holds for each point, running nothing: one result dict per point.
 
-    A complete run is preferred; else the newest failed run gives ``failed`` with its error;
-    else the point is ``missing`` (``run_id`` None). Damaged runs are ignored.
+    The run that counts (:func:`~workbench.benchmark.aggregate.counted_runs`: the newest
+    complete one, else the newest failed one with its error); a point without either is
+    ``missing`` (``run_id`` None). Damaged runs are ignored.
     """
-    found: dict[str, dict[str, Any]] = {}
-    for kind in {p.kind for p in points}:
-        for rec in sorted(store.runs(kind=kind), key=lambda r: (r.created, r.id)):
-            if rec.status not in ("complete", "failed"):
-                continue
-            key = json.dumps(rec.params, sort_keys=True)
-            old = found.get(kind, {}).get(key)
-            if old is None or old.status != "complete":
-                found.setdefault(kind, {})[key] = rec
+    found = counted_runs(store.runs())
     out: list[dict] = []
     for point in points:
-        hit = found.get(point.kind, {}).get(point.key)
-        if hit is None:
+        p = point.params
+        row = found.get((p["model"], p["dataset"], p["seed"], bool(p["quick"])))
+        if row is None:
             out.append({"run_id": None, "status": "missing", "error": "no run in the store",
                         "metrics": {}, "skipped": True})
         else:
-            out.append({"run_id": hit.id, "status": hit.status, "error": hit.error,
-                        "metrics": hit.metrics if hit.status == "complete" else {}, "skipped": True})
+            out.append({"run_id": row["run_id"], "status": row["status"], "error": row["error"],
+                        "metrics": {k: v for k, v in row.items() if k not in ROW_FIELDS}, "skipped": True})
     return out
 
 
