@@ -38,6 +38,13 @@ __all__ = [
 MAX_UNION_WORK = 2048
 
 
+def _at_most(group, name: str, bound: str) -> None:
+    """``name <= bound`` when the group composed into the same class also has ``bound``."""
+    limit = getattr(group, bound, None)
+    if limit is not None and getattr(group, name) > limit:
+        raise ValueError(f"{name} must be in [1, {bound}={limit}], got {getattr(group, name)}")
+
+
 class PopulationParams(ParamGroup):
     """Cells in the population."""
 
@@ -50,9 +57,7 @@ class ActiveParams(ParamGroup):
     a = param.Integer(300, bounds=(1, None), doc="Active cells per pattern a (a <= n).")
 
     def validate(self) -> None:
-        n = getattr(self, "n", None)
-        if n is not None and self.a > n:
-            raise ValueError(f"a must be in [1, n={n}], got {self.a}")
+        _at_most(self, "a", "n")
         super().validate()
 
 
@@ -62,9 +67,7 @@ class SegmentParams(ParamGroup):
     s = param.Integer(24, bounds=(1, 128), doc="Synapses per segment s (s <= a).")
 
     def validate(self) -> None:
-        a = getattr(self, "a", None)
-        if a is not None and self.s > a:
-            raise ValueError(f"s must be in [1, a={a}], got {self.s}")
+        _at_most(self, "s", "a")
         super().validate()
 
 
@@ -74,9 +77,7 @@ class ThetaParams(ParamGroup):
     theta = param.Integer(12, bounds=(1, 128), doc="NMDA threshold θ (θ <= s).")
 
     def validate(self) -> None:
-        s = getattr(self, "s", None)
-        if s is not None and self.theta > s:
-            raise ValueError(f"theta must be in [1, s={s}], got {self.theta}")
+        _at_most(self, "theta", "s")
         super().validate()
 
 
