@@ -9,6 +9,7 @@ browser sessions never share state); :func:`serve` starts the Bokeh server on
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 
 import panel as pn
@@ -24,6 +25,7 @@ from .dendrites import DendritesPage
 from .dynamics import DynamicsPage
 from .memory import MemoryPage
 from .runs import RunsPage
+from .shade import warm_up
 
 __all__ = ["PAGES", "build_pages", "create_app", "serve"]
 
@@ -166,6 +168,8 @@ def serve(store=None, port: int = 5006, address: str = "localhost", show: bool =
     if data_dir is not None:
         data_dir = str(DataFolder(data_dir).root)
     registry = registered_experiments()
+    # compile the long-trajectory rasteriser while the first page loads, not on the first plot
+    threading.Thread(target=warm_up, name="datashader-warm-up", daemon=True).start()
 
     def session():
         return create_app(path, registry, data_dir=data_dir)

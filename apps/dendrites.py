@@ -14,7 +14,7 @@ import panel as pn
 from .bounded import BoundExceeded, call_bounded
 from .components import job_progress, message, number_widgets
 from .jobs import Job, describe_error
-from .plots import curves_figure, update_in_place
+from .plots import curves_figure, redraw_curves
 from .sdr import LABELS, PARAMETERS, DendritesState, monte_carlo, theory_curves
 
 __all__ = ["DendritesPage", "DendritesState"]
@@ -106,17 +106,21 @@ class DendritesPage(pn.viewable.Viewer):
         if not curves:
             return
         st = self.state
-        theta = curves_figure("Error probability vs threshold θ", "threshold θ", "probability",
-                              curves["theta"], st.theta_points(), y_log=True)
-        versus_n = curves_figure(f"False match vs population n (s={st.s}, θ={st.theta})", "population n",
-                                 "false-match probability", curves["n"], x_log=True, y_log=True)
-        union = curves_figure(f"Union segment vs stored patterns M (θ={st.theta})", "stored patterns M",
-                              "false-match probability", curves["union"], y_log=True)
+        figures = (  # (title, x label, y label, lines, points, x_log)
+            ("Error probability vs threshold θ", "threshold θ", "probability", curves["theta"],
+             st.theta_points(), False),
+            (f"False match vs population n (s={st.s}, θ={st.theta})", "population n",
+             "false-match probability", curves["n"], None, True),
+            (f"Union segment vs stored patterns M (θ={st.theta})", "stored patterns M",
+             "false-match probability", curves["union"], None, False))
         panes = self._plots.objects
-        figures = (theta, versus_n, union)
-        alike = len(panes) == 3 and all(update_in_place(p.object, f) for p, f in zip(panes, figures))
-        if not alike:  # (when alike, the changed sources of the shown figures go to the browser as patches)
-            self._plots.objects = [pn.pane.Bokeh(f) for f in figures]
+        # when drawn alike, only the new data go to the browser (as patches of the shown figures)
+        alike = len(panes) == 3 and all(redraw_curves(p.object, title, lines, points, y_log=True)
+                                        for p, (title, _, _, lines, points, _) in zip(panes, figures))
+        if not alike:
+            self._plots.objects = [pn.pane.Bokeh(curves_figure(title, x_label, y_label, lines, points,
+                                                               x_log=x_log, y_log=True))
+                                   for title, x_label, y_label, lines, points, x_log in figures]
         shown = self._drawn_for
         self._shown.object = ("Curves for " + ", ".join(f"{LABELS.get(k, k)}={shown[k]:,}"
                                                         for k in PARAMETERS[:6])

@@ -19,7 +19,7 @@ from .balance_map import BalanceMapView
 from .compare import run_labels
 from .components import metrics_frame, run_figures
 from .jobs import Job
-from .plots import curves_figure, raster_figure, update_in_place
+from .plots import curves_figure, raster_figure, redraw_curves
 from .results import first_metric, metric_curve, run_curve
 from .runner import ExperimentRunner, RunnerControls, StoreContext
 
@@ -165,10 +165,11 @@ class MemoryPage(pn.viewable.Viewer):
         if not curve:
             self._adaptation.objects = []
             return
-        fig = curves_figure("Homeostatic adaptation: mean |rate − target| per block", "adaptation step",
-                            "mean |rate − target|", curve, y_log=True, width=560, height=330)
+        title = "Homeostatic adaptation: mean |rate − target| per block"
         old = self._adaptation.objects[0].object if self._adaptation.objects else None
-        if not update_in_place(old, fig):  # (else the new points go to the browser as a patch)
+        if not redraw_curves(old, title, curve, y_log=True):  # (if redrawn, the new points go as a patch)
+            fig = curves_figure(title, "adaptation step", "mean |rate − target|", curve, y_log=True,
+                                width=560, height=330)
             self._adaptation.objects = [pn.pane.Bokeh(fig)]
 
     def _on_done(self, event) -> None:

@@ -9,16 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from bokeh.models import ColumnDataSource, HoverTool, Span, Whisker
+from bokeh.core.properties import value
+from bokeh.models import ColumnDataSource, HoverTool, Line, Span, Whisker
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
+from .shade import SHADE_ABOVE
+
 __all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curves_figure", "decimate",
-           "positive_only", "raster_figure", "score_dots_figure", "trajectory_3d", "transition_graph_figure",
-           "update_in_place"]
+           "positive_only", "raster_figure", "redraw_curves", "score_dots_figure", "trajectory_3d",
+           "transition_graph_figure"]
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
+
 
 #: ``label -> (x, y)`` or ``label -> (x, y, low, high)`` (with an error band as whiskers).
 Series = Mapping[str, Sequence]
@@ -53,21 +57,50 @@ def decimate(x, y, max_points: int):
     y = np.asarray(y, dtype=float)
     if len(y) <= max_points:
         return x, y
-    bins = max(1, max_points // 2)
-    edges = np.linspace(0, len(y), bins + 1).astype(np.int64)
-    keep = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        if hi <= lo:
-            continue
-        seg = y[lo:hi]
-        finite = np.isfinite(seg)
-        if not finite.any():
-            keep.append(lo)
-            continue
-        i, j = lo + int(np.nanargmin(seg)), lo + int(np.nanargmax(seg))
-        keep.extend(sorted({i, j}))
-    idx = np.asarray(keep, dtype=np.int64)
-    return x[idx], y[idx]
+    edges = np.unique(np.linspace(0, len(y), max(1, max_points // 2) + 1).astype(np.int64))
+    starts = edges[:-1]
+    bin_of = np.repeat(np.arange(len(starts)), np.diff(edges))
+
+    def first(where):  # per bin, the first index where `where` holds (else the bin's start)
+        idx = np.flatnonzero(where)
+        bins, pos = np.unique(bin_of[idx], return_index=True)
+        out = starts.copy()
+        out[bins] = idx[pos]
+        return out
+
+    lowest = first(y == np.fmin.reduceat(y, starts)[bin_of])  # NaNs ignored; all-NaN bins keep their start
+    highest = first(y == np.fmax.reduceat(y, starts)[bin_of])
+    keep = np.unique(np.concatenate([lowest, highest]))
+    return x[keep], y[keep]
+
+
+def _layers(lines: Series | None, points: Series | None, y_log: bool) -> list[tuple[str, str, dict]]:
+    """What :func:`curves_figure` draws, as data: ``(layer, label, columns)`` per renderer, in order.
+
+    ``layer`` is ``"line"``, ``"marker"`` (the markers of the line before it, for curves of at
+    most :data:`MARKER_LIMIT` points) or ``"points"`` (scatter with whiskers from ``low`` to
+    ``high``).
+    """
+    out = []
+    for label, (x, y) in (lines or {}).items():
+        x, y = (positive_only(x, y) if y_log else (np.asarray(x, float), np.asarray(y, float)))
+        out.append(("line", str(label), {"x": x, "y": y}))
+        if len(x) <= MARKER_LIMIT:
+            out.append(("marker", str(label), {"x": x, "y": y}))
+    for label, (x, y, low, high) in (points or {}).items():
+        x, y, low, high = (np.asarray(v, dtype=float) for v in (x, y, low, high))
+        keep = np.isfinite(x) & np.isfinite(y)
+        if y_log:
+            keep &= y > 0
+            low = np.where(low > 0, low, y)
+        out.append(("points", str(label), {"x": x[keep], "y": y[keep], "low": low[keep], "high": high[keep]}))
+    return out
+
+
+def _drawn_layer(renderer) -> str:
+    if isinstance(renderer.glyph, Line):
+        return "line"
+    return "points" if "low" in renderer.data_source.data else "marker"
 
 
 def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None = None,
@@ -93,27 +126,25 @@ def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None =
     Returns
     -------
     bokeh.plotting.figure
+        Its data can later be replaced without rebuilding it (:func:`redraw_curves`).
     """
     fig = figure(title=title, x_axis_label=x_label, y_axis_label=y_label, height=height, width=width,
                  x_axis_type="log" if x_log else "linear", y_axis_type="log" if y_log else "linear",
                  tools="pan,wheel_zoom,box_zoom,reset,save,hover", output_backend="webgl")
     colours = iter(Category10_10 * 10)
-    for label, (x, y) in (lines or {}).items():
-        x, y = (positive_only(x, y) if y_log else (np.asarray(x, float), np.asarray(y, float)))
-        colour = next(colours)
-        fig.line(x, y, legend_label=str(label), color=colour, line_width=2 if len(x) <= 5000 else 1)
-        if len(x) <= MARKER_LIMIT:
-            fig.scatter(x, y, legend_label=str(label), color=colour, size=4)
-    for label, (x, y, low, high) in (points or {}).items():
-        x, y, low, high = (np.asarray(v, dtype=float) for v in (x, y, low, high))
-        keep = np.isfinite(x) & np.isfinite(y)
-        if y_log:
-            keep &= y > 0
-            low = np.where(low > 0, low, y)
-        colour = next(colours)
-        src = ColumnDataSource({"x": x[keep], "y": y[keep], "low": low[keep], "high": high[keep]})
-        fig.scatter("x", "y", source=src, legend_label=str(label), color=colour, size=8, marker="diamond")
-        fig.add_layout(Whisker(source=src, base="x", lower="low", upper="high", line_color=colour))
+    colour = None
+    for layer, label, data in _layers(lines, points, y_log):
+        src = ColumnDataSource(data)
+        if layer == "line":
+            colour = next(colours)
+            fig.line("x", "y", source=src, legend_label=label, color=colour,
+                     line_width=2 if len(data["x"]) <= 5000 else 1)
+        elif layer == "marker":
+            fig.scatter("x", "y", source=src, legend_label=label, color=colour, size=4)
+        else:
+            colour = next(colours)
+            fig.scatter("x", "y", source=src, legend_label=label, color=colour, size=8, marker="diamond")
+            fig.add_layout(Whisker(source=src, base="x", lower="low", upper="high", line_color=colour))
     if fig.legend:
         legend = fig.legend[0]
         legend.click_policy = "hide"
@@ -124,8 +155,36 @@ def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None =
     return fig
 
 
+def redraw_curves(fig, title: str, lines: Series | None = None, points: Series | None = None, *,
+                  y_log: bool = False) -> bool:
+    """Put new curves into a figure made by :func:`curves_figure`, when they are drawn alike.
+
+    Sending new data to a figure already in the browser is much cheaper than building and
+    sending a new figure. "Alike" means the same layers (lines, markers, points) in the same
+    order; labels, data and title may all change.
+
+    Returns
+    -------
+    bool
+        Whether ``fig`` was updated (otherwise the caller draws a new figure).
+    """
+    layers = _layers(lines, points, y_log)
+    if fig is None or [_drawn_layer(r) for r in fig.renderers] != [layer for layer, _, _ in layers]:
+        return False
+    labels = list(dict.fromkeys(label for _, label, _ in layers))
+    items = fig.legend[0].items if fig.legend else []
+    if len(items) != len(labels):
+        return False
+    for renderer, (_, _, data) in zip(fig.renderers, layers):
+        renderer.data_source.data = data
+    for item, label in zip(items, labels):
+        item.label = value(label)
+    fig.title.text = title
+    return True
+
+
 def attractor_figures(true, generated, labels=("x", "y", "z"), plane=(0, 2), width: int = 420,
-                      height: int = 380, max_points: int = 100_000):
+                      height: int = 380, max_points: int = SHADE_ABOVE):
     """True and generated trajectories side by side, as lines, with linked axes.
 
     Parameters
@@ -139,7 +198,9 @@ def attractor_figures(true, generated, labels=("x", "y", "z"), plane=(0, 2), wid
     width, height : int
         Size of each phase-plane figure in pixels.
     max_points : int
-        Points drawn at most per trajectory (evenly strided beyond that).
+        Points drawn at most per trajectory as a line (evenly strided beyond that); used only up
+        to :data:`apps.shade.SHADE_ABOVE` points, above which every point is datashaded
+        (:func:`apps.shade.phase_figures`).
 
     Returns
     -------
@@ -148,51 +209,30 @@ def attractor_figures(true, generated, labels=("x", "y", "z"), plane=(0, 2), wid
         variable (true and generated overlaid) whose zoom is independent.
     """
     i, j = plane
-    figs = []
-    for title, arr, colour in (("true", true, "#1f77b4"), ("generated", generated, "#d62728")):
-        arr = np.asarray(arr, dtype=float)
-        stride = max(1, int(np.ceil(len(arr) / max_points)))
-        arr = arr[::stride]
-        linked = {"x_range": figs[0].x_range, "y_range": figs[0].y_range} if figs else {}
-        fig = figure(title=f"{title} attractor ({labels[i]}–{labels[j]} plane)", x_axis_label=labels[i],
-                     y_axis_label=labels[j], width=width, height=height, output_backend="webgl",
-                     tools="pan,wheel_zoom,box_zoom,reset,save", **linked)
-        fig.line(arr[:, i], arr[:, j], color=colour, line_width=1, alpha=0.8)
-        figs.append(fig)
+    panels = [(f"true attractor ({labels[i]}–{labels[j]} plane)", true, "#1f77b4"),
+              (f"generated attractor ({labels[i]}–{labels[j]} plane)", generated, "#d62728")]
+    if max(len(true), len(generated)) > SHADE_ABOVE:  # drawn in full: datashaded, re-aggregated on zoom
+        from .shade import phase_figures
+
+        figs = phase_figures(panels, plane=plane, labels=labels, width=width, height=height)
+    else:
+        figs = []
+        for title, arr, colour in panels:
+            arr = np.asarray(arr, dtype=float)
+            stride = max(1, int(np.ceil(len(arr) / max_points)))
+            arr = arr[::stride]
+            linked = {"x_range": figs[0].x_range, "y_range": figs[0].y_range} if figs else {}
+            fig = figure(title=title, x_axis_label=labels[i], y_axis_label=labels[j], width=width,
+                         height=height, output_backend="webgl", tools="pan,wheel_zoom,box_zoom,reset,save",
+                         **linked)
+            fig.line(arr[:, i], arr[:, j], color=colour, line_width=1, alpha=0.8)
+            figs.append(fig)
     n = min(len(true), len(generated), 5_000)
     series = curves_figure(f"{labels[0]} over time: true vs generated", "time step", labels[0],
                            {"true": (np.arange(n), np.asarray(true, float)[:n, 0]),
                             "generated": (np.arange(n), np.asarray(generated, float)[:n, 0])},
                            width=2 * width, height=260)
     return figs + [series]
-
-
-def update_in_place(old, new) -> bool:
-    """Copy the data, title and legend labels of ``new`` into ``old`` when they are drawn alike.
-
-    Sending new data to a figure already in the browser is much cheaper than replacing the
-    figure. "Alike" means the same glyph types in the same order, the same legend length and
-    no annotations with data of their own (error whiskers).
-
-    Returns
-    -------
-    bool
-        Whether ``old`` was updated (otherwise the caller replaces it with ``new``).
-    """
-    if old is None or [type(r.glyph) for r in old.renderers] != [type(r.glyph) for r in new.renderers]:
-        return False
-    if any(isinstance(m, Whisker) for m in list(old.center) + list(new.center)):
-        return False
-    old_items = old.legend[0].items if old.legend else []
-    new_items = new.legend[0].items if new.legend else []
-    if len(old_items) != len(new_items):
-        return False
-    for o, n in zip(old.renderers, new.renderers):
-        o.data_source.data = dict(n.data_source.data)
-    for o, n in zip(old_items, new_items):
-        o.label = n.label
-    old.title.text = new.title.text
-    return True
 
 
 def attractor_3d(true, generated, regions=None, labels=("x", "y", "z"), max_points: int = 20_000,

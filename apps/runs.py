@@ -45,6 +45,7 @@ from .jobs import Job, describe_error
 from .plots import curves_figure, decimate
 from .provenance import run_command, run_toml
 from .runner import JobContext, missing_message
+from .shade import SHADE_ABOVE, follow_zoom, phase_figures
 
 __all__ = ["RunsPage", "RunsState", "parse_tags"]
 
@@ -52,8 +53,9 @@ __all__ = ["RunsPage", "RunsState", "parse_tags"]
 STATUSES = ["all", "complete", "running", "failed", "stale", "corrupt"]
 #: Scalar metrics shown per run in the unfiltered table.
 SUMMARY_METRICS = 3
-#: Points of one curve drawn at most (min/max per bin beyond that, so peaks stay visible).
-MAX_PLOT_POINTS = 100_000
+#: Points of one curve drawn at most (min/max per bin beyond that, so peaks stay visible; about
+#: two per pixel column, recomputed over the visible window on zoom).
+MAX_PLOT_POINTS = 4_000
 #: Runs compared side by side at most.
 MAX_COMPARED = 6
 
@@ -208,22 +210,30 @@ class RunsState(JobContext):
                          "dims": ", ".join(reader.dims(name))})
         return pd.DataFrame(rows, columns=["array", "shape", "dtype", "dims"])
 
-    def array_curves(self, reader, name: str, max_columns: int = 5) -> dict:
+    def array_curves(self, reader, name: str, max_columns: int = 5) -> tuple[dict, np.ndarray | None]:
         """Up to ``max_columns`` columns of a numeric array as curves against its first axis.
 
-        Arrays longer than :data:`MAX_PLOT_POINTS` are reduced to the min and max of each bin
-        (:func:`apps.plots.decimate`), so the drawn envelope is that of every point.
+        Returns
+        -------
+        curves : dict
+            ``label -> (index, values)``, every point (empty for a non-numeric or empty
+            array); the page draws them min/max-decimated (:data:`MAX_PLOT_POINTS`), so the
+            drawn envelope is that of every point at any zoom.
+        trajectory : numpy.ndarray or None
+            The array as (rows, columns) when it is a long trajectory (at least 2 columns and
+            more than :data:`apps.shade.SHADE_ABOVE` rows), for a datashaded phase portrait.
         """
         shape, dtype = reader.array_info(name)
         if np.dtype(dtype).kind not in "biuf" or len(shape) == 0 or shape[0] == 0:
-            return {}
+            return {}, None
         arr = np.asarray(reader[name], dtype=float)
         arr = arr.reshape(arr.shape[0], -1)
         dims = reader.dims(name)
         label = dims[1] if len(dims) > 1 else "column"
-        idx = np.arange(arr.shape[0])
-        return {f"{label} {j}": decimate(idx, arr[:, j], MAX_PLOT_POINTS)
-                for j in range(min(arr.shape[1], max_columns))}
+        idx = np.arange(arr.shape[0], dtype=float)
+        curves = {f"{label} {j}": (idx, arr[:, j]) for j in range(min(arr.shape[1], max_columns))}
+        long_trajectory = arr.shape[1] >= 2 and arr.shape[0] > SHADE_ABOVE
+        return curves, (arr if long_trajectory else None)
 
     def compared(self) -> list:
         """Readers of the selected runs still in the store (at most :data:`MAX_COMPARED`)."""
@@ -403,9 +413,12 @@ class RunsPage(pn.viewable.Viewer):
         if reader.attrs.get("error"):
             header += f"\n\n**error:** {reader.attrs['error']}"
         arrays = [a for a in reader.arrays if np.dtype(reader.array_info(a)[1]).kind in "biuf"]
-        self._array.options = arrays
-        self._array.value = arrays[0] if arrays else None
-        self._on_array()
+        # the largest array first (a trajectory rather than its time axis)
+        largest = max(arrays, key=lambda a: int(np.prod(reader.array_info(a)[0])), default=None)
+        redraws = self._array.value == largest  # else the value's watcher draws it
+        self._array.param.update(options=arrays, value=largest)
+        if redraws:
+            self._on_array()
         tables = pn.Row(
             pn.Column("**Parameters**", pn.widgets.Tabulator(params_frame(reader.params), show_index=False,
                                                              disabled=True, height=240, width=340,
@@ -466,12 +479,25 @@ class RunsPage(pn.viewable.Viewer):
             self._array_plot.objects = []
             return
         try:
-            curves = self.state.array_curves(self.state.open(), name)
+            curves, trajectory = self.state.array_curves(self.state.open(), name)
         except ValueError as exc:
             self._error.param.update(object=describe_error(exc), visible=True)
             return
-        self._array_plot.objects = [pn.pane.Bokeh(curves_figure(name, "index", "value", curves, width=760,
-                                                                height=280))] if curves else []
+        plots = []
+        if curves:
+            fig = curves_figure(name, "index", "value",
+                                {k: decimate(x, y, MAX_PLOT_POINTS) for k, (x, y) in curves.items()},
+                                width=760, height=280)
+            follow_zoom(fig, curves, MAX_PLOT_POINTS)
+            plots.append(pn.pane.Bokeh(fig))
+        if trajectory is not None:  # every point, datashaded
+            labels = [f"{name}[:, {j}]" for j in range(trajectory.shape[1])]
+            plane = (0, 2) if trajectory.shape[1] >= 3 else (0, 1)
+            title = f"{name}: phase portrait, all {len(trajectory):,} points"
+            (portrait,) = phase_figures([(title, trajectory, "#1f4e79")], plane=plane, labels=labels,
+                                        width=520, height=440)
+            plots.append(pn.pane.Bokeh(portrait))
+        self._array_plot.objects = plots
 
     # -- several runs -----------------------------------------------------------------------------
     def _show_comparison(self) -> None:

@@ -1,10 +1,12 @@
 """Take screenshots of every page after real runs: ``python -m apps.screenshots [OUT_DIR] [BENCH_STORE]``.
 
 Runs a small memory-capacity experiment, a balance sweep, a small balance map, a short AL-RNN
-training and a reservoir forecast into a fresh store (a temporary folder), serves the app and
-saves one PNG per page with headless chromium (``/usr/bin/chromium``) into ``OUT_DIR``
-(default ``docs/screenshots``), then the Memory capacity page's balance map view (a cell
-clicked) and a run with homeostatic adaptation (its live rate-error curve). A benchmark takes
+training, a reservoir forecast and a 100 000-step Lorenz-63 trajectory into a fresh store (a
+temporary folder), serves the app and saves one PNG per page with headless chromium
+(``/usr/bin/chromium``) into ``OUT_DIR`` (default ``docs/screenshots``), then the long
+trajectory alone on the Runs page (its datashaded phase portrait), the Memory capacity page's
+balance map view (a cell clicked) and a run with homeostatic adaptation (its live rate-error
+curve). A benchmark takes
 minutes per run, so none is run here: the complete ``benchmark.*`` runs of ``BENCH_STORE``
 (e.g. one written by ``workbench benchmark --quick``; only read) are copied into the store;
 without it the Benchmark page shows its empty-store message. Needs the ``test`` extra
@@ -32,6 +34,7 @@ RUNS = {
                             symbolic_steps=5000)],
     "reservoirs.lorenz_forecast": [dict(n_neurons=200, in_degree=10, data_steps=6200, n_train=4000,
                                         n_test=1000, n_generate=1000, washout=100)],
+    "systems.lorenz63": [dict(n_steps=100_000, transient=100)],
     "reservoirs.balance_map": [dict(n_neurons=100, in_degree=10, balances=[0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
                                     couplings=[4.0, 8.0, 16.0], input_scalings=[0.5],
                                     balance_modes=["multiplicative"], ei_splits=["random"],
@@ -136,6 +139,18 @@ def main(out: str = "docs/screenshots", bench_store: str | None = None, port: in
                     time.sleep(3)
                 page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
                 print("saved", folder / f"{name}.png", flush=True)
+                if name == "runs":  # one long trajectory alone: its datashaded phase portrait
+                    for i in range(2):
+                        rows.nth(i).locator("input[type=checkbox]").click()
+                        time.sleep(1)
+                    page.locator(".tabulator-row", has_text="systems.lorenz63").first \
+                        .locator("input[type=checkbox]").click()
+                    page.get_by_text("Plot array").first.wait_for(timeout=60_000)
+                    time.sleep(3)
+                    page.get_by_text("Plot array").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+                    time.sleep(1)
+                    page.screenshot(path=str(folder / "runs_trajectory.png"), full_page=True)
+                    print("saved", folder / "runs_trajectory.png", flush=True)
             # the Memory capacity page's other views
             page.get_by_text(PAGES[0], exact=True).first.click()
             page.get_by_text("Balance map", exact=True).first.click()

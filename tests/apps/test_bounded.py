@@ -30,3 +30,22 @@ def test_should_stop_kills_the_child():
     stop_at = time.monotonic() + 0.3
     with pytest.raises(InterruptedError):
         call_bounded(time.sleep, 600, timeout=60, should_stop=lambda: time.monotonic() > stop_at)
+
+
+def test_a_child_that_answered_is_reused_and_a_killed_one_never():
+    import os
+
+    first = call_bounded(os.getpid, timeout=60)
+    assert first != os.getpid()
+    assert call_bounded(os.getpid, timeout=60) == first  # warm: the same child answers again
+    with pytest.raises(ValueError):
+        call_bounded(int, "x", timeout=60)  # an error raised by the function keeps the child
+    assert call_bounded(os.getpid, timeout=60) == first
+    with pytest.raises(BoundExceeded):
+        call_bounded(time.sleep, 600, timeout=0.3)  # killed: its successor is a new process
+    killed_pid = first
+    assert call_bounded(os.getpid, timeout=60) != killed_pid
+    with pytest.raises(BoundExceeded, match="memory"):
+        call_bounded(bytearray, 3 * 1024**3, timeout=60, memory=1024**3)
+    after_memory = call_bounded(os.getpid, timeout=60, memory=1024**3)
+    assert call_bounded(os.getpid, timeout=60, memory=1024**3) == after_memory

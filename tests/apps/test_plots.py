@@ -54,16 +54,22 @@ def test_attractors_are_lines_side_by_side_with_linked_ranges():
     assert len(series.legend[0].items) == 2
 
 
-def test_update_in_place_copies_data_when_drawn_alike():
-    from apps.plots import update_in_place
+def test_redraw_curves_replaces_data_labels_and_title_when_drawn_alike():
+    from apps.plots import redraw_curves
 
-    old = curves_figure("old", "x", "y", {"a": ([1, 2, 3], [1, 2, 3])})
-    new = curves_figure("new", "x", "y", {"b": ([1, 2, 3], [3, 2, 1])})
-    assert update_in_place(old, new)
-    assert list(old.renderers[0].data_source.data["y"]) == [3, 2, 1] and old.title.text == "new"
-    assert old.legend[0].items[0].label == new.legend[0].items[0].label
-    longer = curves_figure("n", "x", "y", {"a": (np.arange(100), np.arange(100))})  # lines only: differs
-    assert not update_in_place(old, longer)
+    fig = curves_figure("old", "x", "y", {"a": ([1, 2, 3], [1, 2, 3])},
+                        {"mc": ([1, 2], [0.1, 0.2], [0.05, 0.1], [0.2, 0.3])}, y_log=True)
+    whisker = fig.center[-1]
+    assert redraw_curves(fig, "new", {"b": ([1, 2, 3], [3, 2, 0.0])},
+                         {"mc2": ([1, 2], [0.3, 0.4], [0.2, 0.3], [0.4, 0.5])}, y_log=True)
+    line, marker, points = (r.data_source.data for r in fig.renderers)
+    assert list(line["y"]) == [3, 2] and list(marker["x"]) == [1, 2]  # y <= 0 dropped on a log axis
+    assert list(points["high"]) == [0.4, 0.5] and whisker.source.data["low"].tolist() == [0.2, 0.3]
+    assert [i.label.value for i in fig.legend[0].items] == ["b", "mc2"] and fig.title.text == "new"
+    # a curve long enough to lose its markers is drawn differently: the caller draws a new figure
+    assert not redraw_curves(fig, "n", {"a": (np.arange(100), np.arange(100))},
+                             {"mc": ([1], [0.1], [0.0], [0.2])}, y_log=True)
+    assert not redraw_curves(None, "n", {"a": ([1], [1])})
 
 
 def test_attractor_3d_side_by_side_coloured_by_region():

@@ -42,7 +42,7 @@ def test_open_rerun_delete_export(store, registry, filled):
     state = RunsState(store=store, registry=registry, selected=ids[0])
     reader = state.open()
     assert "trajectory" in state.array_summary(reader)["array"].tolist()
-    assert len(state.array_curves(reader, "trajectory")) == 3
+    assert len(state.array_curves(reader, "trajectory")[0]) == 3
     state.rerun()
     assert state.job.wait(60) and state.job.status == "complete"
     again = store.open(state.job.run_id)
