@@ -8,7 +8,8 @@
    Goal: under 1 s.
 3. On a local S3-compatible server (``moto_server`` started here, 127.0.0.1): ``ls`` of
    1 000 runs, timed and with its requests counted by the server's request recorder
-   (goal: under 2 s and 1 100 requests), and write/read of the 1e6 × 3 array against local
+   (goal: under 2 s and 1 100 requests); the first listing reads every run, later ones read
+   the finished runs' records from ``index/finished.json``. And write/read of the 1e6 × 3 array against local
    disk (goal: within 3×).
 
 The many-run stores are made by writing one real run and copying its folder (the listing
@@ -206,15 +207,16 @@ def s3_section(base: Path, repeat: int, traj: np.ndarray) -> None:
             request = urllib.request.Request(f"{endpoint}/moto-api/recorder/{what}", method="POST")
             urllib.request.urlopen(request).read()
 
-        call("reset-recording")
-        call("start-recording")
-        t0 = time.perf_counter()
-        n = len(Store("s3://bench/many.zarr", storage_options=opts).runs())
-        t_ls = time.perf_counter() - t0
-        call("stop-recording")
-        requests = sum(1 for line in recording.read_text().splitlines() if line.strip())
-        print(f"S3 (moto) Store(url).runs() on {n} runs {t_ls * 1e3:8.1f} ms, {requests} requests "
-              f"(goal < 2 s, < 1100 requests)")
+        for what in ("first", "later"):  # the first listing reads every run and writes the index
+            call("reset-recording")
+            call("start-recording")
+            t0 = time.perf_counter()
+            n = len(Store("s3://bench/many.zarr", storage_options=opts).runs())
+            t_ls = time.perf_counter() - t0
+            call("stop-recording")
+            requests = sum(1 for line in recording.read_text().splitlines() if line.strip())
+            print(f"S3 (moto) Store(url).runs() on {n} runs, {what:5s} {t_ls * 1e3:8.1f} ms, {requests} "
+                  f"requests (goal < 2 s, < 1100 requests)")
 
         counter = iter(range(10**6))
         s3_writer = Store("s3://bench/io.zarr", storage_options=opts).new_run("bench.io", {}).__enter__()

@@ -6,6 +6,7 @@ Layout (zarr format 3)::
       zarr.json                 attrs: schema_version
       datasets/<name>/<key>/    cached ground truth, keyed by a hash of its parameters
       claims/<ns>/<key>/<n>.json  who computes a dataset key or runs a sweep point (leases)
+      index/finished.json       object stores: the cached records of finished runs (a cache)
       runs/<run_id>/            one group per run, written by exactly one process
           zarr.json             attrs: kind, params, seed, status, created, finished, error,
                                 versions, git, metrics, manifest (arrays, shapes, chunk counts)
@@ -17,7 +18,9 @@ Layout (zarr format 3)::
 A run goes ``running`` → ``complete`` | ``failed``. A ``running`` run whose lease expired
 (its writer is gone, wherever it ran) is reported as ``stale``; a run whose metadata cannot
 be read is ``corrupt``, with the reason, and hides no other run. Listing the runs is one
-prefix listing plus one small read per run, so it works the same on object storage.
+prefix listing plus one small read per run; on object storage the records of finished runs
+(which never change) are read once and kept in ``index/finished.json``
+(:mod:`workbench.store.finished`), so a listing reads only new and running runs.
 
 Examples
 --------

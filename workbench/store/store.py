@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import notebook
+from . import finished, notebook
 from .backend import Backend, storage_options_from_env
 from .common import SCHEMA_VERSION, CorruptRunError, StoreUnavailableError, check_name, to_json, utcnow
 from .lease import lease_alive
@@ -174,10 +174,20 @@ class Store:
 
     def _scan(self) -> list[tuple[RunRecord, dict | None]]:
         """Every run folder with its record and lease: one listing, one read per run, one more
-        per running run (its lease)."""
+        per running run (its lease). On object storage the records of finished runs come from
+        one cached object (:mod:`workbench.store.finished`), so only new, running and damaged
+        runs are read."""
         ids = self.run_ids()
-        metas = self._backend.read_many([f"runs/{i}/zarr.json" for i in ids])
-        parsed = {i: parse_run_meta(metas[f"runs/{i}/zarr.json"]) for i in ids}
+        cached = finished.load(self._backend) if self._backend.is_object_store else {}
+        unread = [i for i in ids if i not in cached]
+        metas = self._backend.read_many([f"runs/{i}/zarr.json" for i in unread])
+        parsed = {i: parse_run_meta(metas[f"runs/{i}/zarr.json"]) for i in unread}
+        if self._backend.is_object_store:
+            update = finished.merged(cached, ids, {i: a for i, (a, _) in parsed.items() if a is not None})
+            if update is not None:
+                finished.save(self._backend, update)
+        present = set(ids)
+        parsed.update({i: (attrs, None) for i, attrs in cached.items() if i in present})
         need_lease = [i for i, (attrs, _) in parsed.items() if attrs is None or attrs["status"] == "running"]
         raw_leases = self._backend.read_many([f"runs/{i}/lease.json" for i in need_lease])
         leases: dict[str, Any] = {}

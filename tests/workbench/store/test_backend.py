@@ -137,11 +137,50 @@ def test_ls_and_show_request_counts(s3_url, s3_options, moto_endpoint, moto_reco
         assert results[name].returncode == 0, results[name].stderr
         results[name + "_requests"] = n
     assert results["ls"].stdout.count("complete") == 20
-    # ls: bucket check + root metadata + one listing + one read per run
-    assert results["ls_requests"] <= 20 + 5, results["ls_requests"]
+    # the first ls: bucket check + root metadata + one listing + the index + one read per run + the index written
+    assert results["ls_requests"] <= 20 + 6, results["ls_requests"]
+    # later ones read the finished runs' records from the index: independent of the number of runs
+    n = count_requests(moto_endpoint, moto_recording,
+                       lambda: results.update(ls=_workbench("ls", "--store", s3_url, *opts)))
+    assert results["ls"].stdout.count("complete") == 20 and n <= 5, n
     # show: bucket check + root metadata + that run only (independent of the number of runs)
     assert "array  x (3,)" in results["show"].stdout
     assert results["show_requests"] <= 10, results["show_requests"]
+
+
+@pytest.mark.slow
+def test_the_finished_runs_index_is_only_a_cache(s3_url, s3_options):
+    from workbench.store.finished import INDEX_KEY
+
+    store = Store(s3_url, storage_options=s3_options)
+    ids = []
+    for i in range(3):
+        with store.new_run("cache", {"i": i}) as run:
+            run.metrics["m"] = float(i)
+        ids.append(run.id)
+    running = store.new_run("cache", {"i": 9})
+    running.__enter__()
+    try:
+        first = {r.id: r for r in Store(s3_url, storage_options=s3_options).runs()}
+        assert {first[i].status for i in ids} == {"complete"} and first[running.id].status == "running"
+        cached = json.loads(store._backend.read(INDEX_KEY))["runs"]
+        assert sorted(cached) == sorted(ids)  # finished runs only: the running one is read every time
+        assert cached[ids[1]]["metrics"] == {"m": 1.0}
+        # another process deletes a run and writes one: both show at once
+        Store(s3_url, storage_options=s3_options).delete(ids[0])
+        with Store(s3_url, storage_options=s3_options).new_run("cache", {"i": 3}) as run:
+            pass
+        second = {r.id: r.status for r in Store(s3_url, storage_options=s3_options).runs()}
+        assert ids[0] not in second and second[run.id] == "complete" and second[running.id] == "running"
+        assert sorted(json.loads(store._backend.read(INDEX_KEY))["runs"]) == sorted([*ids[1:], run.id])
+        # a damaged index costs reads, never a wrong listing, and is rewritten
+        store._backend.write(INDEX_KEY, b"{not json")
+        third = {r.id: r.status for r in Store(s3_url, storage_options=s3_options).runs()}
+        assert third == second
+        assert sorted(json.loads(store._backend.read(INDEX_KEY))["runs"]) == sorted([*ids[1:], run.id])
+    finally:
+        running.__exit__(None, None, None)
+    assert {r.id: r.status for r in store.runs()}[running.id] == "complete"
 
 
 @pytest.mark.slow
