@@ -32,6 +32,10 @@ _S3_DEFAULTS = {"config_kwargs": {"connect_timeout": 3, "read_timeout": 30,
 #: moto server, 3 times each: 8 at once 1.82-2.26 s, 16 1.80-1.88 s, 32 1.87-2.18 s, 64
 #: 1.84-1.96 s; the server's ~1.8 ms per request is the limit there).
 READ_CONCURRENCY = 16
+#: Chunks of one array uploaded at once to an object store (each up to
+#: :data:`~workbench.store.common.OBJECT_CHUNK_BYTES`; on a local moto server two 6 MB PUTs
+#: at once took 0.78x the time of one 12 MB PUT, eight at once 1.15x).
+WRITE_CONCURRENCY = 4
 
 
 def parse_storage_options(items: Iterable[str]) -> dict[str, Any]:
@@ -227,6 +231,29 @@ class Backend:
                 raise
         else:
             self.fs.pipe_file(path, data)
+
+    def write_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Write several objects whole (concurrently on object stores); raises the first error."""
+        if self.is_local or not getattr(self.fs, "async_impl", False) or len(items) < 2:
+            for key, data in items:
+                self.write(key, data)
+            return
+        import asyncio
+
+        from fsspec.asyn import sync
+
+        async def put_all():
+            limit = asyncio.Semaphore(WRITE_CONCURRENCY)
+
+            async def one(key, data):
+                async with limit:
+                    await self.fs._pipe_file(self.path(key), data)
+
+            return await asyncio.gather(*(one(k, d) for k, d in items), return_exceptions=True)
+
+        for outcome in sync(self.fs.loop, put_all):
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     def create(self, key: str, data: bytes) -> bool:
         """Write ``key`` only if it does not exist yet (atomically); whether it was written."""

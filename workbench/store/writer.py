@@ -95,12 +95,16 @@ def _write_raw_chunks(backend, prefix: str, arr: np.ndarray, chunk_rows: int) ->
     little-endian, as the zarr v3 crc32c codec specifies), default chunk keys ``c/<i>/0/...``.
     The edge chunk is padded to the full chunk shape with the fill value 0, as the regular
     chunk grid requires. Each chunk is written whole under a temporary name and renamed (on
-    object storage: one PUT), so readers never see a partial chunk.
+    object storage: one PUT, up to :data:`~workbench.store.backend.WRITE_CONCURRENCY` at
+    once), so readers never see a partial chunk.
     """
     import google_crc32c
 
+    from .backend import WRITE_CONCURRENCY
+
     zeros = "/0" * (arr.ndim - 1)
     row_bytes = arr.itemsize * int(np.prod(arr.shape[1:], dtype=np.int64))
+    uploads: list[tuple[str, bytes]] = []
     for k, lo in enumerate(range(0, arr.shape[0], chunk_rows)):
         block = np.ascontiguousarray(arr[lo:lo + chunk_rows])
         raw = block.reshape(-1).view(np.uint8)
@@ -110,7 +114,10 @@ def _write_raw_chunks(backend, prefix: str, arr: np.ndarray, chunk_rows: int) ->
             crc = google_crc32c.extend(crc, pad)
         key = f"{prefix}/c/{k}{zeros}"
         if not backend.is_local:
-            backend.write(key, b"".join((raw.data, pad, crc.to_bytes(4, "little"))))
+            uploads.append((key, b"".join((raw.data, pad, crc.to_bytes(4, "little")))))
+            if len(uploads) == WRITE_CONCURRENCY:
+                backend.write_many(uploads)
+                uploads = []
             continue
         path = Path(backend.path(key))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +131,7 @@ def _write_raw_chunks(backend, prefix: str, arr: np.ndarray, chunk_rows: int) ->
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+    backend.write_many(uploads)
 
 
 class _Metrics(dict):
