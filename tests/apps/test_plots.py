@@ -72,6 +72,20 @@ def test_redraw_curves_replaces_data_labels_and_title_when_drawn_alike():
     assert not redraw_curves(None, "n", {"a": ([1], [1])})
 
 
+def test_attractors_longer_than_the_line_limit_are_datashaded_with_one_zoom():
+    from apps.plots import attractor_figures
+    from apps.shade import SHADE_ABOVE
+
+    t = np.linspace(0, 500, SHADE_ABOVE + 1)
+    true = np.stack([np.sin(t), np.cos(t), np.sin(2 * t)], axis=1)
+    left, right, series = attractor_figures(true, true * 1.1)
+    assert [type(r.glyph).__name__ for r in left.renderers + right.renderers] == ["ImageRGBA"] * 2
+    assert left.x_range is right.x_range
+    image = left.renderers[0].data_source.data["image"][0]
+    assert image.dtype == np.uint32 and image.any()  # every point rasterised
+    assert len(series.renderers[0].data_source.data["x"]) == 5_000  # the time series: its first 5 000 steps
+
+
 def test_attractor_3d_side_by_side_coloured_by_region():
     from apps.plots import attractor_3d
 
