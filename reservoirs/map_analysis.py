@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["TASK_LABELS", "higher_is_better", "t_interval", "verdicts"]
+__all__ = ["TASK_LABELS", "higher_is_better", "t_interval", "verdict_table", "verdicts"]
 
 #: Axis labels of the tasks.
 TASK_LABELS = {"mc": "memory capacity", "narma": "NARMA-10 NRMSE",
@@ -163,3 +163,64 @@ def verdicts(score, tasks, conditions, balances, target_rates):
                 regions["t3_holds"][t] = hi < 0
                 summary[f"{task}_t3_share"] = float(np.mean(regions["t3_holds"][t]))
     return summary, regions
+
+
+def _ci(reader, name, t, idx) -> str:
+    m, lo, hi = (float(reader[k][(t,) + idx]) for k in (name, name + "_lo", name + "_hi"))
+    text = f"{m:.2f} [{lo:.2f}, {hi:.2f}]"
+    return f"**{text}**" if name == "t2_tuned" and lo > 1 else text
+
+
+def verdict_table(reader) -> str:
+    """The verdicts of a ``reservoirs.balance_map`` run, one Markdown row per setting.
+
+    Columns per task: the best global ``beta`` (bold where T1 holds), the ratio of homogeneous
+    adaptation to the tuned global ``beta`` and to ``beta = 1`` with its 95 % interval (bold
+    where T2 holds: lower bound above 1; MC as MC_adaptive / MC_global, prediction tasks as
+    NRMSE_global / NRMSE_adaptive), then T3 per task and the Jacobian radius of the global
+    network at ``beta = 1`` and ``beta = 2`` (seed means, the nearest grid values).
+
+    Parameters
+    ----------
+    reader : workbench.store.RunReader
+        A complete ``reservoirs.balance_map`` run (with the homogeneous condition).
+    """
+    tasks = [str(t) for t in reader["task"]]
+    modes, splits = [str(m) for m in reader["balance_mode"]], [str(s) for s in reader["ei_split"]]
+    couplings, scalings = reader["coupling"], reader["input_scaling"]
+    balances = np.asarray(reader["balance"], dtype=float)
+    conds = [str(c) for c in reader["condition"]]
+    radius = np.nanmean(np.asarray(reader["radius"], dtype=float)[conds.index("global"), 0], axis=-1)
+    b1, b2 = (int(np.argmin(np.abs(balances - b))) for b in (1.0, 2.0))
+    label = {t: t.upper() if t == "mc" else TASK_LABELS.get(t, t).split(" NRMSE")[0] for t in tasks}
+    head = ["mode, split, c·J, σ_in"]
+    for t in tasks:
+        ratio = "adaptive / tuned β" if higher_is_better(t) else "error tuned β / adaptive"
+        head += [f"{label[t]}: best β", f"{label[t]}: {ratio}", f"{label[t]}: vs β = 1"]
+    head += ["T3 (" + " / ".join(label[t] for t in tasks) + ")",
+             f"radius β = {balances[b1]:g} → {balances[b2]:g}"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    best = np.asarray(reader["best_balance"], dtype=float)
+    t1, t3 = (np.asarray(reader[k], dtype=float) for k in ("t1_holds", "t3_holds"))
+    for i, mode in enumerate(modes):
+        for j, split in enumerate(splits):
+            for k, coupling in enumerate(couplings):
+                for m, scaling in enumerate(scalings):
+                    idx = (i, j, k, m)
+                    cells = [f"{mode}, {split}, {coupling:g}, {scaling:g}"]
+                    for t in range(len(tasks)):
+                        b = f"{best[(t,) + idx]:g}"
+                        cells += [f"**{b}**" if t1[(t,) + idx] == 1 else b, _ci(reader, "t2_tuned", t, idx),
+                                  _ci(reader, "t2_untuned", t, idx)]
+                    cells.append(" / ".join("✓" if t3[(t,) + idx] == 1 else "–" for t in range(len(tasks))))
+                    cells.append(f"{radius[idx + (b1,)]:.2f} → {radius[idx + (b2,)]:.2f}")
+                    rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m reservoirs.map_analysis STORE RUN_ID
+    import sys
+
+    from workbench.store import Store
+
+    print(verdict_table(Store(sys.argv[1]).open(sys.argv[2])))

@@ -48,6 +48,23 @@ def test_map_is_labelled_and_sliceable(small_run):
     assert {"map_mc", "map_narma", "map_mg1", "map_mg10", "regions"} <= set(run.figures)
 
 
+def test_verdict_table_has_one_row_per_setting_with_the_stored_values(small_run):
+    from reservoirs.map_analysis import verdict_table
+
+    _, run = small_run
+    lines = verdict_table(run).splitlines()
+    assert len(lines) == 2 + 2 * 2  # header, rule, modes x input scalings
+    assert lines[0].count("|") == 2 + 3 * 4 + 2 and "MC: adaptive / tuned β" in lines[0]
+    row = lines[2 + 2 * 1 + 1].split(" | ")  # mean_shift, fixed, 8, 1.0
+    assert row[0] == "| mean_shift, fixed, 8, 1"
+    best = run["best_balance"][0, 1, 0, 0, 1]
+    assert row[1].strip("*") == f"{best:g}" and row[1].startswith("**") == (run["t1_holds"][0, 1, 0, 0, 1] == 1)
+    ratio, lo, hi = (run[k][0, 1, 0, 0, 1] for k in ("t2_tuned", "t2_tuned_lo", "t2_tuned_hi"))
+    assert row[2].strip("*") == f"{ratio:.2f} [{lo:.2f}, {hi:.2f}]"
+    radius = np.nanmean(run["radius"][0, 0, 1, 0, 0, 1], axis=-1)  # global, beta = 1.0 and 1.5
+    assert row[-1].rstrip(" |") == f"{radius[1]:.2f} → {radius[2]:.2f}"
+
+
 def test_finished_units_are_kept_in_the_store_and_reused(small_run, monkeypatch):
     import reservoirs.balance_map as bm
 
