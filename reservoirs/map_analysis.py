@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["TASK_LABELS", "higher_is_better", "t_interval", "verdict_table", "verdicts"]
+__all__ = ["TASK_LABELS", "higher_is_better", "share_table", "t_interval", "verdict_table", "verdicts"]
 
 #: Axis labels of the tasks.
 TASK_LABELS = {"mc": "memory capacity", "narma": "NARMA-10 NRMSE",
@@ -218,9 +218,42 @@ def verdict_table(reader) -> str:
     return "\n".join(rows)
 
 
+def share_table(reader) -> str:
+    """Where T1-T3 hold on a ``reservoirs.balance_map`` run, summed over the input scalings.
+
+    One Markdown row per (balance_mode, ei_split, coupling): per task the number of input
+    scalings where T1, T2 and T3 hold (of all), and the largest T2 ratio to the tuned global
+    ``beta`` there, with its 95 % interval.
+    """
+    tasks = [str(t) for t in reader["task"]]
+    modes, splits = [str(m) for m in reader["balance_mode"]], [str(s) for s in reader["ei_split"]]
+    couplings, n_sigma = reader["coupling"], len(reader["input_scaling"])
+    label = {t: t.upper() if t == "mc" else TASK_LABELS.get(t, t).split(" NRMSE")[0] for t in tasks}
+    head = ["mode, split, c·J"] + [f"{label[t]}: T1 / T2 / T3 of {n_sigma} σ_in" for t in tasks] + \
+        [f"{label[t]}: largest T2 ratio" for t in tasks]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    held = {k: np.asarray(reader[k], dtype=float) for k in ("t1_holds", "t2_holds", "t3_holds")}
+    ratio = {k: np.asarray(reader[k], dtype=float) for k in ("t2_tuned", "t2_tuned_lo", "t2_tuned_hi")}
+    for i, mode in enumerate(modes):
+        for j, split in enumerate(splits):
+            for k, coupling in enumerate(couplings):
+                cells = [f"{mode}, {split}, {coupling:g}"]
+                for t in range(len(tasks)):
+                    cells.append(" / ".join(str(int(np.nansum(held[h][t, i, j, k] == 1)))
+                                            for h in ("t1_holds", "t2_holds", "t3_holds")))
+                for t in range(len(tasks)):
+                    m = ratio["t2_tuned"][t, i, j, k]
+                    best = int(np.nanargmax(np.where(np.isfinite(m), m, -np.inf)))
+                    cells.append(f"{m[best]:.2f} [{ratio['t2_tuned_lo'][t, i, j, k][best]:.2f}, "
+                                 f"{ratio['t2_tuned_hi'][t, i, j, k][best]:.2f}]")
+                rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":  # python -m reservoirs.map_analysis STORE RUN_ID
     import sys
 
     from workbench.store import Store
 
-    print(verdict_table(Store(sys.argv[1]).open(sys.argv[2])))
+    run = Store(sys.argv[1]).open(sys.argv[2])
+    print(share_table(run), verdict_table(run), sep="\n\n")

@@ -65,6 +65,20 @@ def test_verdict_table_has_one_row_per_setting_with_the_stored_values(small_run)
     assert row[-1].rstrip(" |") == f"{radius[1]:.2f} → {radius[2]:.2f}"
 
 
+def test_share_table_counts_where_each_claim_holds(small_run):
+    from reservoirs.map_analysis import share_table
+
+    _, run = small_run
+    lines = share_table(run).splitlines()
+    assert len(lines) == 2 + 2  # header, rule, one row per mode (one split, one coupling)
+    for i, line in enumerate(lines[2:]):
+        cells = line.strip("| ").split(" | ")
+        counts = [int(n) for n in cells[1].split(" / ")]
+        assert counts == [int(np.sum(run[k][0, i, 0, 0] == 1)) for k in ("t1_holds", "t2_holds", "t3_holds")]
+        m = run["t2_tuned"][0, i, 0, 0]
+        assert cells[1 + 4].startswith(f"{np.nanmax(m):.2f} [")  # the largest MC ratio over sigma_in
+
+
 def test_finished_units_are_kept_in_the_store_and_reused(small_run, monkeypatch):
     import reservoirs.balance_map as bm
 
