@@ -83,8 +83,16 @@ def _context():
 
 
 def _serve(conn, memory) -> None:
-    """The child: answer ``(fn, args, kwargs)`` requests until the pipe closes."""
+    """The child: answer ``(fn, args, kwargs)`` requests until the pipe closes.
+
+    It ignores SIGINT: a Ctrl-C in the terminal (or a notebook kernel shutting down) reaches
+    the whole process group, and an idle child must end with its parent (the pipe closes),
+    not with a traceback.
+    """
     import resource
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

@@ -49,3 +49,15 @@ def test_a_child_that_answered_is_reused_and_a_killed_one_never():
         call_bounded(bytearray, 3 * 1024**3, timeout=60, memory=1024**3)
     after_memory = call_bounded(os.getpid, timeout=60, memory=1024**3)
     assert call_bounded(os.getpid, timeout=60, memory=1024**3) == after_memory
+
+
+def test_an_idle_child_ignores_ctrl_c():
+    # Ctrl-C in a terminal (or a notebook kernel's shutdown) reaches the whole process group:
+    # an idle child must neither die with a traceback nor be lost
+    import os
+    import signal
+
+    pid = call_bounded(os.getpid, timeout=60)
+    os.kill(pid, signal.SIGINT)
+    time.sleep(0.3)
+    assert call_bounded(os.getpid, timeout=60) == pid
