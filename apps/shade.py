@@ -50,7 +50,8 @@ def shade_plane(x, y, x_range: tuple[float, float], y_range: tuple[float, float]
     Parameters
     ----------
     x, y : array_like, shape (T,)
-        The trajectory's two coordinates, in time order (non-finite points break the line).
+        The trajectory's two coordinates, in time order (non-finite points, NaN or infinite,
+        break the line).
     x_range, y_range : tuple of float
         The data window the pixels cover.
     width, height : int
@@ -67,7 +68,9 @@ def shade_plane(x, y, x_range: tuple[float, float], y_range: tuple[float, float]
     import datashader.transfer_functions as tf
     import pandas as pd
 
-    frame = pd.DataFrame({"x": np.asarray(x, dtype=np.float64), "y": np.asarray(y, dtype=np.float64)})
+    # an infinite coordinate (a diverged free run) crashes Datashader's line kernel: make it a gap
+    x, y = (np.asarray(v, dtype=np.float64) for v in (x, y))
+    frame = pd.DataFrame({"x": np.where(np.isfinite(x), x, np.nan), "y": np.where(np.isfinite(y), y, np.nan)})
     canvas = ds.Canvas(plot_width=int(width), plot_height=int(height), x_range=x_range, y_range=y_range)
     counts = canvas.line(frame, "x", "y", agg=ds.count())
     if not np.any(counts.data):

@@ -33,6 +33,20 @@ def test_a_single_excursion_among_many_points_is_drawn():
     assert not _alpha(strided)[30:, 30:].any()
 
 
+def test_non_finite_points_are_gaps_not_a_crash():
+    # a diverged free run: infinite values crashed Datashader's line kernel (a segfault that
+    # would take the server down); NaN and infinite points now break the line
+    x = np.linspace(0, 1, 30_000)
+    y = x.copy()
+    y[100:200] = np.inf
+    y[300] = np.nan
+    y[400] = -np.inf
+    image = shade_plane(x, y, (-0.1, 1.1), (-0.1, 1.1), 40, 40, "#000000")
+    assert _alpha(image).any()
+    (fig,) = phase_figures([("diverged", np.stack([x, y, y], axis=1), "#000000")])
+    assert fig.renderers[0].data_source.data["image"][0].any()
+
+
 def test_empty_window_is_transparent():
     image = shade_plane([0.0, 1.0], [0.0, 1.0], (5.0, 6.0), (5.0, 6.0), 8, 8, "#000000")
     assert not _alpha(image).any()
