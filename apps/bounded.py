@@ -76,8 +76,7 @@ def _context():
             if not hasattr(spawn.get_preparation_data, "__wrapped__"):
                 spawn.get_preparation_data = _preparation_without_main(spawn.get_preparation_data)
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["numpy", "dendrites.theory", "dendrites.simulate", "apps.sdr",
-                                        "apps.bounded"])
+            ctx.set_forkserver_preload(["apps._preload"])  # SIGINT ignored, then numpy and the theory
             _CTX = ctx
         return _CTX
 

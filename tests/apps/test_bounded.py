@@ -61,3 +61,15 @@ def test_an_idle_child_ignores_ctrl_c():
     os.kill(pid, signal.SIGINT)
     time.sleep(0.3)
     assert call_bounded(os.getpid, timeout=60) == pid
+
+
+def test_the_forkserver_preload_ignores_ctrl_c_before_its_imports():
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import signal, apps._preload as p, sys; "
+            "sys.exit(0 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN and 'dendrites.theory' in sys.modules "
+            "else 1)")
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # (this process is untouched)
