@@ -28,13 +28,23 @@ from bokeh.events import RangesUpdate
 from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 
-__all__ = ["SHADE_ABOVE", "follow_zoom", "phase_figures", "shade_plane", "warm_up"]
+__all__ = ["DRAWN_LIMIT", "SHADE_ABOVE", "follow_zoom", "phase_figures", "shade_plane", "warm_up"]
 
 #: Trajectories longer than this (points) are datashaded; shorter ones stay Bokeh lines.
 SHADE_ABOVE = 20_000
+#: Coordinates beyond +-this (a diverged run) are drawn as gaps, like NaN and infinity: the
+#: pixel transform of Datashader's line kernel overflows on them and the process crashes.
+DRAWN_LIMIT = 1e150
+
+
+def _drawable(values) -> np.ndarray:
+    """``values`` as float64 with the points that cannot be drawn (see :data:`DRAWN_LIMIT`) NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.abs(values) <= DRAWN_LIMIT, values, np.nan)  # (NaN compares False)
 
 
 def _bounds(values: np.ndarray) -> tuple[float, float]:
+    values = _drawable(values)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return -1.0, 1.0
@@ -50,8 +60,8 @@ def shade_plane(x, y, x_range: tuple[float, float], y_range: tuple[float, float]
     Parameters
     ----------
     x, y : array_like, shape (T,)
-        The trajectory's two coordinates, in time order (non-finite points, NaN or infinite,
-        break the line).
+        The trajectory's two coordinates, in time order (points that are NaN, infinite or
+        beyond :data:`DRAWN_LIMIT` break the line).
     x_range, y_range : tuple of float
         The data window the pixels cover.
     width, height : int
@@ -68,9 +78,8 @@ def shade_plane(x, y, x_range: tuple[float, float], y_range: tuple[float, float]
     import datashader.transfer_functions as tf
     import pandas as pd
 
-    # an infinite coordinate (a diverged free run) crashes Datashader's line kernel: make it a gap
-    x, y = (np.asarray(v, dtype=np.float64) for v in (x, y))
-    frame = pd.DataFrame({"x": np.where(np.isfinite(x), x, np.nan), "y": np.where(np.isfinite(y), y, np.nan)})
+    # an infinite or huge coordinate (a diverged free run) crashes Datashader's line kernel
+    frame = pd.DataFrame({"x": _drawable(x), "y": _drawable(y)})
     canvas = ds.Canvas(plot_width=int(width), plot_height=int(height), x_range=x_range, y_range=y_range)
     counts = canvas.line(frame, "x", "y", agg=ds.count())
     if not np.any(counts.data):
@@ -130,7 +139,8 @@ def phase_figures(panels: Sequence[tuple[str, np.ndarray, str]], plane: tuple[in
 
     def redraw(event: RangesUpdate) -> None:
         window = (event.x0, event.x1, event.y0, event.y1)
-        if None in window or window == drawn[0] or not (window[1] > window[0] and window[3] > window[2]):
+        if None in window or window == drawn[0] or not np.all(np.isfinite(window)) \
+                or not (window[1] > window[0] and window[3] > window[2]):
             return
         drawn[0] = window
         for src, arr, colour in sources:

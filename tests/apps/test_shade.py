@@ -47,6 +47,20 @@ def test_non_finite_points_are_gaps_not_a_crash():
     assert fig.renderers[0].data_source.data["image"][0].any()
 
 
+def test_a_run_that_diverged_to_huge_values_does_not_crash_the_process():
+    # coordinates near the float64 limit overflowed Datashader's pixel transform: the process
+    # died (segfault or LLVM abort, at the latest when it exited); run in a child to see it
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from apps.shade import phase_figures; "
+            "x = np.linspace(0, 1, 30000); y = x.copy(); y[-50:] = 1.7e308; y[-100:-50] = -1.7e308; "
+            "(f,) = phase_figures([('t', np.stack([x, y, y], 1), '#000000')]); "
+            "print(int(f.renderers[0].data_source.data['image'][0].any()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "1", out.stderr[-500:]
+
+
 def test_empty_window_is_transparent():
     image = shade_plane([0.0, 1.0], [0.0, 1.0], (5.0, 6.0), (5.0, 6.0), 8, 8, "#000000")
     assert not _alpha(image).any()
