@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import math
 import os
@@ -273,6 +274,11 @@ class RunWriter:
             lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
             update["traceback"] = "".join(lines)[-4000:]
         self._meta.update(update)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # a full disk: free what this run wrote (its arrays are incomplete anyway) before
+            # recording why, so the failure can be recorded and the next run finds room
+            for path in list(self._written):
+                self._discard(path)
         try:
             self._put_meta()
         except BaseException as write_exc:

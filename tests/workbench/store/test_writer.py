@@ -22,6 +22,7 @@ def test_disk_full_marks_run_failed_and_the_next_run_works(tiny_disk, how):
     assert info.value.errno == errno.ENOSPC
     (rec,) = Store(store.path).runs()
     assert rec.id == run.id and rec.status == "failed" and "No space left" in rec.error
+    assert not (tiny_disk / "s.zarr" / "runs" / run.id / "x").exists()  # its partial array was freed
     with store.new_run("small", {}) as ok:
         ok.write("y", np.arange(10.0), dims=("i",))
     assert Store(store.path).open(ok.id).status == "complete"
