@@ -155,7 +155,9 @@ class RunWriter:
     status and checks it before every status change. Arrays passed to :meth:`write` are
     stored at once; blocks passed to :meth:`append` are buffered and written in whole
     chunks. Every chunk carries a CRC-32C checksum; on completion the run records what it
-    wrote (arrays, shapes, chunk counts) so a reader detects any chunk gone missing.
+    wrote (arrays, shapes, chunk counts) so a reader detects any chunk gone missing. A run
+    that fails on a full disk removes its (incomplete) arrays before recording the failure,
+    so the failure is recorded and the next run finds room.
     """
 
     def __init__(self, store: Store, kind: str, params: dict, seed: int | None):
