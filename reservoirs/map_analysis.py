@@ -11,6 +11,7 @@ the mean of per-seed values (the network realisations are independent).
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -171,6 +172,24 @@ def _ci(reader, name, t, idx) -> str:
     return f"**{text}**" if name == "t2_tuned" and lo > 1 else text
 
 
+def _task_labels(reader) -> dict[str, str]:
+    """Short column label of each task of a map run, in the run's order (``MC``, ``NARMA-10``, ...)."""
+    return {t: t.upper() if t == "mc" else TASK_LABELS.get(t, t).split(" NRMSE")[0]
+            for t in (str(t) for t in reader["task"])}
+
+
+def _settings(reader, axes):
+    """``(index, "value, value, ...")`` of every combination of the coordinate ``axes``, in order."""
+    names = [[f"{v:g}" if isinstance(v, (float, np.floating)) else str(v) for v in reader[a]] for a in axes]
+    for idx in itertools.product(*(range(len(n)) for n in names)):
+        yield idx, ", ".join(n[i] for n, i in zip(names, idx))
+
+
+def _markdown(head: list[str], rows: list[list[str]]) -> str:
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+                     + ["| " + " | ".join(cells) + " |" for cells in rows])
+
+
 def verdict_table(reader) -> str:
     """The verdicts of a ``reservoirs.balance_map`` run, one Markdown row per setting.
 
@@ -185,37 +204,30 @@ def verdict_table(reader) -> str:
     reader : workbench.store.RunReader
         A complete ``reservoirs.balance_map`` run (with the homogeneous condition).
     """
-    tasks = [str(t) for t in reader["task"]]
-    modes, splits = [str(m) for m in reader["balance_mode"]], [str(s) for s in reader["ei_split"]]
-    couplings, scalings = reader["coupling"], reader["input_scaling"]
+    label = _task_labels(reader)
+    tasks = list(label)
     balances = np.asarray(reader["balance"], dtype=float)
     conds = [str(c) for c in reader["condition"]]
     radius = np.nanmean(np.asarray(reader["radius"], dtype=float)[conds.index("global"), 0], axis=-1)
     b1, b2 = (int(np.argmin(np.abs(balances - b))) for b in (1.0, 2.0))
-    label = {t: t.upper() if t == "mc" else TASK_LABELS.get(t, t).split(" NRMSE")[0] for t in tasks}
     head = ["mode, split, c·J, σ_in"]
     for t in tasks:
         ratio = "adaptive / tuned β" if higher_is_better(t) else "error tuned β / adaptive"
         head += [f"{label[t]}: best β", f"{label[t]}: {ratio}", f"{label[t]}: vs β = 1"]
-    head += ["T3 (" + " / ".join(label[t] for t in tasks) + ")",
-             f"radius β = {balances[b1]:g} → {balances[b2]:g}"]
-    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head += ["T3 (" + " / ".join(label.values()) + ")", f"radius β = {balances[b1]:g} → {balances[b2]:g}"]
     best = np.asarray(reader["best_balance"], dtype=float)
     t1, t3 = (np.asarray(reader[k], dtype=float) for k in ("t1_holds", "t3_holds"))
-    for i, mode in enumerate(modes):
-        for j, split in enumerate(splits):
-            for k, coupling in enumerate(couplings):
-                for m, scaling in enumerate(scalings):
-                    idx = (i, j, k, m)
-                    cells = [f"{mode}, {split}, {coupling:g}, {scaling:g}"]
-                    for t in range(len(tasks)):
-                        b = f"{best[(t,) + idx]:g}"
-                        cells += [f"**{b}**" if t1[(t,) + idx] == 1 else b, _ci(reader, "t2_tuned", t, idx),
-                                  _ci(reader, "t2_untuned", t, idx)]
-                    cells.append(" / ".join("✓" if t3[(t,) + idx] == 1 else "–" for t in range(len(tasks))))
-                    cells.append(f"{radius[idx + (b1,)]:.2f} → {radius[idx + (b2,)]:.2f}")
-                    rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+    rows = []
+    for idx, setting in _settings(reader, ("balance_mode", "ei_split", "coupling", "input_scaling")):
+        cells = [setting]
+        for t in range(len(tasks)):
+            b = f"{best[(t,) + idx]:g}"
+            cells += [f"**{b}**" if t1[(t,) + idx] == 1 else b, _ci(reader, "t2_tuned", t, idx),
+                      _ci(reader, "t2_untuned", t, idx)]
+        cells.append(" / ".join("✓" if t3[(t,) + idx] == 1 else "–" for t in range(len(tasks))))
+        cells.append(f"{radius[idx + (b1,)]:.2f} → {radius[idx + (b2,)]:.2f}")
+        rows.append(cells)
+    return _markdown(head, rows)
 
 
 def share_table(reader) -> str:
@@ -225,29 +237,23 @@ def share_table(reader) -> str:
     scalings where T1, T2 and T3 hold (of all), and the largest T2 ratio to the tuned global
     ``beta`` there, with its 95 % interval.
     """
-    tasks = [str(t) for t in reader["task"]]
-    modes, splits = [str(m) for m in reader["balance_mode"]], [str(s) for s in reader["ei_split"]]
-    couplings, n_sigma = reader["coupling"], len(reader["input_scaling"])
-    label = {t: t.upper() if t == "mc" else TASK_LABELS.get(t, t).split(" NRMSE")[0] for t in tasks}
-    head = ["mode, split, c·J"] + [f"{label[t]}: T1 / T2 / T3 of {n_sigma} σ_in" for t in tasks] + \
-        [f"{label[t]}: largest T2 ratio" for t in tasks]
-    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    held = {k: np.asarray(reader[k], dtype=float) for k in ("t1_holds", "t2_holds", "t3_holds")}
-    ratio = {k: np.asarray(reader[k], dtype=float) for k in ("t2_tuned", "t2_tuned_lo", "t2_tuned_hi")}
-    for i, mode in enumerate(modes):
-        for j, split in enumerate(splits):
-            for k, coupling in enumerate(couplings):
-                cells = [f"{mode}, {split}, {coupling:g}"]
-                for t in range(len(tasks)):
-                    cells.append(" / ".join(str(int(np.nansum(held[h][t, i, j, k] == 1)))
-                                            for h in ("t1_holds", "t2_holds", "t3_holds")))
-                for t in range(len(tasks)):
-                    m = ratio["t2_tuned"][t, i, j, k]
-                    best = int(np.nanargmax(np.where(np.isfinite(m), m, -np.inf)))
-                    cells.append(f"{m[best]:.2f} [{ratio['t2_tuned_lo'][t, i, j, k][best]:.2f}, "
-                                 f"{ratio['t2_tuned_hi'][t, i, j, k][best]:.2f}]")
-                rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+    label = _task_labels(reader)
+    n_sigma = len(reader["input_scaling"])
+    head = ["mode, split, c·J"] + [f"{lab}: T1 / T2 / T3 of {n_sigma} σ_in" for lab in label.values()] + \
+        [f"{lab}: largest T2 ratio" for lab in label.values()]
+    held = [np.asarray(reader[k], dtype=float) for k in ("t1_holds", "t2_holds", "t3_holds")]
+    ratio, lo, hi = (np.asarray(reader[k], dtype=float) for k in ("t2_tuned", "t2_tuned_lo", "t2_tuned_hi"))
+    rows = []
+    for idx, setting in _settings(reader, ("balance_mode", "ei_split", "coupling")):
+        cells = [setting]
+        for t in range(len(label)):
+            cells.append(" / ".join(str(int(np.nansum(h[(t,) + idx] == 1))) for h in held))
+        for t in range(len(label)):
+            m = ratio[(t,) + idx]
+            best = int(np.nanargmax(np.where(np.isfinite(m), m, -np.inf)))
+            cells.append(f"{m[best]:.2f} [{lo[(t,) + idx][best]:.2f}, {hi[(t,) + idx][best]:.2f}]")
+        rows.append(cells)
+    return _markdown(head, rows)
 
 
 if __name__ == "__main__":  # python -m reservoirs.map_analysis STORE RUN_ID
