@@ -195,20 +195,8 @@ class Backend:
                     out[key] = exc
             return out
         if getattr(self.fs, "async_impl", False):
-            import asyncio
-
-            from fsspec.asyn import sync
-
-            async def fetch_all():  # one GET each, a few at a time (fs.cat would stat every path first)
-                limit = asyncio.Semaphore(READ_CONCURRENCY)
-
-                async def one(path):
-                    async with limit:
-                        return await self.fs._cat_file(path)
-
-                return await asyncio.gather(*(one(p) for p in paths), return_exceptions=True)
-
-            got = sync(self.fs.loop, fetch_all)
+            # one GET each, a few at a time (fs.cat would stat every path first)
+            got = self._concurrently([lambda p=p: self.fs._cat_file(p) for p in paths], READ_CONCURRENCY)
             return {k: (FileNotFoundError(p) if isinstance(v, FileNotFoundError) else v)
                     for k, p, v in zip(keys, paths, got)}
         out = {}
@@ -238,22 +226,28 @@ class Backend:
             for key, data in items:
                 self.write(key, data)
             return
+        puts = [lambda k=k, d=d: self.fs._pipe_file(self.path(k), d) for k, d in items]
+        for outcome in self._concurrently(puts, WRITE_CONCURRENCY):
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    def _concurrently(self, calls: list, limit: int) -> list:
+        """Await ``call()`` for each of ``calls`` on the file system's event loop, ``limit`` at a
+        time; the results in order, an exception in place of a call's result when it raised."""
         import asyncio
 
         from fsspec.asyn import sync
 
-        async def put_all():
-            limit = asyncio.Semaphore(WRITE_CONCURRENCY)
+        async def run_all():
+            slots = asyncio.Semaphore(limit)
 
-            async def one(key, data):
-                async with limit:
-                    await self.fs._pipe_file(self.path(key), data)
+            async def one(call):
+                async with slots:
+                    return await call()
 
-            return await asyncio.gather(*(one(k, d) for k, d in items), return_exceptions=True)
+            return await asyncio.gather(*(one(c) for c in calls), return_exceptions=True)
 
-        for outcome in sync(self.fs.loop, put_all):
-            if isinstance(outcome, BaseException):
-                raise outcome
+        return sync(self.fs.loop, run_all)
 
     def create(self, key: str, data: bytes) -> bool:
         """Write ``key`` only if it does not exist yet (atomically); whether it was written."""
