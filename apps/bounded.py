@@ -84,14 +84,11 @@ def _context():
 def _serve(conn, memory) -> None:
     """The child: answer ``(fn, args, kwargs)`` requests until the pipe closes.
 
-    It ignores SIGINT: a Ctrl-C in the terminal (or a notebook kernel shutting down) reaches
-    the whole process group, and an idle child must end with its parent (the pipe closes),
-    not with a traceback.
+    It ignores SIGINT, inherited from the forkserver (:mod:`apps._preload`): a Ctrl-C in the
+    terminal (or a notebook kernel shutting down) reaches the whole process group, and an
+    idle child must end with its parent (the pipe closes), not with a traceback.
     """
     import resource
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

@@ -14,7 +14,7 @@ from bokeh.models import ColumnDataSource, HoverTool, Line, Span, Whisker
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
-from .shade import SHADE_ABOVE
+from .shade import SHADE_ABOVE, phase_figures
 
 __all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curves_figure", "decimate",
            "positive_only", "raster_figure", "redraw_curves", "score_dots_figure", "trajectory_3d",
@@ -22,7 +22,6 @@ __all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curve
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
-
 
 #: ``label -> (x, y)`` or ``label -> (x, y, low, high)`` (with an error band as whiskers).
 Series = Mapping[str, Sequence]
@@ -212,8 +211,6 @@ def attractor_figures(true, generated, labels=("x", "y", "z"), plane=(0, 2), wid
     panels = [(f"true attractor ({labels[i]}–{labels[j]} plane)", true, "#1f77b4"),
               (f"generated attractor ({labels[i]}–{labels[j]} plane)", generated, "#d62728")]
     if max(len(true), len(generated)) > SHADE_ABOVE:  # drawn in full: datashaded, re-aggregated on zoom
-        from .shade import phase_figures
-
         figs = phase_figures(panels, plane=plane, labels=labels, width=width, height=height)
     else:
         figs = []

@@ -492,10 +492,9 @@ class RunsPage(pn.viewable.Viewer):
             plots.append(pn.pane.Bokeh(fig))
         if trajectory is not None:  # every point, datashaded
             labels = [f"{name}[:, {j}]" for j in range(trajectory.shape[1])]
-            plane = (0, 2) if trajectory.shape[1] >= 3 else (0, 1)
             title = f"{name}: phase portrait, all {len(trajectory):,} points"
-            (portrait,) = phase_figures([(title, trajectory, "#1f4e79")], plane=plane, labels=labels,
-                                        width=520, height=440)
+            (portrait,) = phase_figures([(title, trajectory, "#1f4e79")], labels=labels, width=520,
+                                        height=440)  # columns 0 and 2, or 0 and 1 of two
             plots.append(pn.pane.Bokeh(portrait))
         self._array_plot.objects = plots
 

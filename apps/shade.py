@@ -28,10 +28,20 @@ from bokeh.events import RangesUpdate
 from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 
-__all__ = ["DRAWN_LIMIT", "SHADE_ABOVE", "follow_zoom", "phase_figures", "shade_plane", "warm_up"]
+__all__ = ["BROWSER_IMAGES", "DRAWN_LIMIT", "SHADE_ABOVE", "follow_zoom", "phase_figures", "shade_plane",
+           "warm_up"]
 
 #: Trajectories longer than this (points) are datashaded; shorter ones stay Bokeh lines.
 SHADE_ABOVE = 20_000
+#: JavaScript for a page with these figures: ``[x, dw]`` of every image its Bokeh documents hold,
+#: as the browser has them (the window the server last rasterised; for browser tests and
+#: ``benchmarks/app.py``).
+BROWSER_IMAGES = """() => { const out = [];
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    const d = m.data; if (d === undefined || d === null) continue;
+    const get = (k) => (d instanceof Map ? d.get(k) : d[k]);
+    if (get("image") !== undefined && get("dw") !== undefined) out.push([get("x")[0], get("dw")[0]]); }
+  return out; }"""
 #: Coordinates beyond +-this (a diverged run) are drawn as gaps, like NaN and infinity: the
 #: pixel transform of Datashader's line kernel overflows on them and the process crashes.
 DRAWN_LIMIT = 1e150

@@ -63,13 +63,6 @@ def _wait_http(url: str, timeout: float = 180) -> None:
     raise RuntimeError(f"{url} did not answer in {timeout} s")
 
 
-#: (x, dw) of every image drawn on the page, read from Bokeh's documents in the browser.
-IMAGES = """() => { const out = [];
-  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
-    const d = m.data; if (d === undefined || d === null) continue;
-    const get = (k) => (d instanceof Map ? d.get(k) : d[k]);
-    if (get("image") !== undefined && get("dw") !== undefined) out.push([get("x")[0], get("dw")[0]]); }
-  return out; }"""
 
 
 def _until(check, timeout: float = 120) -> None:
@@ -93,6 +86,7 @@ def _timed(fn) -> float:
 def main(repeats: int = 5) -> None:
     from playwright.sync_api import expect, sync_playwright  # expect: only outside the timings
 
+    from apps.shade import BROWSER_IMAGES
     from workbench.registry import experiments
     from workbench.store import Store
 
@@ -148,7 +142,7 @@ def main(repeats: int = 5) -> None:
                 expect(row).to_be_visible(timeout=120_000)
                 times["Runs: 100 000-point trajectory drawn"] = _timed(lambda page=page, row=row: (
                     row.locator("input[type=checkbox]").click(),
-                    _until(lambda: len(page.evaluate(IMAGES)) == 1)))
+                    _until(lambda: len(page.evaluate(BROWSER_IMAGES)) == 1)))
                 page.context.close()
                 if i:
                     for k, v in times.items():

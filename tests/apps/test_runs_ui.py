@@ -9,6 +9,8 @@ import pytest
 pytest.importorskip("playwright")
 from playwright.sync_api import expect
 
+from apps.shade import BROWSER_IMAGES
+
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 LONG = 90_000  # ms
@@ -71,13 +73,6 @@ def test_tag_a_run_filter_by_its_tag_and_reject_a_bad_tag(page, clean_log):
     expect(page.locator(".tabulator-row", has_text=untagged)).to_be_visible(timeout=LONG)
 
 
-#: (x, dw) of every image drawn on the page, read from Bokeh's documents in the browser.
-IMAGE_WINDOWS = """() => { const out = [];
-  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
-    const d = m.data; if (d === undefined || d === null) continue;
-    const get = (k) => (d instanceof Map ? d.get(k) : d[k]);
-    if (get("image") !== undefined && get("dw") !== undefined) out.push([get("x")[0], get("dw")[0]]); }
-  return out; }"""
 
 
 def test_a_long_trajectory_is_datashaded_and_re_aggregated_on_zoom(page, clean_log):
@@ -94,8 +89,8 @@ def test_a_long_trajectory_is_datashaded_and_re_aggregated_on_zoom(page, clean_l
     field(page, "Plot array").select_option("orbit")
     portrait = page.locator("canvas").filter(visible=True).last
     expect(portrait).to_be_visible(timeout=LONG)
-    page.wait_for_function(f"() => ({IMAGE_WINDOWS})().length === 1", timeout=LONG)
-    ((x0, dw0),) = page.evaluate(IMAGE_WINDOWS)
+    page.wait_for_function(f"() => ({BROWSER_IMAGES})().length === 1", timeout=LONG)
+    ((x0, dw0),) = page.evaluate(BROWSER_IMAGES)
     assert x0 < -1 < 1 < x0 + dw0  # the whole orbit, padded
     portrait.scroll_into_view_if_needed()
     box = portrait.bounding_box()
@@ -103,6 +98,6 @@ def test_a_long_trajectory_is_datashaded_and_re_aggregated_on_zoom(page, clean_l
     for _ in range(3):
         page.mouse.wheel(0, -300)
     # the server re-aggregates the visible window: the image now spans the zoomed range only
-    page.wait_for_function(f"() => ({IMAGE_WINDOWS})()[0][1] < {dw0 / 2}", timeout=LONG)
-    ((x1, dw1),) = page.evaluate(IMAGE_WINDOWS)
+    page.wait_for_function(f"() => ({BROWSER_IMAGES})()[0][1] < {dw0 / 2}", timeout=LONG)
+    ((x1, dw1),) = page.evaluate(BROWSER_IMAGES)
     assert x0 < x1 and x1 + dw1 < x0 + dw0
