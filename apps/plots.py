@@ -16,12 +16,16 @@ from bokeh.plotting import figure
 
 from .shade import SHADE_ABOVE, phase_figures
 
-__all__ = ["MARKER_LIMIT", "Series", "attractor_3d", "attractor_figures", "curves_figure", "decimate",
-           "positive_only", "raster_figure", "redraw_curves", "score_dots_figure", "trajectory_3d",
-           "transition_graph_figure"]
+__all__ = ["MARKER_LIMIT", "Series", "WEBGL_ABOVE", "attractor_3d", "attractor_figures", "curves_figure",
+           "decimate", "positive_only", "raster_figure", "redraw_curves", "score_dots_figure",
+           "trajectory_3d", "transition_graph_figure"]
 
 #: Curves with at most this many points get a marker on each point; longer ones are lines.
 MARKER_LIMIT = 60
+
+#: Figures with more points than this are drawn with WebGL; smaller ones on a canvas, which
+#: redraws them sooner (no GL context to set up, e.g. in a browser without a GPU).
+WEBGL_ABOVE = 5_000
 
 #: ``label -> (x, y)`` or ``label -> (x, y, low, high)`` (with an error band as whiskers).
 Series = Mapping[str, Sequence]
@@ -127,12 +131,15 @@ def curves_figure(title: str, x_label: str, y_label: str, lines: Series | None =
     bokeh.plotting.figure
         Its data can later be replaced without rebuilding it (:func:`redraw_curves`).
     """
+    layers = _layers(lines, points, y_log)
+    big = sum(len(data["x"]) for _, _, data in layers) > WEBGL_ABOVE
     fig = figure(title=title, x_axis_label=x_label, y_axis_label=y_label, height=height, width=width,
                  x_axis_type="log" if x_log else "linear", y_axis_type="log" if y_log else "linear",
-                 tools="pan,wheel_zoom,box_zoom,reset,save,hover", output_backend="webgl")
+                 tools="pan,wheel_zoom,box_zoom,reset,save,hover",
+                 output_backend="webgl" if big else "canvas")
     colours = iter(Category10_10 * 10)
     colour = None
-    for layer, label, data in _layers(lines, points, y_log):
+    for layer, label, data in layers:
         src = ColumnDataSource(data)
         if layer == "line":
             colour = next(colours)

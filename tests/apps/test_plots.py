@@ -152,3 +152,11 @@ def test_trajectory_3d_draws_the_first_three_variables():
     assert trace["type"] == "scatter3d" and len(trace["x"]) == 1000 and trace["z"][1] == arr[50, 2]
     with pytest.raises(ValueError, match="shape"):
         trajectory_3d(arr[:, :2])
+
+
+def test_small_figures_are_drawn_on_a_canvas_large_ones_with_webgl():
+    from apps.plots import WEBGL_ABOVE
+
+    small = curves_figure("s", "x", "y", {"a": ([1, 2, 3], [1, 2, 3])})
+    large = curves_figure("l", "x", "y", {"a": (np.arange(WEBGL_ABOVE + 1), np.arange(WEBGL_ABOVE + 1))})
+    assert small.output_backend == "canvas" and large.output_backend == "webgl"
