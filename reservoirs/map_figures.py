@@ -98,11 +98,18 @@ def heatmap_figure(score, radius, entropy, conditions, axes_coords, balances, la
 
 
 def regions_figure(regions, tasks, axes_coords):
-    """Where T1, T2 and T3 hold (1) or not (0), per task, over coupling x sigma_in."""
+    """Where T1, T2, T3 (and T4, where decided) hold (1) or not (0), per task, over coupling x
+    sigma_in.
+
+    T4 gets its panels when ``regions["t4_holds"]`` has a decided (finite) cell, i.e. the map
+    has the homogeneous and one_step conditions (:func:`reservoirs.map_analysis.verdicts`).
+    """
     modes, splits = axes_coords["balance_modes"], axes_coords["ei_splits"]
     couplings, sigmas = axes_coords["couplings"], axes_coords["input_scalings"]
     combos = [(i, j, f"{m}, {s}") for i, m in enumerate(modes) for j, s in enumerate(splits)]
-    claims = ("t1_holds", "t2_holds", "t3_holds")
+    claims = ["t1_holds", "t2_holds", "t3_holds"]
+    if "t4_holds" in regions and np.isfinite(regions["t4_holds"]).any():
+        claims.append("t4_holds")
     fig = Figure(figsize=(2.2 * len(tasks) * len(claims) / 2 + 1, 2.0 * len(combos) + 0.6))
     grid = fig.subplots(len(combos), len(tasks) * len(claims), squeeze=False)
     for r, (i, j, name) in enumerate(combos):

@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reservoirs.balance_map import BalanceMapExperiment, score_mackey_glass, score_memory
+from reservoirs.balance_map import (
+    CONDITIONS,
+    BalanceMapExperiment,
+    run_unit,
+    score_lorenz,
+    score_mackey_glass,
+    score_memory,
+)
 from workbench.store import Store
 
 SMALL = dict(n_neurons=30, in_degree=6, balances=[0.5, 1.0, 1.5], couplings=[8.0],
@@ -31,6 +38,7 @@ def test_map_is_labelled_and_sliceable(small_run):
     assert list(ds.score.dims) == ["task", "condition", "target_rate", "balance_mode",
                                    "ei_split", "coupling", "input_scaling", "balance", "seed"]
     assert list(ds.task.values) == ["mc", "narma", "mg1", "mg10"]
+    assert list(ds.condition.values) == ["global", "homogeneous", "heterogeneous", "one_step"]
     assert list(ds.balance.values) == [0.5, 1.0, 1.5]
     cell = ds.score.sel(task="mc", condition="global", balance_mode="mean_shift",
                         input_scaling=1.0, balance=1.5, coupling=8.0, ei_split="fixed")
@@ -43,7 +51,9 @@ def test_map_is_labelled_and_sliceable(small_run):
     adaptive = ds.rate_error.sel(condition="homogeneous").values
     assert np.all(np.isfinite(adaptive)) and np.all((adaptive >= 0) & (adaptive < 1))
     assert np.all(np.isnan(ds.rate_error.sel(condition="global")))
-    for key in ("mc_t1_share", "narma_t2_tuned_max", "narma_t2_tuned_max_lo", "mc_t3_share"):
+    assert np.all(np.isfinite(ds.rate_error.sel(condition="one_step").values))
+    for key in ("mc_t1_share", "narma_t2_tuned_max", "narma_t2_tuned_max_lo", "mc_t3_share",
+                "mc_t4_share", "mg10_t4_min", "mg10_t4_min_hi"):
         assert np.isfinite(run.metrics[key])
     assert {"map_mc", "map_narma", "map_mg1", "map_mg10", "regions"} <= set(run.figures)
 
@@ -54,13 +64,18 @@ def test_verdict_table_has_one_row_per_setting_with_the_stored_values(small_run)
     _, run = small_run
     lines = verdict_table(run).splitlines()
     assert len(lines) == 2 + 2 * 2  # header, rule, modes x input scalings
-    assert lines[0].count("|") == 2 + 3 * 4 + 2 and "MC: adaptive / tuned β" in lines[0]
+    assert lines[0].count("|") == 2 + 3 * 4 + 1 + 4 + 1 and "MC: adaptive / tuned β" in lines[0]
+    assert "MC: one-step / iterative" in lines[0] and "NARMA-10: error iterative / one-step" in lines[0]
     row = lines[2 + 2 * 1 + 1].split(" | ")  # mean_shift, fixed, 8, 1.0
     assert row[0] == "| mean_shift, fixed, 8, 1"
     best = run["best_balance"][0, 1, 0, 0, 1]
     assert row[1].strip("*") == f"{best:g}" and row[1].startswith("**") == (run["t1_holds"][0, 1, 0, 0, 1] == 1)
     ratio, lo, hi = (run[k][0, 1, 0, 0, 1] for k in ("t2_tuned", "t2_tuned_lo", "t2_tuned_hi"))
     assert row[2].strip("*") == f"{ratio:.2f} [{lo:.2f}, {hi:.2f}]"
+    ratio, lo, hi = (run[k][0, 1, 0, 0, 1] for k in ("t4_ratio", "t4_ratio_lo", "t4_ratio_hi"))
+    t4 = row[-5]                           # MC's T4 column, before the three others and radius
+    assert t4.strip("*") == f"{ratio:.2f} [{lo:.2f}, {hi:.2f}]"
+    assert t4.startswith("**") == (run["t4_holds"][0, 1, 0, 0, 1] == 1)
     radius = np.nanmean(run["radius"][0, 0, 1, 0, 0, 1], axis=-1)  # global, beta = 1.0 and 1.5
     assert row[-1].rstrip(" |") == f"{radius[1]:.2f} → {radius[2]:.2f}"
 
@@ -71,10 +86,12 @@ def test_share_table_counts_where_each_claim_holds(small_run):
     _, run = small_run
     lines = share_table(run).splitlines()
     assert len(lines) == 2 + 2  # header, rule, one row per mode (one split, one coupling)
+    assert "MC: T1 / T2 / T3 / T4 of 2 σ_in" in lines[0]
     for i, line in enumerate(lines[2:]):
         cells = line.strip("| ").split(" | ")
         counts = [int(n) for n in cells[1].split(" / ")]
-        assert counts == [int(np.sum(run[k][0, i, 0, 0] == 1)) for k in ("t1_holds", "t2_holds", "t3_holds")]
+        assert counts == [int(np.sum(run[k][0, i, 0, 0] == 1))
+                          for k in ("t1_holds", "t2_holds", "t3_holds", "t4_holds")]
         m = run["t2_tuned"][0, i, 0, 0]
         assert cells[1 + 4].startswith(f"{np.nanmax(m):.2f} [")  # the largest MC ratio over sigma_in
 
@@ -124,6 +141,87 @@ def test_an_interrupted_map_resumes_with_its_finished_units(tmp_path, monkeypatc
     ref = fresh.open(BalanceMapExperiment(**small, reuse_units=False).run(fresh))
     np.testing.assert_array_equal(run["score"], ref["score"])
     assert not fresh.datasets().get(bm.UNIT_DATASET)
+
+
+class _OlderRun:
+    """A map run as stored before the one_step condition: no T4 arrays, three conditions."""
+
+    def __init__(self, run):
+        self.run = run
+
+    def __getitem__(self, name):
+        if name.startswith("t4_"):
+            raise KeyError(name)
+        value = self.run[name]
+        if name == "condition":
+            return value[:3]
+        return value[:, :, :3] if name == "score" else value[:3] if name == "radius" else value
+
+    def __contains__(self, name):
+        return not name.startswith("t4_") and name in self.run
+
+
+def test_maps_without_the_one_step_condition_still_analyse(small_run):
+    from reservoirs.map_analysis import share_table, verdict_table
+
+    _, run = small_run
+    old = _OlderRun(run)
+    verdict, share = verdict_table(old).splitlines(), share_table(old).splitlines()
+    assert verdict[0].count("|") == 2 + 3 * 4 + 2 and "one-step" not in verdict[0]
+    assert "MC: T1 / T2 / T3 of 2 σ_in |" in share[0]
+    new = verdict_table(run).splitlines()
+    for a, b in zip(verdict[2:], new[2:]):   # the same cells, less the four T4 columns
+        cells = b.split(" | ")
+        assert a == " | ".join(cells[:-5] + cells[-1:])
+    assert len(share[2].split(" | ")) == len(share_table(run).splitlines()[2].split(" | "))
+
+
+#: A tiny unit with every condition: N = 40 with dense links (k = 30), where the one-step
+#: mean-field design reaches its targets (with k = 8 the mean-field assumption
+#: <Sig(x)> ~ Sig(<x>) fails and the rates miss by 0.2-0.4).
+TINY = dict(n_neurons=40, in_degree=30, gain=4.0, input_fraction=0.3, leak_rate=1.0, k_max=10,
+            washout=50, adapt_steps=300, learning_rate=1e-3, concentration=4.0, task_steps=400,
+            balances=[1.0, 1.5], target_rates=[0.3, 0.5], conditions=list(CONDITIONS),
+            tasks=["mc", "narma", "mg1", "lorenz1"], batch_size=3)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_one_step_networks_reach_their_targets_and_score(seed):
+    out = run_unit(TINY, "multiplicative", "random", 8.0, 0.5, seed)
+    one = CONDITIONS.index("one_step")
+    err = out["rate_error"][one]                  # target_rate x balance
+    assert np.all(np.isfinite(err)) and np.all(err < 0.05)
+    rate = out["population_rate"][one]
+    np.testing.assert_allclose(rate, np.repeat([TINY["target_rates"]], 2, 0).T, atol=0.05)
+    for task in TINY["tasks"]:
+        assert np.all(np.isfinite(out[task])), task
+    assert np.all(out["lorenz1"] < 1)
+    # multiplicative beta scales A^I and Omega_i by 1 / beta: the design forgets beta
+    np.testing.assert_allclose(out["mc"][one, :, 0], out["mc"][one, :, 1], rtol=1e-6)
+    # ... and differs from the iterative rule and from the global balance
+    assert not np.allclose(out["mc"][one], out["mc"][CONDITIONS.index("homogeneous")])
+    assert not np.allclose(out["mc"][one], out["mc"][CONDITIONS.index("global")])
+
+
+def test_the_one_step_condition_leaves_the_others_unchanged():
+    three = {**TINY, "conditions": ["global", "homogeneous", "heterogeneous"]}
+    ref, out = run_unit(three, "mean_shift", "random", 8.0, 0.5, 3), \
+        run_unit(TINY, "mean_shift", "random", 8.0, 0.5, 3)
+    for key in ("mc", "narma", "lorenz1", "rate_error"):
+        np.testing.assert_allclose(out[key][:3], ref[key], rtol=1e-9, err_msg=key)
+
+
+def test_lorenz_one_step_prediction_beats_persistence():
+    from reservoirs.network import EIReservoir
+    from workbench.systems import lorenz63
+
+    x = lorenz63(1201, seed=2)[:, :1]
+    res = EIReservoir(100, in_degree=20, coupling=8.0, input_scaling=0.5, seed=0)
+    states = res.run(x[:-1])
+    err = score_lorenz(states, x, washout=100)
+    test = x[100 + int(round(0.8 * 1100)):, 0]    # the rows the readout is scored on
+    persistence = np.sqrt(np.mean((test[1:] - test[:-1]) ** 2) / np.var(test[1:]))
+    assert np.isfinite(err) and err < 1 and err < persistence
 
 
 def test_score_memory_of_a_delay_line():

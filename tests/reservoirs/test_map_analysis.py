@@ -1,4 +1,4 @@
-"""Verdicts of T1-T3 on synthetic maps whose answer is known."""
+"""Verdicts of T1-T4 on synthetic maps whose answer is known."""
 
 import numpy as np
 import pytest
@@ -52,3 +52,84 @@ def test_t_interval():
     assert m == 2.0 and hi - m == pytest.approx(4.302653 * 1 / np.sqrt(3), rel=1e-5)
     m, lo, hi = t_interval(np.array([1.0]))
     assert m == 1.0 and np.isnan(lo)
+
+
+CONDS4 = CONDS + ["one_step"]
+B1 = int(np.argmin(np.abs(BALANCES - 1.0)))
+
+
+def _map4(hom, one, seeds=8, noise=0.02):
+    """Homogeneous and one-step scores per target rate (``hom``, ``one``: shape (rate,)) at
+    every balance, with independent multiplicative noise per seed; global and heterogeneous
+    copies of the homogeneous ones."""
+    rng = np.random.default_rng(1)
+    shape = (1, 4, RATES.size, 1, 1, 1, 1, BALANCES.size, seeds)
+    score = np.empty(shape)
+    for c, values in ((1, hom), (3, one)):
+        score[0, c] = np.asarray(values, dtype=float)[:, None, None, None, None, None, None] * \
+            (1 + noise * rng.standard_normal(shape[2:]))
+    score[0, 0] = score[0, 1]
+    score[0, 2] = score[0, 1]
+    return score
+
+
+def _by_hand(score, c_one, r_one, r_hom, higher):
+    """Seed-mean ratio and its 95 % t-interval at beta = 1, written out."""
+    from scipy import stats
+
+    one, hom = score[0, 3, r_one, 0, 0, 0, 0, B1], score[0, 1, r_hom, 0, 0, 0, 0, B1]
+    q = one / hom if higher else hom / one
+    half = stats.t.ppf(0.975, q.size - 1) * q.std(ddof=1) / np.sqrt(q.size)
+    return q.mean(), q.mean() - half, q.mean() + half
+
+
+def test_t4_equal_designs_hold_and_the_ratio_is_the_seed_mean():
+    score = _map4([9.0, 10.0], [10.0, 9.5])     # MC: both best near 10, at different rates
+    summary, regions = verdicts(score, ["mc"], CONDS4, BALANCES, RATES)
+    m, lo, hi = _by_hand(score, 3, 0, 1, True)  # one-step best at rho = 0.3, homogeneous at 0.5
+    assert regions["t4_ratio"][0].item() == pytest.approx(m, rel=1e-12)
+    assert regions["t4_ratio_lo"][0].item() == pytest.approx(lo, rel=1e-12)
+    assert regions["t4_ratio_hi"][0].item() == pytest.approx(hi, rel=1e-12)
+    assert m == pytest.approx(1.0, abs=0.03) and lo < 1 <= hi
+    assert regions["t4_holds"][0].item() == 1 and summary["mc_t4_share"] == 1.0
+    assert summary["mc_t4_min"] == pytest.approx(m) and summary["mc_t4_min_hi"] == pytest.approx(hi)
+
+
+def test_t4_fails_where_the_one_step_design_is_worse_beyond_noise():
+    score = _map4([9.0, 10.0], [8.0, 7.0])      # MC 8 vs 10: ratio 0.8
+    summary, regions = verdicts(score, ["mc"], CONDS4, BALANCES, RATES)
+    assert regions["t4_ratio"][0].item() == pytest.approx(0.8, rel=0.02)
+    assert regions["t4_ratio_hi"][0].item() < 1
+    assert regions["t4_holds"][0].item() == 0 and summary["mc_t4_share"] == 0.0
+    # better than iterative: holds (the criterion is one-sided, "not worse")
+    _, regions = verdicts(_map4([9.0, 10.0], [12.0, 7.0]), ["mc"], CONDS4, BALANCES, RATES)
+    assert regions["t4_ratio"][0].item() == pytest.approx(1.2, rel=0.02)
+    assert regions["t4_ratio_lo"][0].item() > 1 and regions["t4_holds"][0].item() == 1
+
+
+def test_t4_noise_wider_than_the_gap_is_comparable():
+    score = _map4([10.0, 9.0], [9.7, 9.0], seeds=4, noise=0.2)
+    _, regions = verdicts(score, ["mc"], CONDS4, BALANCES, RATES)
+    m, lo, hi = _by_hand(score, 3, 0, 0, True)
+    assert lo < 1 <= hi and regions["t4_holds"][0].item() == 1
+    assert regions["t4_ratio"][0].item() == pytest.approx(m, rel=1e-12)
+
+
+def test_t4_errors_are_inverted_and_read_at_beta_one():
+    # NRMSE: one-step 0.5 vs homogeneous 0.4 -> ratio 0.4 / 0.5 = 0.8 (worse)
+    score = _map4([0.4, 0.6], [0.5, 0.7])
+    score[0, 3][..., np.arange(BALANCES.size) != B1, :] = 0.01   # other betas must not count
+    summary, regions = verdicts(score, ["narma"], CONDS4, BALANCES, RATES)
+    assert regions["t4_ratio"][0].item() == pytest.approx(0.8, rel=0.02)
+    assert regions["t4_holds"][0].item() == 0 and summary["narma_t4_share"] == 0.0
+    _, regions = verdicts(_map4([0.4, 0.6], [0.32, 0.7]), ["narma"], CONDS4, BALANCES, RATES)
+    assert regions["t4_ratio"][0].item() == pytest.approx(1.25, rel=0.02)
+    assert regions["t4_holds"][0].item() == 1
+
+
+def test_maps_without_the_one_step_condition_have_no_t4():
+    summary, regions = verdicts(_map([5.0, 7.0, 9.0, 10.0, 9.5, 8.0], 1.5), ["mc"], CONDS,
+                                BALANCES, RATES)
+    assert not any("t4" in k for k in summary)
+    assert np.all(np.isnan(regions["t4_holds"])) and np.all(np.isnan(regions["t4_ratio"]))
+    assert regions["t2_holds"][0].item() == 1          # the other verdicts as before
