@@ -271,3 +271,105 @@ void shared_run(int64_t n, int64_t n_parts, int64_t batch, int64_t used, int64_t
             }
     }
 }
+
+/* acc[0 .. W) = sum over the links p0 <= p < p1 of one row of data[p, q + l] z[j_p, q + l]
+ * for a compile-time width W (up to 32 networks: independent sums hide the FMA latency). */
+#define pattern_row(W, p0, p1)                                                              \
+    do {                                                                                    \
+        for (int l = 0; l < (W); l++)                                                       \
+            acc[l] = 0.0;                                                                   \
+        for (int32_t p = (p0); p < (p1); p++) {                                             \
+            const double *w_ = data + (int64_t)p * batch + q;                               \
+            const double *z_ = state + (int64_t)indices[p] * batch + q;                     \
+            for (int l = 0; l < (W); l++)                                                   \
+                acc[l] += w_[l] * z_[l];                                                    \
+        }                                                                                   \
+    } while (0)
+
+/* B networks with one sparsity pattern and their own values (unfolded W, signs included):
+ * CSR indptr/indices (n x n) and data (nnz, batch), data[p * batch + b] the value of link p
+ * in network b; `batch` a multiple of 8, the first `used` columns wanted. All networks
+ * share W_in (win: (n, d_in), unfolded), theta (bias = -theta), the gain and the leak; their
+ * states are the columns of state (n, batch), updated in place. Per step and network b
+ *
+ *     x_b = W_b r_b + (W_in u(t) - theta) + p_b (q_b . r_b),    r_b(t+1) = (1-a) r_b + a g(s c x_b),
+ *
+ * the same order of operations as the numpy path of a hooked RateSystem (the sum starts at
+ * zero, then the drive, then the rank-one term, then the gain), with s c per row in `fold`.
+ * lr_p, lr_q: (n, batch) rank-one factors of each network, or NULL; dots: batch doubles.
+ * out, sb, st as in shared_run; y: n batch doubles of scratch.
+ *
+ * Plasticity (inh != NULL): after every step each of the n_inh inhibitory links inh[k] into
+ * neuron inh_row[k] changes in every network, W_b <- min(W_b - delta (r_b,i - target_b,i), 0)
+ * (the homeostatic rule of reservoirs/adaptation.py; W is stored negative), with
+ * target: (n, batch). Reading every link once for the whole batch (contiguous 8-wide rows
+ * instead of gathers) is what makes many adapted copies of one network cheap. */
+void pattern_run(int64_t n, int64_t batch, int64_t used, int64_t steps,
+                 const int32_t *indptr, const int32_t *indices, double *data,
+                 int64_t d_in, const double *u, const double *win, const double *bias,
+                 const double *fold, const double *leak, int act,
+                 double *state, double *out, int64_t sb, int64_t st, double *y,
+                 const double *lr_p, const double *lr_q, double *dots,
+                 int64_t n_inh, const int64_t *inh, const int32_t *inh_row,
+                 double delta, const double *target)
+{
+    for (int64_t t = 0; t < steps; t++) {
+        if (lr_p) {
+            for (int64_t b = 0; b < batch; b++)
+                dots[b] = 0.0;
+            for (int64_t j = 0; j < n; j++)
+                for (int64_t b = 0; b < batch; b++)
+                    dots[b] += lr_q[j * batch + b] * state[j * batch + b];
+        }
+        for (int64_t i = 0; i < n; i++) {
+            const double di = drive_of(i, d_in, u + t * d_in, win, bias);
+            const double fi = fold[i];
+            for (int64_t q = 0; q < batch; q += 4 * LANES) {
+                const int64_t width = batch - q < 4 * LANES ? batch - q : 4 * LANES;
+                double acc[4 * LANES];
+                switch (width / LANES) {   /* fixed widths, so each sum is a vector register */
+                case 1: pattern_row(LANES, indptr[i], indptr[i + 1]); break;
+                case 2: pattern_row(2 * LANES, indptr[i], indptr[i + 1]); break;
+                case 3: pattern_row(3 * LANES, indptr[i], indptr[i + 1]); break;
+                default: pattern_row(4 * LANES, indptr[i], indptr[i + 1]); break;
+                }
+                double *yi = y + i * batch + q;
+                for (int64_t l = 0; l < width; l++) {
+                    double x = acc[l] + di;
+                    if (lr_p)
+                        x += lr_p[i * batch + q + l] * dots[q + l];
+                    yi[l] = fi * x;
+                }
+            }
+        }
+        activate(y, n * batch, act);
+        for (int64_t i = 0; i < n; i++) {
+            double *yi = y + i * batch, *ri = state + i * batch;
+            if (leak)
+                for (int64_t b = 0; b < batch; b++)
+                    ri[b] = leak[i] * yi[b] + (1.0 - leak[i]) * ri[b];
+            else
+                for (int64_t b = 0; b < batch; b++)
+                    ri[b] = yi[b];
+        }
+        if (inh)
+            for (int64_t k = 0; k < n_inh; k++) {
+                double *w = data + inh[k] * batch;
+                const double *ri = state + (int64_t)inh_row[k] * batch;
+                const double *ti = target + (int64_t)inh_row[k] * batch;
+                for (int64_t b = 0; b < batch; b++) {
+                    const double v = w[b] - delta * (ri[b] - ti[b]);
+                    w[b] = v < 0.0 ? v : 0.0;
+                }
+            }
+        if (out)
+            for (int64_t i0 = 0; i0 < n; i0 += 64) {
+                const int64_t i1 = i0 + 64 < n ? i0 + 64 : n;
+                for (int64_t b = 0; b < used; b++) {
+                    double *o = out + b * sb + t * st;
+                    for (int64_t i = i0; i < i1; i++)
+                        o[i] = state[i * batch + b];
+                }
+            }
+    }
+}

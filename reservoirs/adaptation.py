@@ -23,11 +23,12 @@ import numpy as np
 
 from workbench.validation import check_array, check_int, check_positive, check_range, check_seed
 
-from .dynamics import RateSystem
+from .dynamics import PatternSystem, RateSystem, split_systems, stack_systems
 
 __all__ = [
     "AdaptationTrace",
     "adapt_system",
+    "adapt_systems",
     "check_targets",
     "heterogeneous_targets",
     "inhibitory_strength",
@@ -126,22 +127,24 @@ def inhibitory_strength(system: RateSystem, inhibitory: np.ndarray) -> np.ndarra
     return np.bincount(rows, weights=-w.data[inhibitory], minlength=w.shape[0])
 
 
-def adapt_system(system: RateSystem, inhibitory: np.ndarray, u: np.ndarray, targets: np.ndarray,
-                 learning_rate: float, epochs: int, record_every: int,
+def adapt_system(system: RateSystem | PatternSystem, inhibitory: np.ndarray, u: np.ndarray,
+                 targets: np.ndarray, learning_rate: float, epochs: int, record_every: int,
                  n_groups: int = 1,
                  on_block: Callable[[int, int, np.ndarray], None] | None = None) -> list[AdaptationTrace]:
     """Drive ``system`` with ``u`` while applying the inhibitory homeostatic rule.
 
     Parameters
     ----------
-    system : RateSystem
-        One network or ``n_groups`` stacked networks of equal size; weights change in place.
+    system : RateSystem or PatternSystem
+        One network, ``n_groups`` stacked networks of equal size, or ``n_groups`` networks of
+        one pattern (the rule then runs inside the compiled loop); weights change in place.
     inhibitory : ndarray of bool
-        Flags the entries of ``system.weights.data`` that are inhibitory (stored negative).
+        Flags the entries of ``system.weights.data`` (of ``system.data``'s rows for a
+        :class:`PatternSystem`) that are inhibitory (stored negative).
     u : ndarray, shape (T, d)
         Driving input, validated.
     targets : ndarray, shape (M,)
-        ``rho_i`` in (0, 1).
+        ``rho_i`` in (0, 1), the networks' targets one after the other.
     learning_rate : float
         ``delta`` > 0 ([T]: 1e-3).
     epochs : int
@@ -149,7 +152,7 @@ def adapt_system(system: RateSystem, inhibitory: np.ndarray, u: np.ndarray, targ
     record_every : int
         Steps per recording block of the trace.
     n_groups : int
-        Number of stacked networks; one trace is returned per network.
+        Number of networks; one trace is returned per network.
     on_block : callable, optional
         Called after every recording block as ``on_block(steps_done, total_steps, errors)``
         with ``errors[g]`` the mean ``|rbar_i - rho_i|`` of network ``g`` over that block
@@ -166,43 +169,92 @@ def adapt_system(system: RateSystem, inhibitory: np.ndarray, u: np.ndarray, targ
     0 so inhibitory links stay inhibitory (Dale's law, §3.2). Only existing links change; the
     sparsity pattern is fixed. The rate is the instantaneous neuron output, as reported.
     """
-    data = system.weights.data
-    pos = np.flatnonzero(inhibitory)
-    rows = _data_rows(system.weights)[pos]
-    m = system.size
-    n = m // n_groups
-    start = inhibitory_strength(system, inhibitory)
     total = u.shape[0] * epochs
-    mean_rate = np.empty((total, n_groups))
-    step = [0]
+    if isinstance(system, PatternSystem):
+        n = system.size
+        links = np.flatnonzero(inhibitory)
+        rows = _data_rows(system.pattern)[links]
+        rule = (links, rows, learning_rate, targets.reshape(n_groups, n).T)
 
-    def hook(r):
-        delta = r - targets
-        delta *= learning_rate
-        vals = data[pos]
-        vals -= delta[rows]
-        np.minimum(vals, 0.0, out=vals)
-        data[pos] = vals
-        mean_rate[step[0]] = r.reshape(n_groups, n).mean(axis=1)
-        step[0] += 1
+        def strength():
+            out = [np.bincount(rows, weights=-system.data[links, g], minlength=n)
+                   for g in range(n_groups)]
+            return np.concatenate(out)
 
-    steps, block_rates, gains = [], [], []
+        def blocks():
+            for block in system.blocks(u, record_every, rule):
+                yield block.transpose(1, 0, 2).reshape(block.shape[1], -1)
+    else:
+        data = system.weights.data
+        pos = np.flatnonzero(inhibitory)
+        prow = _data_rows(system.weights)[pos]
+        n = system.size // n_groups
+
+        def strength():
+            return inhibitory_strength(system, inhibitory)
+
+        def hook(r):
+            delta = r - targets
+            delta *= learning_rate
+            vals = data[pos]
+            vals -= delta[prow]
+            np.minimum(vals, 0.0, out=vals)
+            data[pos] = vals
+
+        def blocks():
+            yield from system.blocks(u, record_every, hook)
+
+    start = strength()
+    mean_rate, steps, block_rates, gains = [], [], [], []
+    done = 0
     with np.errstate(invalid="ignore", divide="ignore"):
         for _ in range(epochs):
-            for block in system.blocks(u, record_every, hook):
-                steps.append(step[0])
+            for block in blocks():
+                done += block.shape[0]
+                mean_rate.append(block.reshape(block.shape[0], n_groups, n).mean(axis=2))
+                steps.append(done)
                 block_rates.append(block.mean(axis=0))
-                gains.append(inhibitory_strength(system, inhibitory) / start)
+                gains.append(strength() / start)
                 if on_block is not None:
                     errors = np.abs(block_rates[-1] - targets).reshape(n_groups, n).mean(axis=1)
-                    on_block(step[0], total, errors)
+                    on_block(done, total, errors)
+    rates = np.concatenate(mean_rate)
     block_rates = np.asarray(block_rates)
     gains = np.asarray(gains)
-    return [AdaptationTrace(mean_rate=mean_rate[:, g].copy(), steps=np.asarray(steps),
+    return [AdaptationTrace(mean_rate=rates[:, g].copy(), steps=np.asarray(steps),
                             block_rates=block_rates[:, g * n:(g + 1) * n].copy(),
                             inhibitory_gain=gains[:, g * n:(g + 1) * n].copy(),
                             targets=targets[g * n:(g + 1) * n].copy())
             for g in range(n_groups)]
+
+
+def adapt_systems(systems: list[RateSystem], inhibitory: list[np.ndarray], u: np.ndarray,
+                  targets: np.ndarray, learning_rate: float, epochs: int, record_every: int,
+                  on_block: Callable[[int, int, np.ndarray], None] | None = None
+                  ) -> list[AdaptationTrace]:
+    """Adapt networks of equal size side by side (:func:`adapt_system` on all of them at once).
+
+    Copies of one network (same pattern, inputs and inhibitory links) run as one
+    :class:`~reservoirs.dynamics.PatternSystem` with the rule inside the compiled loop;
+    other batches (or without a C compiler) as one block-diagonal stack with the numpy rule.
+    Weights and states are written back into ``systems``; ``inhibitory[k]`` flags the
+    inhibitory entries of ``systems[k].weights.data``, ``targets`` has one ``rho_i`` per
+    neuron of every network, in order.
+    """
+    shared = PatternSystem.of(systems)
+    if shared is not None and all(np.array_equal(m, inhibitory[0]) for m in inhibitory):
+        traces = adapt_system(shared, inhibitory[0], u, targets, learning_rate, epochs,
+                              record_every, n_groups=len(systems), on_block=on_block)
+        shared.write_back(systems)
+        return traces
+    if len(systems) == 1:
+        return adapt_system(systems[0], inhibitory[0], u, targets, learning_rate, epochs,
+                            record_every, on_block=on_block)
+    stacked = stack_systems(systems)
+    traces = adapt_system(stacked, np.concatenate(inhibitory), u, targets, learning_rate, epochs,
+                          record_every, n_groups=len(systems), on_block=on_block)
+    split_systems(stacked, systems)
+    return traces
 
 
 def one_step_factors(excitatory_input, inhibitory_input, input_drive, threshold, targets, gain):

@@ -529,7 +529,11 @@ class BalanceMapExperiment(NetworkParams, BalanceGridParams, HomeostasisParams, 
                 results.append(t.compute(scheduler="synchronous"))
                 progress(0.02 + 0.9 * (i + 1) / len(tasks), f"unit {i + 1}/{len(tasks)}")
         else:
-            results = dask.compute(*tasks, scheduler="processes", num_workers=self.workers)
+            from workbench.native import retain_freed_memory
+
+            # worker processes live for this map only: let them keep freed heap memory
+            results = dask.compute(*tasks, scheduler="processes", num_workers=self.workers,
+                                   initializer=retain_freed_memory)
         self._write(run, results, seeds)
 
     def _write(self, run, results, seeds):

@@ -1,9 +1,11 @@
 """Many reservoirs at once: one sparse product per step for the whole batch.
 
 Sweeps (over ``beta``, target rates, input scalings, seeds) simulate all their reservoirs
-together. In general the recurrent matrices are stacked block-diagonally so one sparse
-mat-vec per step advances every network (:func:`run_batch`, :func:`adapt_batch`; results
-equal running each reservoir alone, bit for bit). A global-balance sweep of one reservoir
+together. Copies of one network (other balances, other adaptation targets) share the
+pattern of their links and run as one :class:`reservoirs.dynamics.PatternSystem`, each
+link's values and states side by side; other batches are stacked block-diagonally so one
+sparse mat-vec per step advances every network (:func:`run_batch`, :func:`adapt_batch`;
+results equal running each reservoir alone up to rounding). A global-balance sweep of one reservoir
 needs less: every copy has ``W_b = A^E - beta_b A^I`` with the same ``A^E, A^I``, so
 :func:`run_balances` advances all copies with one sparse x dense product per step
 (:class:`reservoirs.dynamics.SharedSystem`; equal to :func:`run_batch` on
@@ -17,9 +19,9 @@ import scipy.sparse as sp
 
 from workbench.validation import check_array, check_int, check_positive
 
-from .adaptation import AdaptationTrace, adapt_system, check_targets
+from .adaptation import AdaptationTrace, adapt_systems, check_targets
 from .base import RateReservoir
-from .dynamics import SharedSystem, split_systems, stack_systems
+from .dynamics import PatternSystem, SharedSystem, split_systems, stack_systems
 from .network import EIReservoir
 
 __all__ = ["adapt_batch", "run_balances", "run_batch", "with_balances"]
@@ -40,7 +42,7 @@ def _check_batch(reservoirs, cls=RateReservoir):
 
 
 def run_batch(reservoirs, u, washout=0) -> np.ndarray:
-    """Run reservoirs of equal size on the same input, as one stacked system.
+    """Run reservoirs of equal size on the same input, as one batch.
 
     Parameters
     ----------
@@ -53,17 +55,22 @@ def run_batch(reservoirs, u, washout=0) -> np.ndarray:
     Returns
     -------
     ndarray, shape (B, T - washout, n)
-        States of each reservoir (a view into one ``(T - washout, B n)`` array); the
-        reservoirs' states and :attr:`rates` are updated as by :meth:`RateReservoir.run`.
+        States of each reservoir; the reservoirs' states and :attr:`rates` are updated as
+        by :meth:`RateReservoir.run`.
     """
     items = _check_batch(reservoirs)
     arr = items[0].check_input(u)
     washout = check_int(washout, "washout", 0, arr.shape[0] - 1)
     systems = [r._system for r in items]
-    stacked = stack_systems(systems)
-    states = stacked.run(arr, washout)
-    split_systems(stacked, systems)
-    out = states.reshape(states.shape[0], len(items), -1).transpose(1, 0, 2)
+    shared = PatternSystem.of(systems)
+    if shared is not None:
+        out = shared.run(arr, washout)
+        shared.write_back(systems)
+    else:
+        stacked = stack_systems(systems)
+        states = stacked.run(arr, washout)
+        split_systems(stacked, systems)
+        out = states.reshape(states.shape[0], len(items), -1).transpose(1, 0, 2)
     for r, s in zip(items, out):
         r._rates = s.mean(axis=0)
     return out
@@ -104,12 +111,8 @@ def adapt_batch(reservoirs, u, target_rates, learning_rate=1e-3, epochs=1,
     epochs = check_int(epochs, "epochs", 1)
     every = max(1, arr.shape[0] // 100) if record_every is None else \
         check_int(record_every, "record_every", 1)
-    systems = [r._system for r in items]
-    stacked = stack_systems(systems)
-    mask = np.concatenate([r._inhibitory for r in items])
-    traces = adapt_system(stacked, mask, arr, rho, learning_rate, epochs, every,
-                          n_groups=len(items), on_block=on_block)
-    split_systems(stacked, systems)
+    traces = adapt_systems([r._system for r in items], [r._inhibitory for r in items], arr, rho,
+                           learning_rate, epochs, every, on_block=on_block)
     for r, tr in zip(items, traces):
         r._rates = tr.block_rates[-1].copy()
     return traces

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from workbench import native
 
-__all__ = ["LANES", "SellLayout", "kernel", "run_rate", "run_shared"]
+__all__ = ["LANES", "SellLayout", "kernel", "run_pattern", "run_rate", "run_shared"]
 
 _SOURCE = Path(__file__).with_name("_rate_kernel.c")
 _P, _I, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
@@ -27,6 +27,8 @@ _SIGNATURES = {
                         _P, _P, _I, _P]),
     "shared_run": (None, [_I, _I, _I, _I, _I, _P, _P, _P, _P, _I, _P, _P, _P, _P, _INT, _P, _P,
                           _I, _I, _P, _P, _P, _P, _P, _P]),
+    "pattern_run": (None, [_I, _I, _I, _I, _P, _P, _P, _I, _P, _P, _P, _P, _P, _INT, _P, _P,
+                           _I, _I, _P, _P, _P, _P, _I, _P, _P, ctypes.c_double, _P]),
 }
 _ACTIVATION = {"sigmoid": 0, "tanh": 1}
 
@@ -204,4 +206,87 @@ def run_shared(lib, parts, data, scales, u, input_weights, bias, leak, activatio
                    None if p is None else _ptr(p, np.float64),
                    None if q is None else _ptr(q, np.float64),
                    None if s_p is None else _ptr(s_p, np.float64), _ptr(dots, np.float64))
+    return state_p[:, :bsz].copy()
+
+
+def _padded(a: np.ndarray, width: int) -> np.ndarray:
+    """``a`` (rows x B) with zero columns appended up to ``width`` (C-contiguous)."""
+    out = np.zeros((a.shape[0], width))
+    out[:, :a.shape[1]] = a
+    return out
+
+
+def run_pattern(lib, matrix, data, u, input_weights, threshold, fold, leak, activation, state,
+                out=None, lowrank=None, rule=None):
+    """Advance ``B`` networks of one sparsity pattern (``pattern_run`` in the C source).
+
+    Parameters
+    ----------
+    lib : ctypes.CDLL
+    matrix : scipy.sparse.csr_matrix, shape (n, n)
+        The common pattern (its values are not used).
+    data : ndarray, shape (nnz, B)
+        Unfolded values ``W_b`` of every link (column ``b`` in the CSR entry order); with a
+        ``rule`` they are changed by it, and the adapted values are written back.
+    u : ndarray, shape (L, d)
+    input_weights : ndarray, shape (n, d)
+        ``W^in`` (unfolded, shared).
+    threshold : ndarray, shape (n,)
+    fold : ndarray, shape (n,)
+        ``s c_i``: the sign of the activation times the gain of each neuron.
+    leak, activation
+        As in :func:`run_rate`.
+    state : ndarray, shape (n, B)
+    out : ndarray, shape (B, L, n), optional
+        Receives ``r_b(t+1)`` (unit stride along neurons).
+    lowrank : (ndarray, ndarray), optional
+        ``(P, Q)`` of shape ``(n, B)``: network ``b`` gets ``W_b + P[:, b] Q[:, b]^T``.
+    rule : (ndarray, ndarray, float, ndarray), optional
+        ``(links, rows, delta, targets)``: after every step each inhibitory link ``links[k]``
+        (int64 entry positions) into neuron ``rows[k]`` becomes
+        ``min(W - delta (r_i - targets[i, b]), 0)``; ``targets`` has shape ``(n, B)``.
+
+    Returns
+    -------
+    ndarray, shape (n, B)
+        The final states.
+    """
+    n, bsz = state.shape
+    padded = -(-bsz // LANES) * LANES
+    state_p = _padded(state, padded)
+    values = _padded(data, padded)
+    indptr = np.ascontiguousarray(matrix.indptr, dtype=np.int32)
+    indices = np.ascontiguousarray(matrix.indices, dtype=np.int32)
+    u, input_weights = np.ascontiguousarray(u), np.ascontiguousarray(input_weights)
+    bias = np.ascontiguousarray(-threshold, dtype=np.float64)
+    y = np.empty(n * padded)
+    dots = np.empty(padded)
+    p = q = None
+    if lowrank is not None:
+        p, q = _padded(lowrank[0], padded), _padded(lowrank[1], padded)
+    links = rows = targets = None
+    n_links, delta = 0, 0.0
+    if rule is not None:
+        links = np.ascontiguousarray(rule[0], dtype=np.int64)
+        rows = np.ascontiguousarray(rule[1], dtype=np.int32)
+        n_links, delta = links.size, float(rule[2])
+        targets = _padded(rule[3], padded)
+    sb = st = 0
+    if out is not None:
+        if out.dtype != np.float64 or out.strides[2] != out.itemsize:
+            raise TypeError("out must be float64 with unit stride along neurons")
+        sb, st = out.strides[0] // out.itemsize, out.strides[1] // out.itemsize
+    lib.pattern_run(n, padded, bsz, u.shape[0], _ptr(indptr, np.int32), _ptr(indices, np.int32),
+                    _ptr(values, np.float64), u.shape[1], _ptr(u, np.float64),
+                    _ptr(input_weights, np.float64), _ptr(bias, np.float64),
+                    _ptr(np.ascontiguousarray(fold, dtype=np.float64), np.float64),
+                    None if leak is None else _ptr(leak, np.float64), _ACTIVATION[activation],
+                    _ptr(state_p, np.float64), None if out is None else out.ctypes.data, sb, st,
+                    _ptr(y, np.float64), None if p is None else _ptr(p, np.float64),
+                    None if q is None else _ptr(q, np.float64), _ptr(dots, np.float64),
+                    n_links, None if links is None else _ptr(links, np.int64),
+                    None if rows is None else _ptr(rows, np.int32), delta,
+                    None if targets is None else _ptr(targets, np.float64))
+    if rule is not None:
+        data[...] = values[:, :bsz]
     return state_p[:, :bsz].copy()

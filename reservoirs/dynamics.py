@@ -10,14 +10,17 @@ for a sparse (CSR) recurrent matrix ``W``. The E/I reservoir uses ``f`` = logist
 (Srinivasan, Plenz & Girvan 2025, Eq. 1 as reconstructed in ``research/ei_reservoir.md`` §1.1);
 the echo-state baseline uses ``f = tanh`` and ``c = 1`` (Jaeger 2001).
 
-Two kernels implement it:
+Three kernels implement it:
 
 * :class:`RateSystem` - one network, or a batch of networks stacked block-diagonally
   (:func:`stack_systems`) so that one sparse mat-vec per step advances all of them;
 * :class:`SharedSystem` - a batch of networks whose matrices are combinations
   ``W_b = sum_m s_{bm} M_m`` of a few shared sparse matrices (e.g. ``A^E - beta_b A^I`` in a
   balance sweep). The states are held as one ``(n, B)`` matrix and one sparse x dense product
-  per step advances the whole batch, which reads each stored link once for all ``B`` networks.
+  per step advances the whole batch, which reads each stored link once for all ``B`` networks;
+* :class:`PatternSystem` - a batch of copies of one network whose links have their own values
+  (adapted inhibition): one pattern, the ``B`` values and states of each link side by side,
+  and optionally the homeostatic rule inside the same compiled loop.
 
 Without a hook both run their whole time loop in compiled C (``_rate_kernel.c`` through
 :mod:`reservoirs.compiled`, built on first use by :mod:`workbench.native`): one network as a
@@ -40,7 +43,8 @@ from threadpoolctl import threadpool_limits
 
 from . import compiled
 
-__all__ = ["ACTIVATIONS", "RateSystem", "SharedSystem", "stack_systems", "split_systems"]
+__all__ = ["ACTIVATIONS", "PatternSystem", "RateSystem", "SharedSystem", "stack_systems",
+           "split_systems"]
 
 def _sigmoid_of_negated(y: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``Sig(-y) = 1 / (1 + exp(y))`` written into ``out`` (three in-place ufuncs).
@@ -419,6 +423,140 @@ class SharedSystem:
             for lo, hi, keep in _segments(u.shape[0], washout, chunk_size):
                 self._advance(u[lo:hi], out[:, lo - washout:hi - washout] if keep else None)
         return out
+
+
+@dataclass
+class PatternSystem:
+    """``B`` rate networks with one sparsity pattern, each with its own recurrent values.
+
+    Copies of one network that differ only in the values of their links (other global
+    balances, adapted inhibition) share ``W^{in}``, ``theta``, ``c``, ``a``, ``f`` and the
+    pattern of ``W``. Their states are held as one ``(n, B)`` matrix and every step reads each
+    link's index once for the whole batch, with the ``B`` values and states of a link side by
+    side in memory (:func:`reservoirs.compiled.run_pattern`), instead of gathering each
+    network's inputs on its own as the block-diagonal stack of :func:`stack_systems` does.
+    Only with the compiled kernel; :meth:`of` says whether a batch qualifies.
+
+    Parameters
+    ----------
+    pattern : scipy.sparse.csr_matrix, shape (n, n)
+        The common pattern (indices in the CSR order of every member).
+    data : ndarray, shape (nnz, B)
+        ``W_b`` of every link, column ``b`` for network ``b``.
+    input_weights, threshold, gain, leak, activation
+        As in :class:`RateSystem`, shared.
+    state : ndarray, shape (n, B)
+    lowrank : (ndarray, ndarray), optional
+        ``(P, Q)`` of shape ``(n, B)``: network ``b`` has ``W_b + P[:, b] Q[:, b]^T``.
+
+    Notes
+    -----
+    Each step computes, per network, ``x = W_b r + (W^{in} u(t) - theta) + p_b (q_b . r)``,
+    then ``r(t+1) = (1-a) r + a f(c x)``: the update of :class:`RateSystem` in the order of its
+    hooked numpy path, so results agree with running each network alone up to rounding. An
+    optional homeostatic rule (:meth:`blocks`) runs inside the same compiled loop.
+    """
+
+    pattern: sp.csr_matrix
+    data: np.ndarray
+    input_weights: np.ndarray
+    threshold: np.ndarray
+    gain: np.ndarray
+    leak: np.ndarray
+    activation: str
+    state: np.ndarray
+    lowrank: tuple | None = None
+
+    @classmethod
+    def of(cls, systems: list[RateSystem]) -> PatternSystem | None:
+        """The batch as one :class:`PatternSystem`, or ``None`` when it does not qualify.
+
+        It qualifies when the compiled kernel is available and the systems are single
+        networks (a rank-one term over the whole network, if any) that differ only in the
+        values of ``W``, the rank-one term and the state.
+        """
+        if compiled.kernel() is None or not systems:
+            return None
+        first = systems[0]
+        w0 = first.weights
+        for s in systems:
+            w = s.weights
+            if (w.shape != w0.shape or s.activation != first.activation
+                    or (s.lowrank is None) != (first.lowrank is None)
+                    or (s.lowrank is not None and s.lowrank[2] != s.size)
+                    or not all(np.array_equal(getattr(s, k), getattr(first, k))
+                               for k in ("input_weights", "threshold", "gain", "leak"))
+                    or not (s is first or (np.array_equal(w.indptr, w0.indptr)
+                                           and np.array_equal(w.indices, w0.indices)))):
+                return None
+        lowrank = None
+        if first.lowrank is not None:
+            lowrank = (np.column_stack([s.lowrank[0] for s in systems]),
+                       np.column_stack([s.lowrank[1] for s in systems]))
+        return cls(pattern=w0, data=np.column_stack([s.weights.data for s in systems]),
+                   input_weights=first.input_weights, threshold=first.threshold,
+                   gain=first.gain, leak=first.leak, activation=first.activation,
+                   state=np.column_stack([s.state for s in systems]), lowrank=lowrank)
+
+    @property
+    def size(self) -> int:
+        """Number of neurons ``n`` of each network."""
+        return self.pattern.shape[0]
+
+    @property
+    def batch(self) -> int:
+        """Number of networks ``B``."""
+        return self.data.shape[1]
+
+    def _advance(self, u, sink, rule=None):
+        sign, _ = _FOLDED[self.activation]
+        leak = self.leak if np.any(self.leak != 1.0) else None
+        self.state = compiled.run_pattern(compiled.kernel(), self.pattern, self.data, u,
+                                          self.input_weights, self.threshold,
+                                          sign * self.gain, leak, self.activation, self.state,
+                                          sink, self.lowrank, rule)
+
+    def blocks(self, u: np.ndarray, chunk_size: int = DEFAULT_CHUNK,
+               rule: tuple | None = None) -> Iterator[np.ndarray]:
+        """Advance through ``u`` (``(T, d)``) and yield the states block by block.
+
+        Parameters
+        ----------
+        u : ndarray, shape (T, d)
+        chunk_size : int
+            Steps per yielded block.
+        rule : (ndarray, ndarray, float, ndarray), optional
+            The inhibitory homeostatic rule, applied after every step inside the compiled
+            loop: ``(links, rows, delta, targets)`` as in
+            :func:`reservoirs.compiled.run_pattern` (:func:`reservoirs.adaptation.adapt_system`
+            builds it). :attr:`data` changes in place.
+
+        Yields
+        ------
+        ndarray, shape (B, <= chunk_size, n)
+            ``r_b(t+1)`` for the steps of the block.
+        """
+        with threadpool_limits(limits=1):
+            for start in range(0, u.shape[0], chunk_size):
+                seg = u[start:start + chunk_size]
+                out = np.empty((self.batch, seg.shape[0], self.size))
+                self._advance(seg, out, rule)
+                yield out
+
+    def run(self, u: np.ndarray, washout: int = 0,
+            chunk_size: int = DEFAULT_CHUNK) -> np.ndarray:
+        """States after ``washout`` of every network, shape ``(B, T - washout, n)``."""
+        out = np.empty((self.batch, u.shape[0] - washout, self.size))
+        with threadpool_limits(limits=1):
+            for lo, hi, keep in _segments(u.shape[0], washout, chunk_size):
+                self._advance(u[lo:hi], out[:, lo - washout:hi - washout] if keep else None)
+        return out
+
+    def write_back(self, systems: list[RateSystem]) -> None:
+        """Copy each network's recurrent values and final state into ``systems`` (in place)."""
+        for b, s in enumerate(systems):
+            s.weights.data[:] = self.data[:, b]
+            s.state = self.state[:, b].copy()
 
 
 def _stack_csr(mats: list[sp.csr_matrix]) -> sp.csr_matrix:

@@ -50,7 +50,7 @@ from workbench.validation import (
 
 from .adaptation import (
     AdaptationTrace,
-    adapt_system,
+    adapt_systems,
     check_targets,
     inhibitory_strength,
     one_step_factors,
@@ -442,8 +442,8 @@ class EIReservoir(RateReservoir):
         epochs = check_int(epochs, "epochs", 1)
         every = max(1, arr.shape[0] // 100) if record_every is None else \
             check_int(record_every, "record_every", 1)
-        trace = adapt_system(self._system, self._inhibitory, arr, targets, learning_rate,
-                             epochs, every)[0]
+        trace = adapt_systems([self._system], [self._inhibitory], arr, targets, learning_rate,
+                              epochs, every)[0]
         self._rates = trace.block_rates[-1].copy()
         return trace
 

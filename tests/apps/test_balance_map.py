@@ -35,10 +35,10 @@ def test_the_map_is_read_back_as_labelled_heat_maps(state, map_store):
 def test_facets_and_fixed_axes(state):
     state.facet = "condition"
     grids = state.grids()
-    assert [g[1] for g in grids] == ["global", "homogeneous", "heterogeneous"]
+    assert [g[1] for g in grids] == ["global", "homogeneous", "heterogeneous", "one_step"]
     assert not np.allclose(grids[0][2], grids[1][2])
     state.set_fixed("condition", "homogeneous")  # the facet axis is not fixed in the drawing
-    assert len(state.grids()) == 3
+    assert len(state.grids()) == 4
     with pytest.raises(ValueError, match="not an axis value"):
         state.set_fixed("coupling", 8.0)
     state.quantity = "rate_error"  # no task axis; adapted conditions only have a rate error

@@ -262,3 +262,15 @@ def test_bad_parameters_exit_2_and_write_nothing(tmp_path):
     assert out.returncode == 2, out.stderr
     assert out.stderr.strip().startswith("error:") and "balance_modes" in out.stderr
     assert not store.exists() or not Store(str(store)).runs()
+
+
+def test_two_worker_processes_give_the_one_process_map(small_run, tmp_path):
+    """workers=2 runs the units in a Dask process pool (whose workers keep freed memory,
+    workbench.native.retain_freed_memory) and stores exactly the map of one process."""
+    store, one = small_run
+    cfg = dict(SMALL, balance_modes=["mean_shift"], input_scalings=[0.5])
+    two = Store(str(tmp_path / "two.zarr"))
+    run = two.open(BalanceMapExperiment(**cfg, workers=2, reuse_units=False).run(two))
+    assert run.status == "complete"
+    expect = one.to_xarray().score.sel(balance_mode=["mean_shift"], input_scaling=[0.5])
+    np.testing.assert_array_equal(run.to_xarray().score.values, expect.values)

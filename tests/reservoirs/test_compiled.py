@@ -137,6 +137,16 @@ def test_portable_build_equals_vector_build():
         shared.append(out)
     np.testing.assert_allclose(shared[0], shared[1], rtol=0, atol=1e-14)
 
+    w_b = np.column_stack([w.data, 0.7 * w.data])
+    pattern = []
+    for lib in (native_lib, portable):
+        out = np.empty((2, 400, 77))
+        compiled.run_pattern(lib, w, w_b.copy(), u, res._system.input_weights,
+                             res._system.threshold, scale, res._system.leak, "sigmoid",
+                             np.full((77, 2), 0.3), out)
+        pattern.append(out)
+    np.testing.assert_allclose(pattern[0], pattern[1], rtol=0, atol=1e-14)
+
 
 @pytest.mark.parametrize("leak", [1.0, 0.4])
 def test_mean_shift_rank_one_term_matches_numpy_path(monkeypatch, leak):
@@ -154,3 +164,77 @@ def test_mean_shift_rank_one_term_matches_numpy_path(monkeypatch, leak):
         x = (1 - leak) * x + leak / (1 + np.exp(-4.0 * (w @ x + res.input_weights @ u[t])))
         ref.append(x)
     np.testing.assert_allclose(fast[3], np.array(ref), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["multiplicative", "mean_shift"])
+@pytest.mark.parametrize("leak", [1.0, 0.6])
+@pytest.mark.parametrize("n_copies", [1, 9, 37])     # partial 8-wide tile; two 32-wide tiles
+def test_pattern_run_matches_numpy_path(monkeypatch, mode, leak, n_copies):
+    """Copies of one network at other balances run as one PatternSystem (compiled) and as a
+    block-diagonal stack (numpy path) to rounding; states and rates are written back."""
+    from reservoirs import run_batch, with_balances
+    from reservoirs.dynamics import PatternSystem
+
+    base = EIReservoir(83, 2, in_degree=12, gain=4.0, coupling=8.0, leak_rate=leak,
+                       balance_mode=mode, seed=6)
+    betas = np.linspace(0.5, 1.6, n_copies)     # not chaotic: rounding stays rounding
+    assert PatternSystem.of([n._system for n in with_balances(base, betas)]) is not None
+    u = np.random.default_rng(3).uniform(-1, 1, (700, 2))
+
+    def run():
+        nets = with_balances(base, betas)
+        states = run_batch(nets, u, washout=150)
+        return states.copy(), np.array([n.state for n in nets]), np.array([n.rates for n in nets])
+
+    fast, slow = _both_paths(monkeypatch, run)
+    for f, s in zip(fast, slow):
+        np.testing.assert_allclose(f, s, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(fast[1], fast[0][:, -1], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("mode", ["multiplicative", "mean_shift"])
+def test_pattern_adaptation_matches_numpy_rule(monkeypatch, mode):
+    """The homeostatic rule inside the compiled loop changes the same links by the same
+    amounts as the numpy rule after every step (weights, Dale's law, traces)."""
+    from reservoirs import adapt_batch, with_balances
+
+    base = EIReservoir(120, in_degree=15, gain=4.0, coupling=4.0, balance_mode=mode, seed=7)
+    # inhibition-dominated copies: under-inhibited ones turn chaotic and amplify rounding
+    betas = [1.2, 1.7, 2.4, 1.3, 2.0, 1.1, 1.5, 2.2, 1.8, 1.4, 1.9]
+    targets = [np.full(120, 0.2 + 0.05 * i) for i in range(len(betas))]
+    targets[3] = np.random.default_rng(1).uniform(0.1, 0.9, 120)    # heterogeneous
+    u = np.random.default_rng(2).uniform(-1, 1, (900, 1))
+
+    def adapt():
+        nets = with_balances(base, betas)
+        traces = adapt_batch(nets, u, targets, learning_rate=5e-3, epochs=2, record_every=70)
+        return nets, traces
+
+    (fast, tf), (slow, ts) = _both_paths(monkeypatch, adapt)
+    clipped = 0
+    for a, b, x, y in zip(fast, slow, tf, ts):
+        np.testing.assert_allclose(a.weights.data, b.weights.data, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(a.state, b.state, rtol=0, atol=1e-10)
+        for field in ("mean_rate", "block_rates", "inhibitory_gain", "steps"):
+            np.testing.assert_allclose(getattr(x, field), getattr(y, field), rtol=0, atol=1e-10)
+        w = a.weights
+        inh = ~a.cell_types[w.indices]
+        assert np.all(w.data[inh] <= 0) and np.all(w.data[~inh] == base.weights.data[~inh])
+        clipped += int(np.sum(w.data[inh] == 0))
+    assert clipped > 0          # the clipping branch ran
+    assert not np.allclose(fast[0].weights.data, base.weights.data)
+
+
+def test_pattern_system_only_for_copies_of_one_network():
+    from reservoirs import with_balances
+    from reservoirs.dynamics import PatternSystem
+
+    a, b = EIReservoir(50, in_degree=8, seed=1), EIReservoir(50, in_degree=8, seed=2)
+    assert PatternSystem.of([a._system, b._system]) is None            # other pattern
+    c = a.copy()
+    c._system.input_weights = c._system.input_weights * 2.0
+    assert PatternSystem.of([a._system, c._system]) is None            # other input weights
+    copies = with_balances(a, [0.5, 1.5])
+    shared = PatternSystem.of([n._system for n in copies])
+    assert shared is not None and shared.batch == 2 and shared.size == 50
+    np.testing.assert_array_equal(shared.data[:, 1], copies[1].weights.data)

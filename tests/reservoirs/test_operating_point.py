@@ -73,3 +73,18 @@ def test_measure_records_the_operating_point():
         measure(other, states, u).radius)
     with pytest.raises(ValueError, match="columns"):
         measure(res, states[:, :10], u)
+
+
+@pytest.mark.parametrize("coupling", [4.0, 32.0])
+def test_single_precision_radius_agrees_with_double(coupling):
+    """The sgeev radius is within 1e-5 of numpy's double-precision eigenvalues on map-sized
+    Jacobians (contracting and beyond the edge of stability)."""
+    res = EIReservoir(300, in_degree=50, gain=4.0, coupling=coupling, seed=11)
+    u = np.random.default_rng(3).uniform(-1, 1, (600, 1))
+    states = res.run(u, washout=100)
+    drive = res.input_weights @ u[100:].mean(axis=0) - res.threshold
+    jac = jacobian(res.dense_weights(), states.mean(axis=0), drive, res.gain, res.leak_rate)
+    exact = np.abs(np.linalg.eigvals(jac)).max()
+    assert spectral_radius(jac) == pytest.approx(exact, rel=1e-5)
+    with pytest.raises(ValueError, match="square"):
+        spectral_radius(jac[:, :10])

@@ -245,4 +245,5 @@ def test_balance_map_unit_rederived(memory_store):
     # Jacobian of r -> sigmoid(c (W r + W_in ubar - theta)) at rbar: c s(1 - s) W
     s = expit(res.gain * (W @ rbar + res.input_weights @ u[p["washout"]:].mean(0) - res.threshold))
     jac = (res.gain * s * (1 - s))[:, None] * W
-    assert run["radius"][index] == pytest.approx(np.abs(np.linalg.eigvals(jac)).max(), rel=1e-9)
+    # the map's radius comes from single-precision eigenvalues (operating_point.spectral_radius)
+    assert run["radius"][index] == pytest.approx(np.abs(np.linalg.eigvals(jac)).max(), rel=1e-5)
