@@ -265,7 +265,10 @@ def run_unit(p: dict, mode: str, split: str, coupling: float, scaling: float, se
     (``A^I_ij += delta (r_i - rho_i)``) towards ``rho_i = rho`` or ``rho_i ~ Beta(rho kappa,
     (1 - rho) kappa)``; ``one_step`` networks are the copy at ``beta`` with every neuron's
     inhibition scaled once by ``Omega_i`` for ``rho_i = rho`` and ``<u>`` the mean of the
-    adaptation drive (:meth:`reservoirs.network.EIReservoir.balance_one_step`). All of them
+    adaptation drive (:meth:`reservoirs.network.EIReservoir.balance_one_step`); with a
+    multiplicative beta that network does not depend on beta (``Omega_i beta A^I_ij =
+    A^I_ij (sum_j A^E_ij rho + ...) / sum_j A^I_ij rho``), so it is run once per ``rho`` and
+    its scores are copied to every beta. All of them
     run in stacked batches of ``batch_size`` and record ``rate_error = mean_i |rbar_i -
     rho_i|``, ``rbar_i`` the mean rate over the memory run after the washout.
     """
@@ -300,9 +303,13 @@ def run_unit(p: dict, mode: str, split: str, coupling: float, scaling: float, se
                 _score_states(p, res, mem[i], u, predicted, b, out, (c, 0, lo + i))
         for key in out:     # the global condition does not depend on the target rate
             out[key][c, 1:] = out[key][c, :1]
-    # iterative conditions first, so their batches are those of a map without one_step
+    # iterative conditions first, so their batches are those of a map without one_step; in
+    # multiplicative mode the one-step network is the same at every beta (Omega_i beta A^I
+    # does not depend on beta), so it is computed at the first beta and copied
+    one_step_betas = 1 if mode == "multiplicative" else betas.size
     jobs = [(conds.index(k), j, i) for k in _ITERATIVE + ("one_step",) if k in conds
-            for j in range(rates.size) for i in range(betas.size)]
+            for j in range(rates.size)
+            for i in range(one_step_betas if k == "one_step" else betas.size)]
     rng = np.random.default_rng(target_seed)
     for lo in range(0, len(jobs), bsz):
         part = jobs[lo:lo + bsz]
@@ -331,6 +338,10 @@ def run_unit(p: dict, mode: str, split: str, coupling: float, scaling: float, se
             predicted = {name: (runs[name][k], x) for name, x in series.items()}
             rbar = _score_states(p, net, mem[k], u, predicted, None, out, idx)
             out["rate_error"][idx] = np.mean(np.abs(rbar - rho))
+    if "one_step" in conds and one_step_betas == 1:
+        c = conds.index("one_step")
+        for key in out:
+            out[key][c, :, 1:] = out[key][c, :, :1]
     return out
 
 
