@@ -1,6 +1,6 @@
 """Throughput of the balance map (global condition, MC + NARMA-10, N = 300) against reservoirpy.
 
-Run: ``python benchmarks/balance_map.py [n_betas]`` (needs ``pip install reservoirpy==0.4.2``).
+Run: ``python benchmarks/balance_map.py [n_betas] [--full]`` (needs ``pip install reservoirpy==0.4.2``).
 
 Ours: one unit of ``reservoirs.balance_map`` (:func:`reservoirs.balance_map.run_unit`) with the
 global condition only: the ``n_betas`` copies of one network run as one shared-matrix batch
@@ -15,6 +15,13 @@ are printed so the scores can be compared.
 Prints reservoirs per second (wall and process CPU time; the CPU-time rate is the steadier
 measure on a shared machine), the split of our time, and the extrapolated time of the full
 16 beta x 4 coupling x 4 sigma_in x 2 x 10-seed map (5120 reservoirs) on one and two cores.
+
+Then whole units as the full map runs them (``--full``): every condition (global; homogeneous
+and heterogeneous adaptation, 3000 steps of the homeostatic rule, and the one-step design,
+each for rho in 0.3, 0.5, 0.7), one unit per balance mode, with their reservoirs per second
+beside the peer's rate from the same run (reservoirpy's cost per reservoir does not depend
+on the values of W, so its rate on the global copies is its rate on adapted ones) and the
+extrapolated time of the 320-unit map on two cores.
 """
 
 from __future__ import annotations
@@ -102,7 +109,8 @@ def parts(spec):
 
 
 def main():
-    n_betas = int(sys.argv[1]) if len(sys.argv) > 1 else 16
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n_betas = int(args[0]) if args else 16
     spec = _spec(n_betas)
     with threadpool_limits(1):
         ours(_spec(2))                                   # warm-up: kernel build, imports
@@ -124,6 +132,22 @@ def main():
     print(f"  full map ({FULL_MAP} reservoirs) extrapolated from the CPU time: "
           f"{FULL_MAP * per / 60:.1f} min on one core, {FULL_MAP * per / 120:.1f} min on two "
           f"(workers=2, if the cores are free)")
+    if "--full" not in sys.argv:
+        return
+    full = dict(spec, adapt_steps=3000, target_rates=[0.3, 0.5, 0.7],
+                conditions=["global", "homogeneous", "heterogeneous", "one_step"])
+    unit_cpu = []
+    with threadpool_limits(1):
+        for mode in ("multiplicative", "mean_shift"):
+            # the one-step network forgets a multiplicative beta: one per rho there
+            count = n_betas * 7 + (3 if mode == "multiplicative" else 3 * n_betas)
+            _, t, c = timed(run_unit, full, mode, "random", 8.0, 0.5, 0)
+            unit_cpu.append(c)
+            print(f"  whole unit, {mode}: {count} reservoirs in {t:.2f} s wall, {c:.2f} s CPU "
+                  f"-> {count / c:.2f} reservoirs/s CPU (reservoirpy {n_betas / c_peer:.2f} /s)")
+    units = FULL_MAP // n_betas
+    print(f"  full map with every condition ({units} units, half per mode) extrapolated: "
+          f"{units * np.mean(unit_cpu) / 120:.1f} min on two free cores")
 
 
 if __name__ == "__main__":
