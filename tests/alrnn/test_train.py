@@ -101,6 +101,39 @@ def test_gradient_matches_finite_differences(P, alpha):
         assert np.all(np.asarray(grad["L"][:N]) == 0)
 
 
+@pytest.mark.parametrize("P, alpha, tau, unroll", [(2, 1.0, 3, 1), (0, 1.0, 1, 2), (4, 0.6, 2, 3)])
+def test_hand_written_gradient_matches_autodiff(P, alpha, tau, unroll):
+    """window_loss's custom VJP (backpropagation through time, parameter gradients as one
+    contraction after the backward scan) equals autodiff of the plain scan, for the
+    parameters, the windows and the forcing weights, also under vmap."""
+    from alrnn.block import _window_loss_scan
+
+    rng = np.random.default_rng(P + 10 * tau)
+    M, N = 6, 2
+    with enable_x64():
+        params = {"A": jnp.asarray(rng.uniform(0.3, 0.9, M)), "W": jnp.asarray(0.4 * rng.standard_normal((M, M))),
+                  "h": jnp.asarray(0.2 * rng.standard_normal(M)), "L": jnp.asarray(rng.standard_normal((M, N)))}
+        windows = jnp.asarray(rng.standard_normal((3, 11, N)))
+        force = jnp.asarray(forcing_weights(10, tau, alpha))
+
+        def auto(p, w, f):
+            return _window_loss_scan(P, 1, p, w, f, keep=False)
+
+        def custom(p, w, f):
+            return window_loss(p, w, f, P, unroll)
+
+        want = jax.value_and_grad(auto, argnums=(0, 1, 2))(params, windows, force)
+        got = jax.jit(jax.value_and_grad(custom, argnums=(0, 1, 2)))(params, windows, force)
+        for a, b in zip(jax.tree_util.tree_leaves(want), jax.tree_util.tree_leaves(got)):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+        stacked = jax.tree_util.tree_map(lambda x: jnp.stack([x, 0.8 * x]), params)
+        w2 = jnp.stack([windows, windows[::-1]])
+        want = jax.vmap(jax.grad(auto), (0, 0, None))(stacked, w2, force)
+        got = jax.jit(jax.vmap(jax.grad(custom), (0, 0, None)))(stacked, w2, force)
+        for a, b in zip(jax.tree_util.tree_leaves(want), jax.tree_util.tree_leaves(got)):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+
+
 def test_forcing_cuts_gradient_to_one_step_regression():
     """tau = 1, alpha = 1, M = N: every prediction starts from data, so the loss (and its
     gradient) is the one-step regression loss; nothing flows through earlier states."""
