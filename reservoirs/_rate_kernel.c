@@ -213,6 +213,37 @@ static void shared_matvec(int64_t n, int64_t batch, const int32_t *indptr,
     }
 }
 
+/* r = (1 - a) r + a y for the (n, batch) states (r = y without a leak). */
+static void leak_into(int64_t n, int64_t batch, const double *y, const double *leak,
+                      double *state)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const double *yi = y + i * batch;
+        double *ri = state + i * batch;
+        if (leak)
+            for (int64_t b = 0; b < batch; b++)
+                ri[b] = leak[i] * yi[b] + (1.0 - leak[i]) * ri[b];
+        else
+            for (int64_t b = 0; b < batch; b++)
+                ri[b] = yi[b];
+    }
+}
+
+/* Column b < used of the (n, batch) states to out[b * sb + i], transposed in blocks of 64
+ * neurons so that the reads stay in L1. */
+static void store_states(int64_t n, int64_t batch, int64_t used, const double *state,
+                         double *out, int64_t sb)
+{
+    for (int64_t i0 = 0; i0 < n; i0 += 64) {
+        const int64_t i1 = i0 + 64 < n ? i0 + 64 : n;
+        for (int64_t b = 0; b < used; b++) {
+            double *o = out + b * sb;
+            for (int64_t i = i0; i < i1; i++)
+                o[i] = state[i * batch + b];
+        }
+    }
+}
+
 /* B networks with W_b = sum_k scales[k, b] M_k, [M_1 ... M_K] one (n, K n) CSR matrix;
  * `batch` (a multiple of 8) columns, the first `used` of them wanted. state: (n, batch),
  * column b = r_b, updated in place. u: (steps, d_in) input shared by all networks, win:
@@ -251,24 +282,9 @@ void shared_run(int64_t n, int64_t n_parts, int64_t batch, int64_t used, int64_t
         shared_matvec(n, batch, indptr, indices, data, z, d_in, u + t * d_in, win, bias, lr_p,
                       dots, y);
         activate(y, nb, act);
-        for (int64_t i = 0; i < n; i++) {
-            double *yi = y + i * batch, *ri = state + i * batch;
-            if (leak)
-                for (int64_t b = 0; b < batch; b++)
-                    ri[b] = leak[i] * yi[b] + (1.0 - leak[i]) * ri[b];
-            else
-                for (int64_t b = 0; b < batch; b++)
-                    ri[b] = yi[b];
-        }
-        if (out)   /* transpose in blocks of 64 neurons, so the reads stay in L1 */
-            for (int64_t i0 = 0; i0 < n; i0 += 64) {
-                const int64_t i1 = i0 + 64 < n ? i0 + 64 : n;
-                for (int64_t b = 0; b < used; b++) {
-                    double *o = out + b * sb + t * st;
-                    for (int64_t i = i0; i < i1; i++)
-                        o[i] = state[i * batch + b];
-                }
-            }
+        leak_into(n, batch, y, leak, state);
+        if (out)
+            store_states(n, batch, used, state, out + t * st, sb);
     }
 }
 
@@ -343,15 +359,7 @@ void pattern_run(int64_t n, int64_t batch, int64_t used, int64_t steps,
             }
         }
         activate(y, n * batch, act);
-        for (int64_t i = 0; i < n; i++) {
-            double *yi = y + i * batch, *ri = state + i * batch;
-            if (leak)
-                for (int64_t b = 0; b < batch; b++)
-                    ri[b] = leak[i] * yi[b] + (1.0 - leak[i]) * ri[b];
-            else
-                for (int64_t b = 0; b < batch; b++)
-                    ri[b] = yi[b];
-        }
+        leak_into(n, batch, y, leak, state);
         if (inh)
             for (int64_t k = 0; k < n_inh; k++) {
                 double *w = data + inh[k] * batch;
@@ -363,13 +371,6 @@ void pattern_run(int64_t n, int64_t batch, int64_t used, int64_t steps,
                 }
             }
         if (out)
-            for (int64_t i0 = 0; i0 < n; i0 += 64) {
-                const int64_t i1 = i0 + 64 < n ? i0 + 64 : n;
-                for (int64_t b = 0; b < used; b++) {
-                    double *o = out + b * sb + t * st;
-                    for (int64_t i = i0; i < i1; i++)
-                        o[i] = state[i * batch + b];
-                }
-            }
+            store_states(n, batch, used, state, out + t * st, sb);
     }
 }

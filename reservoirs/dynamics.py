@@ -298,8 +298,48 @@ class RateSystem:
         return out
 
 
+class _Batch:
+    """What :class:`SharedSystem` and :class:`PatternSystem` share: ``B`` networks of ``n``
+    neurons whose states are the columns of one ``(n, B)`` matrix ``state``, advanced by
+    ``_advance(u, sink)``."""
+
+    state: np.ndarray
+
+    def _advance(self, u, sink):
+        raise NotImplementedError
+
+    @property
+    def size(self) -> int:
+        """Number of neurons ``n`` of each network."""
+        return self.state.shape[0]
+
+    @property
+    def batch(self) -> int:
+        """Number of networks ``B``."""
+        return self.state.shape[1]
+
+    def run(self, u: np.ndarray, washout: int = 0,
+            chunk_size: int = DEFAULT_CHUNK) -> np.ndarray:
+        """States after ``washout`` of every network, shape ``(B, T - washout, n)``.
+
+        Parameters
+        ----------
+        u : ndarray, shape (T, d)
+            Common input, already validated.
+        washout : int
+            Leading steps computed but not returned.
+        chunk_size : int
+            Steps per input-drive block (memory ``O(chunk_size * n)`` besides the output).
+        """
+        out = np.empty((self.batch, u.shape[0] - washout, self.size))
+        with threadpool_limits(limits=1):
+            for lo, hi, keep in _segments(u.shape[0], washout, chunk_size):
+                self._advance(u[lo:hi], out[:, lo - washout:hi - washout] if keep else None)
+        return out
+
+
 @dataclass
-class SharedSystem:
+class SharedSystem(_Batch):
     """``B`` rate networks whose recurrent matrices combine a few shared sparse matrices.
 
     Network ``b`` has ``W_b = sum_k scales[k, b] M_k``; all share ``W^{in}``, ``theta``, ``c``,
@@ -341,16 +381,6 @@ class SharedSystem:
     activation: str
     state: np.ndarray
     lowrank: tuple | None = None
-
-    @property
-    def size(self) -> int:
-        """Number of neurons ``n`` of each network."""
-        return self.parts.shape[0]
-
-    @property
-    def batch(self) -> int:
-        """Number of networks ``B``."""
-        return self.scales.shape[1]
 
     def _advance(self, u, sink):
         """Advance through ``u`` (``(L, d)``), writing ``r_b(t+1)`` into ``sink[b, t]``.
@@ -405,28 +435,10 @@ class SharedSystem:
                     sink[:, t, :] = y.T
         self.state = y.copy()
 
-    def run(self, u: np.ndarray, washout: int = 0,
-            chunk_size: int = DEFAULT_CHUNK) -> np.ndarray:
-        """States after ``washout`` of every network, shape ``(B, T - washout, n)``.
-
-        Parameters
-        ----------
-        u : ndarray, shape (T, d)
-            Common input, already validated.
-        washout : int
-            Leading steps computed but not returned.
-        chunk_size : int
-            Steps per input-drive block (memory ``O(chunk_size * n)`` besides the output).
-        """
-        out = np.empty((self.batch, u.shape[0] - washout, self.size))
-        with threadpool_limits(limits=1):
-            for lo, hi, keep in _segments(u.shape[0], washout, chunk_size):
-                self._advance(u[lo:hi], out[:, lo - washout:hi - washout] if keep else None)
-        return out
 
 
 @dataclass
-class PatternSystem:
+class PatternSystem(_Batch):
     """``B`` rate networks with one sparsity pattern, each with its own recurrent values.
 
     Copies of one network that differ only in the values of their links (other global
@@ -498,16 +510,6 @@ class PatternSystem:
                    gain=first.gain, leak=first.leak, activation=first.activation,
                    state=np.column_stack([s.state for s in systems]), lowrank=lowrank)
 
-    @property
-    def size(self) -> int:
-        """Number of neurons ``n`` of each network."""
-        return self.pattern.shape[0]
-
-    @property
-    def batch(self) -> int:
-        """Number of networks ``B``."""
-        return self.data.shape[1]
-
     def _advance(self, u, sink, rule=None):
         sign, _ = _FOLDED[self.activation]
         leak = self.leak if np.any(self.leak != 1.0) else None
@@ -542,15 +544,6 @@ class PatternSystem:
                 out = np.empty((self.batch, seg.shape[0], self.size))
                 self._advance(seg, out, rule)
                 yield out
-
-    def run(self, u: np.ndarray, washout: int = 0,
-            chunk_size: int = DEFAULT_CHUNK) -> np.ndarray:
-        """States after ``washout`` of every network, shape ``(B, T - washout, n)``."""
-        out = np.empty((self.batch, u.shape[0] - washout, self.size))
-        with threadpool_limits(limits=1):
-            for lo, hi, keep in _segments(u.shape[0], washout, chunk_size):
-                self._advance(u[lo:hi], out[:, lo - washout:hi - washout] if keep else None)
-        return out
 
     def write_back(self, systems: list[RateSystem]) -> None:
         """Copy each network's recurrent values and final state into ``systems`` (in place)."""
