@@ -268,8 +268,9 @@ def run_unit(p: dict, mode: str, split: str, coupling: float, scaling: float, se
     adaptation drive (:meth:`reservoirs.network.EIReservoir.balance_one_step`); with a
     multiplicative beta that network does not depend on beta (``Omega_i beta A^I_ij =
     A^I_ij (sum_j A^E_ij rho + ...) / sum_j A^I_ij rho``), so it is run once per ``rho`` and
-    its scores are copied to every beta. All of them
-    run in stacked batches of ``batch_size`` and record ``rate_error = mean_i |rbar_i -
+    its scores are copied to every beta. All of them run in batches of ``batch_size``
+    copies of the unit's network (one :class:`reservoirs.dynamics.PatternSystem` each, the
+    adaptation rule inside the compiled loop) and record ``rate_error = mean_i |rbar_i -
     rho_i|``, ``rbar_i`` the mean rate over the memory run after the washout.
     """
     from .adaptation import heterogeneous_targets
