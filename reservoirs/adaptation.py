@@ -176,10 +176,11 @@ def adapt_system(system: RateSystem | PatternSystem, inhibitory: np.ndarray, u: 
         rows = _data_rows(system.pattern)[links]
         rule = (links, rows, learning_rate, targets.reshape(n_groups, n).T)
 
+        groups = rows[:, None] + n * np.arange(n_groups)    # entry g n + i: neuron i of net g
+
         def strength():
-            out = [np.bincount(rows, weights=-system.data[links, g], minlength=n)
-                   for g in range(n_groups)]
-            return np.concatenate(out)
+            return np.bincount(groups.ravel(), weights=-system.data[links].ravel(),
+                               minlength=n * n_groups)
 
         def blocks():
             for block in system.blocks(u, record_every, rule):

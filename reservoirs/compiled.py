@@ -210,7 +210,10 @@ def run_shared(lib, parts, data, scales, u, input_weights, bias, leak, activatio
 
 
 def _padded(a: np.ndarray, width: int) -> np.ndarray:
-    """``a`` (rows x B) with zero columns appended up to ``width`` (C-contiguous)."""
+    """``a`` (rows x B) with zero columns appended up to ``width`` (C-contiguous float64);
+    ``a`` itself when it already is (a batch of whole 8-wide tiles: no copy per call)."""
+    if a.shape[1] == width and a.dtype == np.float64 and a.flags.c_contiguous:
+        return a
     out = np.zeros((a.shape[0], width))
     out[:, :a.shape[1]] = a
     return out
@@ -253,8 +256,10 @@ def run_pattern(lib, matrix, data, u, input_weights, threshold, fold, leak, acti
     """
     n, bsz = state.shape
     padded = -(-bsz // LANES) * LANES
-    state_p = _padded(state, padded)
-    values = _padded(data, padded)
+    state_p = np.zeros((n, padded))         # the kernel updates it in place: never ``state``
+    state_p[:, :bsz] = state
+    values = _padded(data, padded)          # ``data`` itself for whole tiles (the rule then
+                                            # changes it in place)
     indptr = np.ascontiguousarray(matrix.indptr, dtype=np.int32)
     indices = np.ascontiguousarray(matrix.indices, dtype=np.int32)
     u, input_weights = np.ascontiguousarray(u), np.ascontiguousarray(input_weights)
@@ -287,6 +292,6 @@ def run_pattern(lib, matrix, data, u, input_weights, threshold, fold, leak, acti
                     n_links, None if links is None else _ptr(links, np.int64),
                     None if rows is None else _ptr(rows, np.int32), delta,
                     None if targets is None else _ptr(targets, np.float64))
-    if rule is not None:
+    if rule is not None and values is not data:
         data[...] = values[:, :bsz]
     return state_p[:, :bsz].copy()
