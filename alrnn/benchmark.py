@@ -48,7 +48,9 @@ def _fit_to(config: TrainConfig, n_train: int) -> TrainConfig:
 
 #: Benchmark recipes of the AL-RNN per dataset: (M, P, full recipe, quick changes).
 _ALRNN = {
-    "lorenz63": (20, 2, FAST_CONFIGS["lorenz63"][1],
+    # The leaderboard's recipe: four initialisations, the authors' selection rule (the
+    # shortened recipe's defaults before the validation study of ``alrnn/README.md``).
+    "lorenz63": (20, 2, FAST_CONFIGS["lorenz63"][1].replace(population=4, select_targets=None),
                  {"epochs": 100, "population": 1, "eval_starts": 1, "eval_steps": 20_000,
                   "pe_points": 5_000}),
     "rossler": (20, 1, FAST_CONFIGS["rossler"][1],

@@ -100,7 +100,7 @@ class RecipeFields(ParamGroup):
         M = float(getattr(self, "M", None) or 20)
         batch = float(self.batch_size or 16)
         window = float(self.seq_len or 300)
-        pop = float(self.population or 4)
+        pop = float(self.population or 8)
         out["batch_size*seq_len*M"] = 8 * _F32 * pop * batch * (window + 1) * M
         out["M"] = 12 * _F32 * pop * M * M
         return out

@@ -42,7 +42,8 @@ class TrainResult:
     ----------
     model : ALRNN or ShPLRNN
         Best checkpoint (minimal D_stsp over the evaluations, or minimal
-        :func:`~alrnn.recipe.checkpoint_key` with ``config.select_d_h_max``).
+        :func:`~alrnn.recipe.checkpoint_key` with ``config.select_d_h_max`` or
+        ``config.select_targets``).
     last_model : ALRNN or ShPLRNN
         Parameters at the end of training.
     history : dict of numpy arrays
@@ -212,7 +213,7 @@ def train_population(data, family, config: TrainConfig, seeds: Sequence[int], *,
                  "n_starts": n_starts, "pe_points": config.pe_points}
 
     def key_of(rec):
-        return checkpoint_key(rec, config.select_d_h_max)
+        return checkpoint_key(rec, config.select_d_h_max, config.select_targets)
 
     def evaluate(epoch, losses):
         """Score every member, update each seed's best checkpoint and history."""

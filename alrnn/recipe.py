@@ -28,6 +28,12 @@ __all__ = [
 ]
 
 
+def _check_targets(targets) -> tuple[float, float]:
+    if not isinstance(targets, (tuple, list)) or len(targets) != 2:
+        raise ValueError(f"select_targets must be two positive numbers (D_stsp, D_H), got {targets!r}")
+    return (check_positive(targets[0], "select_targets[0]"), check_positive(targets[1], "select_targets[1]"))
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters of :func:`alrnn.train.train` (defaults: the authors' Lorenz-63 settings,
@@ -82,6 +88,11 @@ class TrainConfig:
         wins within each group (if none qualifies: lowest D_stsp, the authors' rule).
         ``None``: D_stsp alone. D_H depends on the series length, so a threshold holds for
         the length of the training-time free run it was calibrated on (``eval_steps``). >= 0.
+    select_targets : tuple of two floats or None
+        Checkpoint selection (:func:`checkpoint_key`) by the larger of the two training-time
+        scores relative to their targets, :math:`\\max(D_{stsp}/a,\\ D_H/b)` for
+        ``(a, b)``: the checkpoint that best meets both targets at once. Both > 0; not
+        together with ``select_d_h_max``. ``None``: the authors' rule (D_stsp alone).
     unroll : int
         ``lax.scan`` unroll factor over time (speed only).
     """
@@ -105,6 +116,7 @@ class TrainConfig:
     population: int = 1
     explore_fraction: float = 0.5
     select_d_h_max: float | None = None
+    select_targets: tuple[float, float] | None = None
     unroll: int = 1
 
     def __post_init__(self):
@@ -130,6 +142,10 @@ class TrainConfig:
         check_range(self.explore_fraction, "explore_fraction", 0, 1)
         if self.select_d_h_max is not None:
             check_positive(self.select_d_h_max, "select_d_h_max", strict=False)
+        if self.select_targets is not None:
+            _check_targets(self.select_targets)
+            if self.select_d_h_max is not None:
+                raise ValueError("select_targets and select_d_h_max are two selection rules: set one")
         check_int(self.unroll, "unroll", 1, None)
 
     def replace(self, **changes) -> TrainConfig:
@@ -148,16 +164,20 @@ AUTHORS_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
 }
 
 #: Shortened recipes (same model sizes, window, batch, noise as the authors; fewer epochs
-#: with a higher start LR). Lorenz-63: tau 12 instead of 16; four initialisations trained
+#: with a higher start LR). Lorenz-63: tau 12 instead of 16; eight initialisations trained
 #: side by side for the first three quarters, then the best checkpoint so far alone;
-#: checkpoints scored by D_stsp on free runs from 8 points of the training series (robust
-#: to coexisting attractors). Selection is the authors' rule, lowest training D_stsp; a
-#: preference for checkpoints with D_H <= 0.28 (``select_d_h_max``) was the default once,
-#: but that threshold had been chosen after seeing test scores, so it is not used.
+#: checkpoints scored on free runs from 8 points of the training series (robust to coexisting
+#: attractors) and selected by the larger of D_stsp / 2.5 and D_H / 0.3 (the claim's targets,
+#: ``select_targets``). Eight initialisations and this rule replaced four initialisations
+#: with the authors' lowest-D_stsp rule after a comparison on a validation trajectory (a third
+#: generated series, never the test series; ``alrnn/README.md``). A preference for
+#: checkpoints with D_H <= 0.28 (``select_d_h_max``) was the default once, but that threshold
+#: had been chosen after seeing test scores, so it is not used.
 FAST_CONFIGS: dict[str, tuple[dict, TrainConfig]] = {
     "lorenz63": ({"M": 20, "P": 2}, TrainConfig(epochs=400, tau=12, start_lr=3e-3, end_lr=1e-5,
                                                 eval_every=10, eval_steps=None, eval_starts=8,
-                                                pe_points=10_000, population=4, explore_fraction=0.75)),
+                                                pe_points=10_000, population=8, explore_fraction=0.75,
+                                                select_targets=(2.5, 0.3))),
     "rossler": ({"M": 20, "P": 1}, TrainConfig(epochs=200, seq_len=300, tau=8, start_lr=5e-3,
                                                end_lr=1e-5, eval_every=10, eval_steps=20_000)),
 }
@@ -196,7 +216,8 @@ def _rank(d):
     return d if np.isfinite(d) else np.inf
 
 
-def checkpoint_key(scores: Mapping, d_h_max: float | None = None) -> tuple[int, float]:
+def checkpoint_key(scores: Mapping, d_h_max: float | None = None,
+                   targets: tuple[float, float] | None = None) -> tuple[int, float]:
     r"""Sort key of a checkpoint for best-checkpoint selection (smaller is better).
 
     .. math::
@@ -209,18 +230,35 @@ def checkpoint_key(scores: Mapping, d_h_max: float | None = None) -> tuple[int, 
     minimum-:math:`D_{stsp}` selection (``docs/alrnn.md`` §2.2). A NaN :math:`D_H` never qualifies; a
     NaN :math:`D_{stsp}` (diverging free run) ranks last in its group.
 
+    With ``targets = (a, b)`` the key is instead
+
+    .. math::
+
+        \kappa = \bigl(0,\ \max(D_{stsp}/a,\ D_H/b)\bigr),
+
+    the checkpoint that is furthest inside (or least outside) both targets wins; a NaN in
+    either score ranks last.
+
     Parameters
     ----------
     scores : mapping
         Training-time metrics with ``d_stsp`` and ``d_h``.
     d_h_max : float or None
         Threshold :math:`D_H^{max}` (>= 0); ``None`` ranks by :math:`D_{stsp}` alone.
+    targets : tuple (a, b) of positive floats or None
+        Targets of :math:`D_{stsp}` and :math:`D_H`; not together with ``d_h_max``.
 
     Returns
     -------
     tuple (int, float)
-        ``(group, D_stsp)``: group 0 (qualifies or no threshold) or 1; NaN replaced by inf.
+        ``(group, value)``: group 0 (qualifies or no threshold) or 1; NaN replaced by inf.
     """
+    if targets is not None:
+        if d_h_max is not None:
+            raise ValueError("select_targets and select_d_h_max are two selection rules: set one")
+        a, b = _check_targets(targets)
+        d, h = scores["d_stsp"], scores["d_h"]
+        return 0, (max(d / a, h / b) if np.isfinite(d) and np.isfinite(h) else np.inf)
     if d_h_max is not None:
         check_positive(d_h_max, "d_h_max", strict=False)
     d_h = scores["d_h"]

@@ -13,7 +13,7 @@ Run: ``OMP_NUM_THREADS=1 python benchmarks/alrnn.py [--seeds 0 1 2] [--skip-expe
    The two losses are checked to agree on the same batch before timing.
 2. Seeds trained together: ``train_population`` of S seeds (one ``jax.vmap``-ped computation)
    against one seed, both with the Lorenz-63 fast recipe (``FAST_CONFIGS["lorenz63"]``:
-   four initialisations explored per seed, checkpoint scoring on the 100 000-step training
+   eight initialisations explored per seed, checkpoint scoring on the 100 000-step training
    series) shortened to ``--population-epochs`` epochs, measured in the same process after
    a warm-up that compiles every shape (compile time reported separately). Prints the
    ratio S seeds / one seed and the speed-up over S sequential trainings.

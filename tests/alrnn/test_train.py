@@ -323,6 +323,40 @@ def test_checkpoint_key_prefers_low_d_h_then_falls_back_to_d_stsp():
         TrainConfig(select_d_h_max=-1.0)
 
 
+def test_checkpoint_key_with_targets_ranks_by_the_worse_relative_score():
+    nan = float("nan")
+    ckpts = [{"d_stsp": 2.0, "d_h": 0.45}, {"d_stsp": 2.7, "d_h": 0.20}, {"d_stsp": 2.4, "d_h": 0.33},
+             {"d_stsp": nan, "d_h": 0.01}, {"d_stsp": 0.5, "d_h": nan}]
+    keys = [checkpoint_key(c, targets=(2.5, 0.3)) for c in ckpts]
+    # max(0.8, 1.5), max(1.08, 0.667), max(0.96, 1.1); a NaN in either score ranks last
+    np.testing.assert_allclose([k[1] for k in keys[:3]], [1.5, 1.08, 1.1])
+    assert keys[3] == keys[4] == (0, np.inf)
+    assert min(range(5), key=keys.__getitem__) == 1          # the authors' rule would take 4, then 0
+    assert min(range(3), key=lambda i: checkpoint_key(ckpts[i])) == 0
+    for bad in ((2.5,), (0.0, 0.3), (2.5, -1.0), "2.5,0.3"):
+        with pytest.raises(ValueError, match="select_targets"):
+            TrainConfig(select_targets=bad)
+    with pytest.raises(ValueError, match="set one"):
+        TrainConfig(select_targets=(2.5, 0.3), select_d_h_max=0.2)
+
+
+def test_train_selects_checkpoint_by_targets(monkeypatch):
+    # epochs 0, 2, 4: epoch 2 has the lowest D_stsp but D_H far above its target; epoch 4
+    # meets both targets best
+    scripted = [(5.0, 0.5), (1.0, 0.6), (2.0, 0.2)]
+
+    def fake_metrics(family, params, data, **kw):
+        calls.append(1)
+        d_stsp, d_h = scripted[len(calls) - 1]
+        return [{"d_stsp": d_stsp, "d_h": d_h, "pe": 0.0}]
+
+    monkeypatch.setattr(sys.modules["alrnn.population"], "population_checkpoint_metrics", fake_metrics)
+    for targets, epoch in ((None, 2), ((2.5, 0.3), 4)):
+        calls = []
+        res = train(_series(), 6, 1, TINY.replace(select_targets=targets), seed=3)
+        assert res.best_epoch == epoch
+
+
 def test_train_selects_checkpoint_by_d_h_threshold(monkeypatch):
     # scripted training-time scores at epochs 0, 2, 4: the lowest D_stsp (epoch 2) has a high
     # D_H; with a threshold the best checkpoint is epoch 4, without it epoch 2
