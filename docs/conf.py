@@ -25,7 +25,7 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "reproduction", "reproduction-quick", "screenshots", "**/figures"]
+exclude_patterns = ["_build", "reproduction", "reproduction-quick", "reproduction-empirical", "screenshots", "**/figures"]
 
 # API reference: one page per public module, generated from the packages' docstrings.
 autosummary_generate = True
