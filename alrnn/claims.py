@@ -62,10 +62,15 @@ def _regions_over_seeds(n_expected: int):
         n_div = len(m.get("diverged_seeds", []))
         if not counts:
             return f"no seed gave a finite free run ({n_div} diverged)", False
+        # a seed whose long free run leaves every bound has scores on the short test part
+        # but no region count
+        n_unbounded = len(m["n_regions_99"]) - len(counts)
+        unbounded = f"; {n_unbounded} long free run(s) unbounded, no regions" if n_unbounded else ""
+        n_scored = (sum(math.isfinite(d) for d in m["d_stsp"]) if "d_stsp" in m else len(counts))
         text = (f"{m['n_regions_99_mean']:.1f} ± {m['n_regions_99_sem']:.1f} subregions hold 99 % "
-                f"(median {m['n_regions_99_median']:g}; per seed {counts}; {n_div} diverged), "
+                f"(median {m['n_regions_99_median']:g}; per seed {counts}; {n_div} diverged{unbounded}), "
                 f"test D_stsp {m['d_stsp_mean']:.2f} ± {m['d_stsp_sem']:.2f}, "
-                f"D_H {m['d_h_mean']:.3f} ± {m['d_h_sem']:.3f} over {len(counts)} seeds")
+                f"D_H {m['d_h_mean']:.3f} ± {m['d_h_sem']:.3f} over {n_scored} seeds")
         return text, m["n_regions_99_median"] == n_expected
 
     return evaluate

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import param
 
+from workbench.benchmark.aggregate import mean_sem
 from workbench.experiment import Experiment, SeedsCount, defaults
 from workbench.outputs import Array, Coordinate, Figure, Metric, Outputs
 
@@ -31,11 +32,6 @@ from .symbolic import analyze
 from .train import TrainingDiverged, train_population
 
 __all__ = ["EXPERIMENTS", "RegionsOverSeeds"]
-
-
-def _sem(x):
-    x = np.asarray(x, float)
-    return float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
 
 
 @defaults(M=None, P=None, epochs=200, eval_steps=20_000, n_seeds=5, symbolic_steps=100_000)
@@ -155,9 +151,8 @@ class RegionsOverSeeds(ModelParams, ReluParams, RecipeFields, SeriesFileParams, 
         m.update({"seeds": kept, "diverged_seeds": diverged,
                   "M": M, "P": P, "occupancy": occupancy,
                   **{name: [float(v) for v in values] for name, values in rows.items()}})
-        for name, values in rows.items():
-            m[f"{name}_mean"] = float(np.nanmean(values)) if values else float("nan")
-            m[f"{name}_sem"] = _sem(values) if values else float("nan")
+        for name, values in rows.items():     # over the seeds with a finite value
+            m[f"{name}_mean"], m[f"{name}_sem"], _ = mean_sem(values)
         counts = [int(v) for v in rows["n_regions_99"] if np.isfinite(v)]
         m["n_regions_99_median"] = float(np.median(counts)) if counts else float("nan")
         run.save_figure("regions_over_seeds",

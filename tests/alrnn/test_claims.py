@@ -65,6 +65,14 @@ def test_over_seeds_claims_judge_the_median_count(fixture_run, claim_id):
     value, ok = claim.evaluate(fixture_run(claim.experiment, metrics={"n_regions_99": [float("nan")],
                                                                       "diverged_seeds": [0, 1]}))
     assert ok is False and value == "no seed gave a finite free run (2 diverged)"
+    # one seed scored on the test part but its long free run left every bound: no region count
+    metrics = {"n_regions_99": [n, float("nan"), n], "n_regions_99_mean": n, "n_regions_99_sem": 0.0,
+               "n_regions_99_median": n, "d_stsp": [1.0, 2.0, 1.5], "d_stsp_mean": 1.5, "d_stsp_sem": 0.29,
+               "d_h_mean": 0.2, "d_h_sem": 0.01, "diverged_seeds": []}
+    value, ok = claim.evaluate(fixture_run(claim.experiment, metrics=metrics))
+    assert ok is True
+    assert f"per seed {[n, n]}; 0 diverged; 1 long free run(s) unbounded, no regions" in value
+    assert value.endswith("over 3 seeds")
 
 
 def test_p_threshold_claim(fixture_run):
