@@ -116,9 +116,11 @@ CLAIMS = [
     Claim("alrnn.ecg_regions", PAPER, "ECG (M=100, P=2) is coded by 3 linear subregions",
           "3 subregions", "alrnn.regions_over_seeds", _regions_over_seeds(3),
           params={**_ECG, "epochs": 300, "n_seeds": 10},
-          quick_params={**_ECG, **_QUICK_SEEDS, "epochs": 20}, min_budget=_FULL),
+          quick_params={**_ECG, **_QUICK_SEEDS, "epochs": 20}, figure="regions_over_seeds",
+          min_budget=_FULL),
     Claim("alrnn.fmri_regions", PAPER, "fMRI (M=50, P=2) is coded by about 4 linear subregions",
           "about 4 subregions", "alrnn.regions_over_seeds", _regions_over_seeds(4),
           params={**_FMRI, "epochs": 1000, "n_seeds": 10},
-          quick_params={**_FMRI, **_QUICK_SEEDS, "epochs": 100}, min_budget=_FULL),
+          quick_params={**_FMRI, **_QUICK_SEEDS, "epochs": 100}, figure="regions_over_seeds",
+          min_budget=_FULL),
 ]

@@ -151,7 +151,13 @@ def regions_over_seeds_figure(seeds, n_regions_99, d_stsp):
     ax1.set_ylabel("subregions holding 99 %")
     ax2.bar(labels, d_stsp, color="C1")
     ax2.set_ylabel("D_stsp (test)")
+    for ax, values, why in ((ax1, n_regions_99, "unbounded"), (ax2, d_stsp, "not finite")):
+        for i, v in enumerate(values):           # a missing bar says why it is missing
+            if not np.isfinite(v):
+                ax.text(i, 0.03, why, rotation=90, ha="center", va="bottom", fontsize=8, color="0.3",
+                        transform=ax.get_xaxis_transform())
     for ax in (ax1, ax2):
         ax.set_xlabel("seed")
+        ax.set_xlim(-0.6, len(labels) - 0.4)       # every seed's slot, a missing bar too
     fig.tight_layout()
     return fig
