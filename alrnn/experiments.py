@@ -100,8 +100,15 @@ class _Reconstruction(ModelParams, TrainingParams, DataParams, Experiment):
         return self.system
 
     def train_config(self):
-        """The :class:`alrnn.train.TrainConfig` of the parameters (``None`` entries from the preset)."""
-        return preset_config(self.preset_name()).replace(**self.train_overrides())
+        """The :class:`alrnn.train.TrainConfig` of the parameters (``None`` entries from the preset).
+
+        A preset's ``select_targets`` are its system's targets: on a data file or another
+        system the checkpoints are selected by the authors' rule (lowest D_stsp) instead.
+        """
+        config = preset_config(self.preset_name()).replace(**self.train_overrides())
+        if config.select_targets is not None and (self.data or self.system_key() != self.preset_name()):
+            config = config.replace(select_targets=None)
+        return config
 
     def _n_features(self):
         return _data_shape(self.data)[1] if self.data else 3

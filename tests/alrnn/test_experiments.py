@@ -138,6 +138,11 @@ def test_checkpoints_are_never_selected_by_a_threshold_tuned_on_test_scores():
     lorenz = SYSTEMS["lorenz63"]
     assert FAST_CONFIGS["lorenz63"][1].select_targets == (lorenz.d_stsp_target, lorenz.d_h_target)
     assert FAST_CONFIGS["rossler"][1].select_targets is None
+    # the Lorenz targets select only on the generated Lorenz-63 series
+    for exp in (FitExperiment(data="x.npy"), Lorenz63Experiment(data="x.npy"),
+                PSweepExperiment(system_name="rossler", preset="lorenz63")):
+        assert exp.preset_name() == "lorenz63" and exp.train_config().select_targets is None
+    assert PSweepExperiment(system_name="lorenz63").train_config().select_targets == (2.5, 0.3)
     for exp in (Lorenz63Experiment(), Lorenz63Experiment(n_train=5000), PSweepExperiment(eval_steps=20_000),
                 PSweepExperiment(system_name="rossler"), FitExperiment(data="x.npy")):
         assert exp.train_config().select_d_h_max is None
